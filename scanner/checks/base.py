@@ -1,0 +1,146 @@
+"""How a DA 142 check is declared, what it returns, and what it may look at.
+
+A check is declared once, with its id, clause, severity and French texts, next
+to its detection code (the Ruff model). Checks are pure: they see the account,
+its snapshot and a `Context` built beforehand by the I/O stages; no network,
+no SQL, no clock (the time of the run is `Context.now`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from scanner.config.models import Account, Registry, Settings
+from scanner.snapshot import Snapshot
+
+
+class Status(StrEnum):
+    CONFORME = "conforme"
+    NON_CONFORME = "non_conforme"
+    NON_VERIFIABLE = "non_verifiable"
+    MANUEL = "manuel"
+    DEROGATION = "derogation"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.CONFORME: "conforme",
+    Status.NON_CONFORME: "non conforme",
+    Status.NON_VERIFIABLE: "non vérifiable",
+    Status.MANUEL: "vérification manuelle",
+    Status.DEROGATION: "dérogation",
+}
+
+
+class Severity(StrEnum):
+    CRITIQUE = "critique"
+    MAJEURE = "majeure"
+    MINEURE = "mineure"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check function returns: a status and a French detail."""
+
+    status: Status
+    detail: str | None = None
+
+
+def conforme(detail: str | None = None) -> Outcome:
+    return Outcome(Status.CONFORME, detail)
+
+
+def non_conforme(detail: str) -> Outcome:
+    return Outcome(Status.NON_CONFORME, detail)
+
+
+def non_verifiable(reason: str) -> Outcome:
+    return Outcome(Status.NON_VERIFIABLE, reason)
+
+
+def manuel(detail: str) -> Outcome:
+    return Outcome(Status.MANUEL, detail)
+
+
+@dataclass(frozen=True)
+class ImageEvidence:
+    """An image fetched by the I/O stage: its fingerprint (`scanner.imaging`) or why it is missing."""
+
+    url: str
+    fingerprint: Any | None = None  # scanner.imaging.Fingerprint
+    error: str | None = None  # French
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class LinkEvidence:
+    """A link checked once per run by the I/O stage."""
+
+    url: str
+    alive: bool | None  # None: not checked (not allowed, no network)
+    status_code: int | None = None
+    final_url: str | None = None
+    error: str | None = None  # French
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """An account found outside the registry (linked from a website, or a look-alike look-up)."""
+
+    network: str
+    handle: str
+    url: str
+    found_on: str  # the page or the look-up that revealed it
+    school: str | None  # the school whose site linked it, if any
+    snapshot: Snapshot | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    registry: Registry
+    settings: Settings
+    now: dt.datetime  # aware, the time of the run
+    snapshots: Mapping[str, Snapshot] = field(default_factory=dict)  # account id -> snapshot
+    images: Mapping[str, ImageEvidence] = field(default_factory=dict)  # url -> evidence
+    links: Mapping[str, LinkEvidence] = field(default_factory=dict)  # normalised url -> evidence
+    logos: Mapping[str, Any] = field(default_factory=dict)  # school id, or "board" -> Fingerprint
+    discovered: tuple[Discovered, ...] = ()
+
+
+CheckFn = Callable[[Account, Snapshot | None, Context], Outcome]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    clause: str  # "§5.d", "Créer un compte"
+    severity: Severity
+    title: str  # French, short
+    verifies: str  # « Ce que vérifie la règle »
+    why: str  # « Pourquoi »
+    fix: str  # « Comment corriger »: a principal can act on it
+    needs_platform: bool  # True: needs the live account (manuel for Facebook groups)
+    fn: CheckFn = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One status for one (account, check) in one run."""
+
+    account: str
+    check: str
+    status: Status
+    detail: str | None = None

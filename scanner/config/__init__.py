@@ -1,0 +1,1 @@
+"""The configuration folder: `registry.yaml` (the approved accounts) and `settings.yaml`."""

@@ -1,0 +1,277 @@
+"""Typed, immutable models of `registry.yaml` and `settings.yaml` (SPEC.md, « Configuration »).
+
+Validation errors raised here are turned into located French messages by
+`scanner.config.load`; the models themselves only describe the shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# A deliberately simple address check: local@domain.tld, no spaces, one @.
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+
+
+def check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError("adresse courriel invalide")
+    return value
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Network(StrEnum):
+    FACEBOOK = "facebook"
+    FACEBOOK_GROUP = "facebook_group"
+    INSTAGRAM = "instagram"
+    X = "x"
+    YOUTUBE = "youtube"
+
+    @property
+    def platform(self) -> str:
+        """The platform that answers for this network (a group lives on Facebook)."""
+        return "facebook" if self is Network.FACEBOOK_GROUP else self.value
+
+    @property
+    def label(self) -> str:
+        return NETWORK_LABELS[self]
+
+
+NETWORK_LABELS = {
+    Network.FACEBOOK: "Facebook (page)",
+    Network.FACEBOOK_GROUP: "Facebook (groupe)",
+    Network.INSTAGRAM: "Instagram",
+    Network.X: "X",
+    Network.YOUTUBE: "YouTube",
+}
+
+
+class Role(StrEnum):
+    ENSEIGNANT = "enseignant"
+    DIRECTION = "direction"
+    PERSONNEL = "personnel"
+
+
+class Person(Frozen):
+    name: str = Field(min_length=1)
+    email: str
+
+    _email = field_validator("email")(check_email)
+
+
+class Admin(Person):
+    role: Role
+
+
+class Plan(Frozen):
+    """The usage plan of Formulaire DA 142 (§5.b). Parts may be missing: that is a finding."""
+
+    objectif: str | None = None
+    public: str | None = None
+    nature: str | None = None
+    calendrier: str | None = None
+
+    def missing_parts(self) -> list[str]:
+        return [part for part in ("objectif", "public", "nature", "calendrier") if not getattr(self, part)]
+
+
+class Permission(Frozen):
+    approved_by: str | None = None
+    date: dt.date | None = None
+
+
+class AccountException(Frozen):
+    """A derogation granted by the coordinator: always visible in the report."""
+
+    check: str
+    reason: str = Field(min_length=1)
+    until: dt.date
+
+
+class Board(Frozen):
+    name: str
+    suffix: str = "CSNO"
+    website: str
+    email_domains: tuple[str, ...] = Field(min_length=1)
+    logo: Path
+    coordinator: Person
+    direction_generale: Person
+
+    @field_validator("email_domains")
+    @classmethod
+    def _lower_domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.lower().lstrip("@") for d in domains)
+
+
+class School(Frozen):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    acronyms: tuple[str, ...] = ()
+    website: str
+    email: str
+    logo: Path
+    principal: Person
+
+    _email = field_validator("email")(check_email)
+
+
+class Account(Frozen):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    school: str
+    network: Network
+    handle: str = Field(min_length=1)
+    official: bool = False
+    name: str = Field(min_length=1)
+    admins: tuple[Admin, ...] = ()
+    plan: Plan = Plan()
+    permission: Permission | None = None
+    exceptions: tuple[AccountException, ...] = ()
+
+
+class Registry(Frozen):
+    board: Board
+    schools: tuple[School, ...]
+    accounts: tuple[Account, ...]
+
+    def school(self, school_id: str) -> School:
+        for school in self.schools:
+            if school.id == school_id:
+                return school
+        raise KeyError(school_id)
+
+    def accounts_of(self, school_id: str) -> tuple[Account, ...]:
+        return tuple(a for a in self.accounts if a.school == school_id)
+
+
+# ---------------------------------------------------------------- settings
+
+
+class SmtpSecurity(StrEnum):
+    STARTTLS = "starttls"
+    SSL = "ssl"
+    NONE = "none"
+
+
+class ReportSettings(Frozen):
+    to: tuple[str, ...] = Field(min_length=1)
+    max_html_bytes: int = 100_000
+
+    @field_validator("to")
+    @classmethod
+    def _emails(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_email(v) for v in values)
+
+
+class SmtpSettings(Frozen):
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    username: str | None = None
+    password_env: str | None = None
+    sender: str
+    timeout: float = Field(default=30, gt=0)
+
+
+class FacebookSettings(Frozen):
+    graph_url: str = "https://graph.facebook.com"
+    version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
+    token_env: str = "FACEBOOK_ACCESS_TOKEN"
+
+
+class InstagramSettings(Frozen):
+    ig_user_id: str | None = None
+
+
+class XSettings(Frozen):
+    api_url: str = "https://api.twitter.com"
+    bearer_token_env: str = "X_BEARER_TOKEN"
+
+
+class YouTubeSettings(Frozen):
+    api_url: str = "https://www.googleapis.com"
+    api_key_env: str = "YOUTUBE_API_KEY"
+
+
+class PlatformSettings(Frozen):
+    facebook: FacebookSettings = FacebookSettings()
+    instagram: InstagramSettings = InstagramSettings()
+    x: XSettings = XSettings()
+    youtube: YouTubeSettings = YouTubeSettings()
+
+
+class EscalationSettings(Frozen):
+    reminder_days: int = Field(default=7, ge=1)
+    escalate_days: int = Field(default=30, ge=1)
+
+
+class NetworkSettings(Frozen):
+    allow_private_addresses: bool = False
+    timeout: float = Field(default=10, gt=0)
+    max_image_bytes: int = Field(default=5_000_000, gt=0)
+    max_page_bytes: int = Field(default=2_000_000, gt=0)
+    concurrency_per_host: int = Field(default=8, ge=1, le=64)
+    user_agent: str = "Vigie-DA142/0.1 (+https://www.csno.ab.ca)"
+
+
+class ActivitySettings(Frozen):
+    """Days allowed since the last publication, per declared calendar (activity.calendar)."""
+
+    quotidien: int = 7
+    hebdomadaire: int = 21
+    mensuel: int = 62
+    ponctuel: int | None = None  # no threshold: only reported as info
+
+
+class LogoSettings(Frozen):
+    max_distance: int = Field(default=10, ge=0, le=64)
+
+
+class Settings(Frozen):
+    timezone: str = "America/Edmonton"
+    schedule: str = Field(default="04:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    state_dir: Path = Path("var")
+    report: ReportSettings
+    smtp: SmtpSettings
+    platforms: PlatformSettings = PlatformSettings()
+    escalation: EscalationSettings = EscalationSettings()
+    network: NetworkSettings = NetworkSettings()
+    activity: ActivitySettings = ActivitySettings()
+    logo: LogoSettings = LogoSettings()
+    healthcheck_url: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("fuseau horaire inconnu") from exc
+        return value
+
+
+class Config(Frozen):
+    """Both files of one configuration folder, with the folder itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    folder: Path
+    registry: Registry
+    settings: Settings
+
+    def path(self, relative: Path) -> Path:
+        return relative if relative.is_absolute() else self.folder / relative
+
+    @property
+    def state_dir(self) -> Path:
+        """Relative state folders are taken from the working directory (the cron line `cd`s there)."""
+        return self.settings.state_dir

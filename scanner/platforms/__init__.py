@@ -1,0 +1,1 @@
+"""Platform adapters: one module per network, HTTP only, returning frozen snapshots."""

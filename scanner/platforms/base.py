@@ -1,0 +1,27 @@
+"""What every platform adapter offers the audit: read many accounts at once, return snapshots.
+
+An adapter is built with its settings and its secret as a value (never the name of an
+environment variable it would read itself), talks HTTP only, and never raises for one
+account: an account it could not read comes back as `scanner.snapshot.unverified(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from scanner.snapshot import Snapshot
+
+NO_CREDENTIALS = "aucun identifiant configuré pour cette plateforme"
+EXPIRED_TOKEN = (
+    "le jeton d'accès de la plateforme est expiré ou révoqué : "
+    "le technicien doit en générer un nouveau et le placer dans la variable d'environnement"
+)
+
+
+class PlatformAdapter(Protocol):
+    platform: str  # "facebook" | "instagram" | "x" | "youtube"
+
+    def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
+        """Read these accounts (registry handles); one snapshot per handle given, keyed by it."""
+        ...

@@ -1,0 +1,9 @@
+"""The order in which the sandbox asks its route modules to answer a request."""
+
+from __future__ import annotations
+
+
+def default_routes() -> list:
+    from scanner.sandbox import graph, twitter, web, youtube
+
+    return [graph.route, twitter.route, youtube.route, web.route]
