@@ -1,0 +1,39 @@
+# Vigie — the two commands of the README: `make demo` and `make test`.
+# Each creates .venv (Python >= 3.11) and installs the project on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup demo test lint bench screenshot docs clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+demo: setup
+	$(BIN)/python run_audit.py --demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python benchmarks/bench_scale.py
+
+screenshot: setup
+	$(BIN)/python tools/screenshot_report.py
+
+docs: setup
+	$(BIN)/python -m scanner.docs_gen
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
