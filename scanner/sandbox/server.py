@@ -95,7 +95,10 @@ class SandboxServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="sandbox", daemon=True)
+        # A short poll interval: `stop()` waits for it, once per test that starts a sandbox.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -136,6 +139,7 @@ class SandboxServer:
 def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: avoid 40 ms delayed-ACK stalls
 
         def log_message(self, format: str, *args: object) -> None:  # quiet
             return

@@ -1,0 +1,341 @@
+"""X (API v2) through tweepy: users by usernames, then the date of each one's last post.
+
+Two calls per 100 accounts (`GET /2/users/by`, then `GET /2/tweets` for the users'
+`most_recent_tweet_id`), whatever the registry's size. The API's host is the configured
+`api_url`: tweepy always builds `https://api.twitter.com/…`, so a transport adapter mounted
+on the client's session sends those requests to `api_url` instead (and sets the timeout,
+which tweepy does not). tweepy's debug log prints request headers: a filter on its logger
+masks the bearer token before any handler sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+
+from scanner.config.models import XSettings
+from scanner.platforms.base import NO_CREDENTIALS
+from scanner.platforms.retry import RetryBudget, RetryPolicy
+from scanner.secrets import scrub
+from scanner.snapshot import FetchStatus, Snapshot, unverified
+
+log = logging.getLogger(__name__)
+
+TWITTER_ORIGIN = "https://api.twitter.com"
+BATCH = 100
+USER_FIELDS = [
+    "created_at",
+    "description",
+    "entities",
+    "location",
+    "most_recent_tweet_id",
+    "profile_banner_url",
+    "profile_image_url",
+    "protected",
+    "public_metrics",
+    "url",
+    "verified",
+]
+_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+
+# Reasons the coordinator reads (Canadian French, no-break space before the colon).
+SUSPENDED = "X indique que ce compte est suspendu"
+NOT_FOUND = "X indique qu'aucun compte ne porte ce nom d'utilisateur"
+INVALID_USERNAME = (
+    "ce nom d'utilisateur ne peut pas exister sur X (de 1 à 15 lettres, chiffres ou «\u00a0_\u00a0»)"
+)
+PROTECTED = "le compte X est protégé\u00a0: ses publications ne sont visibles que par ses abonnés"
+RATE_LIMITED = "X a limité le nombre de requêtes (code 429) et le délai d'attente dépassait la limite permise"
+UNAVAILABLE = "X n'a pas répondu correctement malgré plusieurs tentatives (panne ou délai dépassé)"
+REJECTED = "X a refusé la requête (code {status})"
+FORBIDDEN = (
+    "X refuse l'accès à l'API v2 avec ce jeton (code 403)\u00a0: "
+    "l'application doit être rattachée à un projet du portail des développeurs de X"
+)
+MISSING = "X n'a rien renvoyé au sujet de ce compte"
+
+
+def expired_token_reason(env_name: str) -> str:
+    return (
+        "X a refusé le jeton d'accès («\u00a0bearer token\u00a0»)\u00a0: il est expiré, révoqué ou invalide. "
+        f"Le technicien doit en générer un nouveau dans le portail des développeurs de X "
+        f"et le placer dans la variable d'environnement {env_name}"
+    )
+
+
+class _Stop(Exception):
+    """No X call can succeed in this run (token refused): every account left gets `reason`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _GaveUp(Exception):
+    """This call failed for good; its accounts get `reason`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Reroute(HTTPAdapter):
+    """Send tweepy's `https://api.twitter.com/…` requests to the configured API URL, with a timeout."""
+
+    def __init__(self, target: str, timeout: float):
+        super().__init__(max_retries=0)
+        self.target = target.rstrip("/")
+        self.timeout = timeout
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        if self.target != TWITTER_ORIGIN and request.url.startswith(TWITTER_ORIGIN):
+            request.url = self.target + request.url[len(TWITTER_ORIGIN) :]
+            proxies = requests.utils.get_environ_proxies(request.url)
+        return super().send(request, stream, timeout or self.timeout, verify, cert, proxies)
+
+
+class _MaskBearer(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "Bearer " in message:
+            record.msg, record.args = re.sub(r"Bearer [^\s'\"]+", "Bearer ***", message), None
+        return True
+
+
+def _install_log_mask() -> None:
+    tweepy_log = logging.getLogger("tweepy.client")
+    if not any(isinstance(f, _MaskBearer) for f in tweepy_log.filters):
+        tweepy_log.addFilter(_MaskBearer())
+
+
+class XAdapter:
+    platform = "x"
+
+    def __init__(
+        self,
+        settings: XSettings,
+        bearer_token: str | None,
+        *,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.settings = settings
+        self._token = bearer_token
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.clock = clock
+
+    def __repr__(self) -> str:
+        return f"XAdapter(api_url={self.settings.api_url!r})"
+
+    # ---------------------------------------------------------------- public
+
+    def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
+        if not self._token:
+            return {h: unverified(self.platform, h, NO_CREDENTIALS) for h in handles}
+        snapshots: dict[str, Snapshot] = {}
+        wanted: dict[str, list[str]] = {}  # lower-case username -> registry handles
+        for handle in handles:
+            username = handle.strip().lstrip("@")
+            if _USERNAME.match(username):
+                wanted.setdefault(username.lower(), []).append(handle)
+            else:
+                snapshots[handle] = self._status(handle, FetchStatus.NOT_FOUND, INVALID_USERNAME)
+        client = self._client()
+        names = list(wanted)
+        try:
+            for start in range(0, len(names), BATCH):
+                batch = names[start : start + BATCH]
+                spelled = {name: wanted[name][0].strip().lstrip("@") for name in batch}
+                for name, snapshot in self._read_batch(client, spelled).items():
+                    for handle in wanted[name]:
+                        snapshots[handle] = snapshot_for(handle, snapshot)
+        except _Stop as stop:
+            for handle in handles:
+                snapshots.setdefault(handle, unverified(self.platform, handle, stop.reason))
+        finally:
+            client.session.close()
+        return {h: snapshots[h] for h in handles}
+
+    # ---------------------------------------------------------------- one batch of ≤ 100
+
+    def _read_batch(self, client: tweepy.Client, spelled: dict[str, str]) -> dict[str, Snapshot]:
+        """Snapshots keyed by lower-case username, for usernames given as the registry spells them."""
+        now = dt.datetime.now(dt.UTC)
+        names = list(spelled)
+        try:
+            response = self._call(
+                lambda: client.get_users(usernames=list(spelled.values()), user_fields=USER_FIELDS)
+            )
+        except _GaveUp as failed:
+            return {n: unverified(self.platform, n, failed.reason) for n in names}
+        found = {str(u.data["username"]).lower(): u.data for u in response.data or []}
+        result: dict[str, Snapshot] = {}
+        for error in response.errors or []:
+            name = str(error.get("value") or error.get("resource_id") or "").lower()
+            if name in names and name not in found:
+                result[name] = self._error_snapshot(name, error, now)
+        public = {n: u for n, u in found.items() if not u.get("protected")}
+        tweet_ids = [str(u["most_recent_tweet_id"]) for u in public.values() if u.get("most_recent_tweet_id")]
+        try:
+            dates = self._tweet_dates(client, tweet_ids)
+        except _GaveUp as failed:
+            dates = None
+            for name in public:
+                result[name] = unverified(self.platform, name, failed.reason)
+        for name, user in found.items():
+            if name in result:
+                continue
+            last = dates.get(str(user.get("most_recent_tweet_id"))) if dates is not None else None
+            result[name] = self._user_snapshot(name, user, last, now)
+        for name in names:
+            result.setdefault(name, unverified(self.platform, name, MISSING))
+        return result
+
+    def _tweet_dates(self, client: tweepy.Client, ids: list[str]) -> dict[str, dt.datetime]:
+        dates: dict[str, dt.datetime] = {}
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            response = self._call(
+                lambda chunk=chunk: client.get_tweets(ids=chunk, tweet_fields=["created_at"])
+            )
+            for tweet in response.data or []:
+                created = _parse_time(tweet.data.get("created_at"))
+                if created:
+                    dates[str(tweet.data["id"])] = created
+        return dates
+
+    # ---------------------------------------------------------------- snapshots
+
+    def _status(self, handle: str, status: FetchStatus, reason: str, **fields: Any) -> Snapshot:
+        return Snapshot(
+            network=self.platform,
+            handle=handle,
+            status=status,
+            reason=reason,
+            fetched_at=fields.pop("fetched_at", dt.datetime.now(dt.UTC)),
+            **fields,
+        )
+
+    def _error_snapshot(self, name: str, error: dict, now: dt.datetime) -> Snapshot:
+        detail = str(error.get("detail", ""))
+        if "suspended" in detail.lower():
+            return self._status(name, FetchStatus.SUSPENDED, SUSPENDED, fetched_at=now)
+        if str(error.get("type", "")).endswith("/resource-not-found"):
+            return self._status(name, FetchStatus.NOT_FOUND, NOT_FOUND, fetched_at=now)
+        log.warning("x: unexpected error for %s: %s", name, scrub(detail, None))
+        return unverified(self.platform, name, MISSING)
+
+    def _user_snapshot(self, name: str, user: dict, last: dt.datetime | None, now: dt.datetime) -> Snapshot:
+        protected = bool(user.get("protected"))
+        metrics = user.get("public_metrics") or {}
+        extra = {"verified": str(bool(user.get("verified"))).lower()}
+        for key in ("location", "created_at"):
+            if user.get(key):
+                extra[key] = str(user[key])
+        return Snapshot(
+            network=self.platform,
+            handle=name,
+            status=FetchStatus.PRIVATE if protected else FetchStatus.OK,
+            reason=PROTECTED if protected else None,
+            platform_id=str(user["id"]),
+            name=user.get("name"),
+            username=user.get("username"),
+            description=user.get("description"),
+            links=profile_links(user),
+            avatar_url=full_size_avatar(user.get("profile_image_url")),
+            cover_url=user.get("profile_banner_url") or None,
+            last_post_at=last,
+            followers=metrics.get("followers_count"),
+            fetched_at=now,
+            extra=extra,
+        )
+
+    # ---------------------------------------------------------------- HTTP
+
+    def _client(self) -> tweepy.Client:
+        _install_log_mask()
+        client = tweepy.Client(bearer_token=self._token, wait_on_rate_limit=False)
+        client.session.mount(TWITTER_ORIGIN, _Reroute(self.settings.api_url, self.timeout))
+        return client
+
+    def _call(self, request: Callable[[], Any]) -> Any:
+        """One API call with bounded retries; raises _GaveUp (this call) or _Stop (every call)."""
+        budget = RetryBudget(self.retry, self.sleep)
+        while True:
+            try:
+                return request()
+            except tweepy.TooManyRequests as exc:
+                wait = None
+                if exc.reset_time is not None:
+                    wait = max(0.0, exc.reset_time - self.clock())
+                    if wait > self.retry.max_server_wait:
+                        raise _GaveUp(RATE_LIMITED) from None
+                reason = RATE_LIMITED
+            except tweepy.Unauthorized:
+                raise _Stop(expired_token_reason(self.settings.bearer_token_env)) from None
+            except tweepy.Forbidden:
+                raise _Stop(FORBIDDEN) from None
+            except tweepy.TwitterServerError as exc:
+                wait, reason = None, UNAVAILABLE
+                log.warning("x: server error %s", exc.response.status_code)
+            except tweepy.HTTPException as exc:
+                status = exc.response.status_code
+                log.warning("x: request refused (%s): %s", status, self._scrub(" ".join(exc.api_messages)))
+                raise _GaveUp(REJECTED.format(status=status)) from None
+            except (requests.RequestException, ValueError) as exc:  # timeouts, resets, bad JSON
+                wait, reason = None, UNAVAILABLE
+                log.warning("x: %s", self._scrub(f"{type(exc).__name__}: {exc}"))
+            if not budget.wait(wait):
+                raise _GaveUp(reason)
+
+    def _scrub(self, text: str) -> str:
+        if self._token:
+            text = text.replace(self._token, "***")
+        return scrub(text, None)
+
+
+def snapshot_for(handle: str, snapshot: Snapshot) -> Snapshot:
+    """The same snapshot keyed by the registry's handle (which may differ in case or '@')."""
+    return snapshot if snapshot.handle == handle else replace(snapshot, handle=handle)
+
+
+def profile_links(user: dict) -> tuple[str, ...]:
+    """Expanded addresses of the profile's URL field, then of its description; never t.co."""
+    entities = user.get("entities") or {}
+    links: list[str] = []
+    for section in ("url", "description"):
+        for entry in (entities.get(section) or {}).get("urls") or []:
+            expanded = entry.get("expanded_url") or entry.get("unwound_url")
+            if expanded and not re.match(r"(?i)^https?://t\.co/", expanded) and expanded not in links:
+                links.append(expanded)
+    return tuple(links)
+
+
+def full_size_avatar(url: str | None) -> str | None:
+    """X serves the 48×48 `_normal` variant; the original has the same name without it."""
+    if not url:
+        return None
+    return re.sub(r"_normal(\.[A-Za-z0-9]+)?$", lambda m: m.group(1) or "", url)
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

@@ -1,0 +1,314 @@
+"""YouTube (Data API v3) through `requests`: handles to channel ids, channels, last upload.
+
+Calls, for n channels: one `channels.list?forHandle=` per handle the first night (the
+handle → channel id map is kept in `handle_cache`, which the caller persists between runs),
+then `channels.list?id=` 50 ids at a time, then one `playlistItems.list` per channel (its
+uploads playlist, newest first, one item) for the date of the last video. A cached id that
+the API no longer returns, or whose handle changed, is resolved again.
+
+The API key travels in the `X-Goog-Api-Key` header, which Google accepts like the `key`
+query parameter, so that it never appears in a URL, a log line or an exception message.
+The Data API does not expose a channel's "links" section: links are read from the
+description.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Callable, MutableMapping, Sequence
+from typing import Any
+
+import requests
+
+from scanner.config.models import YouTubeSettings
+from scanner.platforms.base import NO_CREDENTIALS
+from scanner.platforms.retry import RetryBudget, RetryPolicy
+from scanner.secrets import scrub
+from scanner.snapshot import FetchStatus, Snapshot, unverified
+from scanner.urls import split_free_text_links
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+CHANNEL_PARTS = "snippet,brandingSettings,contentDetails"
+_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+_KEY_REASONS = {
+    "keyInvalid",
+    "keyExpired",
+    "forbidden",
+    "accessNotConfigured",
+    "ipRefererBlocked",
+    "API_KEY_INVALID",
+}
+_QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+_RETRY_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "backendError", "internalError"}
+
+# Reasons the coordinator reads (Canadian French, no-break space before the colon).
+NOT_FOUND = "YouTube indique qu'aucune chaîne ne porte ce nom d'utilisateur (@…)"
+QUOTA = (
+    "le quota quotidien de l'API YouTube est épuisé (code 403 «\u00a0quotaExceeded\u00a0»)\u00a0: "
+    "il se renouvelle à minuit, heure du Pacifique"
+)
+UNAVAILABLE = "YouTube n'a pas répondu correctement malgré plusieurs tentatives (panne ou délai dépassé)"
+REJECTED = "YouTube a refusé la requête (code {status})"
+
+
+def key_rejected_reason(env_name: str) -> str:
+    return (
+        "YouTube a refusé la clé d'API (invalide, expirée ou restreinte)\u00a0: le technicien doit la vérifier "
+        f"dans la console Google Cloud et la placer dans la variable d'environnement {env_name}"
+    )
+
+
+class _Stop(Exception):
+    """No YouTube call can succeed in this run (key refused, quota spent)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _GaveUp(Exception):
+    """This call failed for good; its channels get `reason`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class YouTubeAdapter:
+    platform = "youtube"
+
+    def __init__(
+        self,
+        settings: YouTubeSettings,
+        api_key: str | None,
+        *,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        handle_cache: MutableMapping[str, str] | None = None,
+    ):
+        self.settings = settings
+        self._key = api_key
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.handle_cache: MutableMapping[str, str] = {} if handle_cache is None else handle_cache
+        self._base = settings.api_url.rstrip("/") + "/youtube/v3/"
+
+    def __repr__(self) -> str:
+        return f"YouTubeAdapter(api_url={self.settings.api_url!r})"
+
+    # ---------------------------------------------------------------- public
+
+    def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
+        if not self._key:
+            return {h: unverified(self.platform, h, NO_CREDENTIALS) for h in handles}
+        self._now = dt.datetime.now(dt.UTC)
+        snapshots: dict[str, Snapshot] = {}
+        with requests.Session() as session:
+            session.headers["X-Goog-Api-Key"] = self._key
+            self._session = session
+            try:
+                channels = self._channels(handles, snapshots)
+                for handle, channel in channels.items():
+                    snapshots[handle] = self._snapshot(handle, channel)
+            except _Stop as stop:
+                for handle in handles:
+                    snapshots.setdefault(handle, unverified(self.platform, handle, stop.reason))
+            finally:
+                self._session = None
+        return {h: snapshots[h] for h in handles}
+
+    # ---------------------------------------------------------------- handles -> channels
+
+    def _channels(self, handles: Sequence[str], snapshots: dict[str, Snapshot]) -> dict[str, dict]:
+        """Each handle's channel resource; handles not found or not read go into `snapshots`."""
+        cached = {h for h in handles if cache_key(h) in self.handle_cache}
+        ids = {h: self._channel_id(h, snapshots) for h in handles if h not in snapshots}
+        ids = {h: i for h, i in ids.items() if i}
+        items = self._read_ids(sorted(set(ids.values())), ids, snapshots)
+        stale = [
+            h for h, i in ids.items() if h in cached and h not in snapshots and not _matches(h, items.get(i))
+        ]
+        if stale:
+            for handle in stale:
+                self.handle_cache.pop(cache_key(handle), None)
+                ids[handle] = self._channel_id(handle, snapshots)
+            fresh = sorted({ids[h] for h in stale if ids[h] and ids[h] not in items})
+            items.update(self._read_ids(fresh, ids, snapshots))
+        result = {}
+        for handle, channel_id in ids.items():
+            if handle in snapshots:
+                continue
+            if channel_id in items:
+                result[handle] = items[channel_id]
+            else:
+                snapshots[handle] = self._found_nothing(handle)
+        return result
+
+    def _channel_id(self, handle: str, snapshots: dict[str, Snapshot]) -> str | None:
+        handle_clean = handle.strip()
+        if _CHANNEL_ID.match(handle_clean):
+            return handle_clean
+        key = cache_key(handle)
+        if key in self.handle_cache:
+            return self.handle_cache[key]
+        try:
+            answer = self._get("channels", {"part": "id", "forHandle": key})
+        except _GaveUp as failed:
+            snapshots[handle] = unverified(self.platform, handle, failed.reason)
+            return None
+        items = (answer or {}).get("items") or []
+        if not items:
+            snapshots[handle] = self._found_nothing(handle)
+            return None
+        self.handle_cache[key] = str(items[0]["id"])
+        return self.handle_cache[key]
+
+    def _read_ids(
+        self, ids: list[str], by_handle: dict[str, str | None], snapshots: dict[str, Snapshot]
+    ) -> dict:
+        items: dict[str, dict] = {}
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            try:
+                answer = self._get("channels", {"part": CHANNEL_PARTS, "id": ",".join(chunk)}) or {}
+            except _GaveUp as failed:
+                for handle, channel_id in by_handle.items():
+                    if channel_id in chunk:
+                        snapshots[handle] = unverified(self.platform, handle, failed.reason)
+                continue
+            items.update({str(item["id"]): item for item in answer.get("items") or []})
+        return items
+
+    # ---------------------------------------------------------------- snapshots
+
+    def _found_nothing(self, handle: str) -> Snapshot:
+        return Snapshot(self.platform, handle, FetchStatus.NOT_FOUND, reason=NOT_FOUND, fetched_at=self._now)
+
+    def _snapshot(self, handle: str, channel: dict) -> Snapshot:
+        snippet = channel.get("snippet") or {}
+        uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
+        try:
+            last_video = self._last_video(uploads) if uploads else None
+        except _GaveUp as failed:
+            return unverified(self.platform, handle, failed.reason)
+        thumbnails = snippet.get("thumbnails") or {}
+        avatar = next((thumbnails[s]["url"] for s in ("high", "medium", "default") if s in thumbnails), None)
+        banner = ((channel.get("brandingSettings") or {}).get("image") or {}).get("bannerExternalUrl")
+        description = snippet.get("description") or ""
+        return Snapshot(
+            network=self.platform,
+            handle=handle,
+            status=FetchStatus.OK,
+            platform_id=str(channel["id"]),
+            name=snippet.get("title"),
+            username=(snippet.get("customUrl") or "").lstrip("@") or None,
+            description=description,
+            links=split_free_text_links(description),
+            avatar_url=avatar,
+            cover_url=banner,
+            category="channel",
+            last_post_at=last_video,
+            fetched_at=self._now,
+            extra={
+                "links_source": "description",
+                **({"country": snippet["country"]} if snippet.get("country") else {}),
+            },
+        )
+
+    def _last_video(self, playlist_id: str) -> dt.datetime | None:
+        params = {"part": "snippet,contentDetails", "playlistId": playlist_id, "maxResults": "1"}
+        answer = self._get("playlistItems", params, missing_ok=True)
+        items = (answer or {}).get("items") or []
+        if not items:
+            return None  # no upload yet, or no uploads playlist
+        details, snippet = items[0].get("contentDetails") or {}, items[0].get("snippet") or {}
+        return _parse_time(details.get("videoPublishedAt") or snippet.get("publishedAt"))
+
+    # ---------------------------------------------------------------- HTTP
+
+    def _get(self, resource: str, params: dict[str, str], missing_ok: bool = False) -> dict | None:
+        """One GET with bounded retries; None for a 404 when `missing_ok`."""
+        budget = RetryBudget(self.retry, self.sleep)
+        while True:
+            try:
+                response = self._session.get(self._base + resource, params=params, timeout=self.timeout)
+                if response.status_code == 200:
+                    return response.json()
+                self._raise_for_error(response, missing_ok)
+                if response.status_code == 404:
+                    return None
+            except (requests.RequestException, ValueError) as exc:  # timeouts, resets, bad JSON
+                log.warning("youtube: %s", self._scrub(f"{type(exc).__name__}: {exc}"))
+            if not budget.wait():
+                raise _GaveUp(UNAVAILABLE)
+
+    def _raise_for_error(self, response: requests.Response, missing_ok: bool) -> None:
+        """Raise for answers that no retry can fix; return for those worth retrying (and 404s)."""
+        status = response.status_code
+        reasons = google_reasons(response)
+        log.warning("youtube: HTTP %s %s", status, ",".join(sorted(reasons)) or "-")
+        if reasons & _QUOTA_REASONS:
+            raise _Stop(QUOTA)
+        if reasons & _KEY_REASONS or (status == 400 and "API key" in _message(response)):
+            raise _Stop(key_rejected_reason(self.settings.api_key_env))
+        if status == 404 and missing_ok:
+            return
+        if status >= 500 or status == 429 or reasons & _RETRY_REASONS:
+            return
+        raise _GaveUp(REJECTED.format(status=status))
+
+    def _scrub(self, text: str) -> str:
+        if self._key:
+            text = text.replace(self._key, "***")
+        return scrub(text, None)
+
+
+def cache_key(handle: str) -> str:
+    """`@handle`, lower case: how handles are matched (YouTube handles ignore case)."""
+    return "@" + handle.strip().lstrip("@").lower()
+
+
+def google_reasons(response: requests.Response) -> set[str]:
+    """`errors[].reason` and `details[].reason` of a Google error body (empty if not JSON)."""
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return set()
+    if not isinstance(error, dict):
+        return set()
+    entries = list(error.get("errors") or []) + list(error.get("details") or [])
+    return {str(e["reason"]) for e in entries if isinstance(e, dict) and e.get("reason")}
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        return str((response.json().get("error") or {}).get("message", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _matches(handle: str, channel: dict | None) -> bool:
+    """False when the cached channel is gone or now answers to another handle."""
+    if channel is None:
+        return False
+    if _CHANNEL_ID.match(handle.strip()):
+        return True
+    custom = str((channel.get("snippet") or {}).get("customUrl") or "")
+    return not custom or cache_key(custom) == cache_key(handle)
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
