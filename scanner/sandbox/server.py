@@ -169,7 +169,9 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             fault = server.faults.apply(response.endpoint, response)
             response = fault.response
             server.record(
-                LoggedRequest(method, host, parts.path, query, response.status, response.endpoint, time.time())
+                LoggedRequest(
+                    method, host, parts.path, query, response.status, response.endpoint, time.time()
+                )
             )
             if fault.latency:
                 time.sleep(fault.latency)

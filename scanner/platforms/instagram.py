@@ -1,0 +1,172 @@
+"""Instagram accounts through the Graph API's business discovery, with the Facebook token.
+
+`GET /{ig_user_id}?fields=business_discovery.username(x){…}` reads another
+professional account from the board's own Instagram professional account
+(`platforms.instagram.ig_user_id`), one username per call: that is the API's
+minimum. A personal account and a missing one give the same answer
+(code 110, subcode 2207013): the reason says both. Instagram has no cover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from scanner.config.models import PlatformSettings
+from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
+from scanner.platforms.facebook import parse_graph_time
+from scanner.platforms.graph_client import (
+    DEFAULT_RETRY,
+    GraphClient,
+    GraphError,
+    TokenRejected,
+    is_permission_code,
+)
+from scanner.platforms.retry import RetryPolicy
+from scanner.snapshot import FetchStatus, Snapshot, unverified
+from scanner.urls import split_free_text_links
+
+NETWORK = "instagram"
+PROFILE_FIELDS = "id,username,name,biography,website,profile_picture_url,followers_count,media_count,media.limit(1){timestamp}"
+USER_NOT_FOUND_CODE = 110
+USER_NOT_FOUND_SUBCODE = 2207013
+NOT_FOUND = (
+    "compte Instagram introuvable ou compte personnel : la découverte d'entreprise d'Instagram "
+    "ne lit que les comptes professionnels (entreprise ou créateur)"
+)
+INVALID = (
+    "ce nom d'utilisateur Instagram n'est pas valide (lettres, chiffres, points et traits de soulignement)"
+)
+NO_BUSINESS_ACCOUNT = (
+    "aucun compte Instagram professionnel du conseil n'est configuré "
+    "(platforms.instagram.ig_user_id) : la découverte d'entreprise est impossible"
+)
+BAD_BUSINESS_ACCOUNT = (
+    "le compte Instagram professionnel configuré (platforms.instagram.ig_user_id) "
+    "est introuvable ou inaccessible avec ce jeton"
+)
+_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
+
+
+class InstagramAdapter:
+    platform = NETWORK
+
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        token: str | None,
+        *,
+        timeout: float = 10.0,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], dt.datetime] | None = None,
+    ):
+        self.settings = settings
+        self._token = token
+        self._timeout = timeout
+        self._retry = retry
+        self._sleep = sleep
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
+        wanted = list(dict.fromkeys(handles))
+        if not self._token:
+            return {h: unverified(NETWORK, h, NO_CREDENTIALS) for h in wanted}
+        ig_user_id = self.settings.instagram.ig_user_id
+        if not ig_user_id:
+            return {h: unverified(NETWORK, h, NO_BUSINESS_ACCOUNT) for h in wanted}
+        facebook = self.settings.facebook
+        client = GraphClient(
+            facebook.graph_url,
+            facebook.version,
+            self._token,
+            timeout=self._timeout,
+            retry=self._retry,
+            sleep=self._sleep,
+        )
+        now = self._clock()
+        results: dict[str, Snapshot] = {}
+        stopped: str | None = None  # once the platform or the set-up fails, the rest is not asked
+        for handle in wanted:
+            if stopped:
+                results[handle] = unverified(NETWORK, handle, stopped)
+                continue
+            username = handle.strip().lstrip("@")
+            if not _USERNAME.match(username):
+                results[handle] = Snapshot(
+                    NETWORK, handle, FetchStatus.NOT_FOUND, reason=INVALID, fetched_at=now
+                )
+                continue
+            try:
+                results[handle] = self._read(client, ig_user_id, handle, username, now)
+            except TokenRejected:
+                stopped = EXPIRED_TOKEN
+                results[handle] = unverified(NETWORK, handle, stopped)
+            except GraphError as error:
+                results[handle] = unverified(NETWORK, handle, self._reason(error))
+                if error.outage or _about_the_asker(error):
+                    stopped = results[handle].reason
+        return results
+
+    def _read(
+        self, client: GraphClient, ig_user_id: str, handle: str, username: str, now: dt.datetime
+    ) -> Snapshot:
+        fields = f"business_discovery.username({username}){{{PROFILE_FIELDS}}}"
+        try:
+            data = client.object(ig_user_id, fields)
+        except GraphError as error:
+            if isinstance(error, TokenRejected):
+                raise
+            if error.code == USER_NOT_FOUND_CODE or error.subcode == USER_NOT_FOUND_SUBCODE:
+                return Snapshot(NETWORK, handle, FetchStatus.NOT_FOUND, reason=NOT_FOUND, fetched_at=now)
+            raise
+        profile = data.get("business_discovery")
+        if not isinstance(profile, dict):
+            raise GraphError("la plateforme a répondu sans les données du compte (business_discovery absent)")
+        return account_snapshot(handle, profile, now)
+
+    @staticmethod
+    def _reason(error: GraphError) -> str:
+        if _about_the_asker(error):
+            return BAD_BUSINESS_ACCOUNT
+        return error.reason
+
+
+def _about_the_asker(error: GraphError) -> bool:
+    """Errors that concern the configured account or the token's rights, not the account asked about."""
+    return (error.code == 100 and error.subcode == 33) or is_permission_code(error.code)
+
+
+def account_snapshot(handle: str, profile: dict[str, Any], now: dt.datetime) -> Snapshot:
+    website = profile.get("website") if isinstance(profile.get("website"), str) else None
+    biography = profile.get("biography") if isinstance(profile.get("biography"), str) else None
+    links = tuple(dict.fromkeys(split_free_text_links(website) + split_free_text_links(biography)))
+    media = (profile.get("media") or {}).get("data") or []
+    followers = profile.get("followers_count")
+    extra = {}
+    if isinstance(profile.get("media_count"), int):
+        extra["media_count"] = str(profile["media_count"])
+    return Snapshot(
+        network=NETWORK,
+        handle=handle,
+        status=FetchStatus.OK,
+        platform_id=_text(profile.get("id")),
+        name=_text(profile.get("name")),
+        username=_text(profile.get("username")),
+        description=biography or None,
+        links=links,
+        avatar_url=_text(profile.get("profile_picture_url")),
+        category="professionnel",
+        emails=(),
+        last_post_at=parse_graph_time(media[0].get("timestamp")) if media else None,
+        followers=followers if isinstance(followers, int) else None,
+        fetched_at=now,
+        extra=extra,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

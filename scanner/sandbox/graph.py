@@ -1,0 +1,487 @@
+"""The Graph API part of the sandbox: Facebook pages and Instagram business discovery.
+
+Answers every request whose path starts with a version (`/v23.0/…`), with the
+shapes of Meta's Graph API (developers.facebook.com/docs/graph-api): field
+expansion (`picture.type(large){url,is_silhouette}`, `posts.limit(1){created_time}`),
+`?ids=a,b` (50 at most; one missing alias fails the whole request with `(#803)`),
+the `roles` edge (page tokens only), `business_discovery.username(x){…}` on the
+board's Instagram professional account, error bodies
+`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}` and an
+`X-App-Usage` header (`X-Business-Use-Case-Usage` for Instagram) growing with calls.
+
+Endpoint names (for fault knobs and `SandboxServer.requests_to`): `graph.ids`,
+`graph.object`, `graph.ig_discovery`, `graph.roles`, `graph.posts`, `graph.other`.
+Platform-shaped knobs read here: `token_expired` (190/463), `throttled` (4 by default;
+a string value such as `"613"`, or the `throttle_code` knob, picks the code),
+`permission_denied` (10), `app_usage` (forces the usage percentages reported).
+
+`facebook.yaml`::
+
+    valid_tokens: [sandbox-facebook-token]   # default when absent
+    expired_tokens: [old-token]              # answered with 190/463
+    role_tokens: [sandbox-facebook-token]    # may read `roles` (page/system-user tokens); default valid_tokens
+    calls_per_hour: 4800                     # scales X-App-Usage call_count (no enforcement)
+    pages:
+      - id: "100000000000001"                # numeric string
+        username: EQVCSNO                    # matched case-insensitively
+        name: "École des Quatre-Vents_CSNO (page officielle)"
+        about: "…"                           # short description
+        description: "…"                     # long description
+        website: "https://eqv.csno.ab.ca www.csno.ab.ca"   # free text, as Facebook stores it
+        emails: [eqv@csno.ab.ca]
+        category: School
+        fan_count: 420
+        followers_count: 455
+        picture: https://scontent.sandbox.fbcdn.net/eqv-facebook.jpg   # absent: silhouette
+        cover: https://scontent.sandbox.fbcdn.net/eqv-facebook-cover.jpg
+        last_post_days_ago: 2                # relative to server.now(); absent: no post
+        post_every_days: 7                   # spacing of the older generated posts
+        roles: [{name: "…", tasks: [MANAGE, CREATE_CONTENT]}]   # absent: roles not readable (#200)
+    users: [{id: "…", name: "…"}]            # personal profiles (only id, name, link)
+    groups: [{id: "…", name: "…"}]           # not served: the Groups API closed in April 2024
+
+`instagram.yaml`::
+
+    business_account: {id: "17841400000000000", username: csno_officiel}   # asks business_discovery
+    accounts:
+      - id: "17841400000000101"
+        username: eqv_csno
+        account_type: business              # business | creator | personal (personal: not discoverable)
+        name: "…"
+        biography: "…"
+        website: https://eqv.csno.ab.ca
+        profile_picture_url: https://scontent.sandbox.cdninstagram.com/eqv-instagram.jpg
+        followers_count: 310
+        media_count: 120
+        last_post_days_ago: 3
+        post_every_days: 7
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.sandbox.server import Request, Response
+
+_VERSIONED = re.compile(r"^/v\d+\.\d+(?:/(.*))?$")
+MAX_IDS = 50
+THROTTLE_MESSAGES = {
+    4: "(#4) Application request limit reached",
+    17: "(#17) User request limit reached",
+    32: "(#32) Page request limit reached",
+    613: "(#613) Calls to this api have exceeded the rate limit.",
+}
+DEFAULT_TOKENS = ["sandbox-facebook-token"]
+
+
+class GraphFailure(Exception):
+    """An error answer: raised anywhere while building a response."""
+
+    def __init__(self, code: int, message: str, status: int = 400, **extra: Any):
+        super().__init__(message)
+        self.code, self.message, self.status, self.extra = code, message, status, extra
+
+
+# ---------------------------------------------------------------- field expansion
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    modifiers: dict[str, str] = field(default_factory=dict)
+    children: list[FieldSpec] | None = None
+
+
+def parse_fields(text: str) -> list[FieldSpec]:
+    """`a,b.type(large){c,d},e.limit(1){f}` -> specs; a syntax error is a (#100) like Graph's."""
+    specs, pos = _parse_list(text, 0)
+    if pos != len(text):
+        raise _syntax_error(text, pos)
+    return specs
+
+
+def _parse_list(text: str, pos: int) -> tuple[list[FieldSpec], int]:
+    specs: list[FieldSpec] = []
+    while True:
+        spec, pos = _parse_field(text, pos)
+        specs.append(spec)
+        pos = _skip_spaces(text, pos)
+        if pos < len(text) and text[pos] == ",":
+            pos += 1
+            continue
+        return specs, pos
+
+
+def _parse_field(text: str, pos: int) -> tuple[FieldSpec, int]:
+    pos = _skip_spaces(text, pos)
+    match = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").match(text, pos)
+    if not match:
+        raise _syntax_error(text, pos)
+    spec, pos = FieldSpec(match.group()), match.end()
+    while pos < len(text) and text[pos] in ".{":
+        if text[pos] == "{":
+            if spec.children is not None:
+                raise _syntax_error(text, pos)
+            spec.children, pos = _parse_list(text, pos + 1)
+            if pos >= len(text) or text[pos] != "}":
+                raise _syntax_error(text, pos)
+            pos += 1
+            continue
+        modifier = re.compile(r"\.([A-Za-z_]+)\(([^()]*)\)").match(text, pos)
+        if not modifier:
+            raise _syntax_error(text, pos)
+        spec.modifiers[modifier.group(1)] = modifier.group(2).strip()
+        pos = modifier.end()
+    return spec, pos
+
+
+def _skip_spaces(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _syntax_error(text: str, pos: int) -> GraphFailure:
+    found = text[pos] if pos < len(text) else "end of string"
+    return GraphFailure(
+        100, f'Syntax error "Expected end of string instead of "{found}"." at character {pos}: {text}'
+    )
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+def route(request: Request, server) -> Response | None:
+    match = _VERSIONED.match(request.path)
+    if not match:
+        return None
+    parts = [p for p in (match.group(1) or "").split("/") if p]
+    endpoint = _endpoint(parts, request.query)
+    graph = _Graph(server, request)
+    try:
+        graph.check_token_and_faults(endpoint)
+        body = graph.answer(parts, endpoint)
+        return Response.json(body, 200, endpoint, **graph.usage_headers(endpoint))
+    except GraphFailure as failure:
+        return graph.error(failure, endpoint)
+
+
+def _endpoint(parts: list[str], query: dict[str, str]) -> str:
+    if not parts:
+        return "graph.ids" if "ids" in query else "graph.other"
+    if len(parts) == 1:
+        return "graph.ig_discovery" if "business_discovery" in query.get("fields", "") else "graph.object"
+    if len(parts) == 2 and parts[1] == "roles":
+        return "graph.roles"
+    if len(parts) == 2 and parts[1] in ("posts", "published_posts", "feed"):
+        return "graph.posts"
+    return "graph.other"
+
+
+class _Graph:
+    def __init__(self, server, request: Request):
+        self.server, self.request = server, request
+        self.facebook: dict[str, Any] = server.world.facebook or {}
+        self.instagram: dict[str, Any] = server.world.instagram or {}
+        self.now: dt.datetime = server.now()
+        auth = request.headers.get("authorization", "")
+        self.token = request.query.get("access_token") or (auth.split(" ", 1)[1] if " " in auth else "")
+
+    # -------------------------------------------------------- token, faults, headers
+
+    def check_token_and_faults(self, endpoint: str) -> None:
+        faults = self.server.faults
+        if not self.token:
+            raise GraphFailure(104, "An access token is required to request this resource.")
+        if self.token in self.facebook.get("expired_tokens", []) or faults.take(endpoint, "token_expired"):
+            raise GraphFailure(190, self._expired_message(), error_subcode=463)
+        if self.token not in self.facebook.get("valid_tokens", DEFAULT_TOKENS):
+            raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
+        throttled = faults.take(endpoint, "throttled")
+        if throttled:
+            code = _throttle_code(throttled, faults.peek(endpoint, "throttle_code"))
+            raise GraphFailure(code, THROTTLE_MESSAGES[code], throttled=True)
+        if faults.take(endpoint, "permission_denied"):
+            raise GraphFailure(10, "(#10) Application does not have permission for this action")
+
+    def _expired_message(self) -> str:
+        expired = (self.now - dt.timedelta(hours=2)).strftime("%A, %d-%b-%y %H:%M:%S UTC")
+        current = self.now.strftime("%A, %d-%b-%y %H:%M:%S UTC")
+        return (
+            f"Error validating access token: Session has expired on {expired}. The current time is {current}."
+        )
+
+    def usage_headers(self, endpoint: str, throttled: bool = False) -> dict[str, str]:
+        calls = len(self.server.requests_to("graph")) + 1
+        forced = self.server.faults.peek(endpoint, "app_usage")
+        per_hour = max(1, int(self.facebook.get("calls_per_hour", 4800)))
+        count = 100 if throttled else min(100, math.ceil(100 * calls / per_hour))
+        count = int(forced) if forced else count
+        usage = {"call_count": count, "total_cputime": count // 2, "total_time": count // 2}
+        headers = {"X-App-Usage": json.dumps(usage)}
+        if endpoint == "graph.ig_discovery":
+            business_id = str(self.instagram.get("business_account", {}).get("id", "0"))
+            item = {"type": "instagram", **usage, "estimated_time_to_regain_access": 0}
+            headers["X-Business-Use-Case-Usage"] = json.dumps({business_id: [item]})
+        return headers
+
+    def error(self, failure: GraphFailure, endpoint: str) -> Response:
+        kind = "GraphMethodException" if failure.extra.get("error_subcode") == 33 else "OAuthException"
+        error = {"message": failure.message, "type": kind, "code": failure.code}
+        error.update({k: v for k, v in failure.extra.items() if k != "throttled"})
+        seed = f"{len(self.server.log)}{self.request.path}{failure.code}".encode()
+        error["fbtrace_id"] = "A" + hashlib.sha1(seed).hexdigest()[:22]
+        headers = self.usage_headers(endpoint, throttled=bool(failure.extra.get("throttled")))
+        if failure.code in (102, 104, 190):
+            headers["WWW-Authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{failure.message}"'
+        return Response.json({"error": error}, failure.status, endpoint, **headers)
+
+    # -------------------------------------------------------- routing
+
+    def answer(self, parts: list[str], endpoint: str) -> dict[str, Any]:
+        fields = self._fields()
+        if not parts:
+            if "ids" not in self.request.query:
+                raise GraphFailure(100, "(#100) Missing 'ids' parameter")
+            return self._ids(self.request.query["ids"], fields)
+        node_kind, node = self._lookup(parts[0])
+        if len(parts) == 1:
+            return self._render(node_kind, node, fields)
+        if endpoint == "graph.roles":
+            return self._roles(node_kind, node)
+        if endpoint == "graph.posts":
+            if node_kind != "Page":
+                raise _nonexisting(parts[1], node_kind)
+            limit = int(self.request.query.get("limit", "25") or 25)
+            return self._posts(node, fields or [FieldSpec("created_time"), FieldSpec("message")], limit)
+        raise GraphFailure(100, f"Unknown path components: /{'/'.join(parts[1:])}", error_subcode=2500)
+
+    def _fields(self) -> list[FieldSpec] | None:
+        text = self.request.query.get("fields", "").strip()
+        return parse_fields(text) if text else None
+
+    def _ids(self, ids_param: str, fields: list[FieldSpec] | None) -> dict[str, Any]:
+        aliases = [a.strip() for a in ids_param.split(",") if a.strip()]
+        if len(aliases) > MAX_IDS:
+            raise GraphFailure(100, f"(#100) Too many IDs. Maximum: {MAX_IDS}. Provided: {len(aliases)}.")
+        missing = [a for a in aliases if self._find(a) is None]
+        if missing:
+            raise _alias_missing(missing)
+        result = {}
+        for alias in aliases:
+            node_kind, node = self._find(alias)
+            result[alias] = self._render(node_kind, node, fields)
+        return result
+
+    def _find(self, alias: str) -> tuple[str, dict[str, Any]] | None:
+        key = alias.lower()
+        for kind, items in (("Page", self.facebook.get("pages")), ("User", self.facebook.get("users"))):
+            for item in items or []:
+                if str(item.get("id")) == alias or str(item.get("username", "")).lower() == key:
+                    return kind, item
+        business = self.instagram.get("business_account") or {}
+        if business and str(business.get("id")) == alias:
+            return "IGUser", business
+        return None
+
+    def _lookup(self, alias: str) -> tuple[str, dict[str, Any]]:
+        found = self._find(alias)
+        if found:
+            return found
+        if alias.isdigit():
+            raise GraphFailure(
+                100,
+                f"Unsupported get request. Object with ID '{alias}' does not exist, cannot be loaded due to "
+                "missing permissions, or does not support this operation. Please read the Graph API "
+                "documentation at https://developers.facebook.com/docs/graph-api",
+                error_subcode=33,
+            )
+        raise _alias_missing([alias])
+
+    # -------------------------------------------------------- rendering
+
+    def _render(self, kind: str, node: dict[str, Any], fields: list[FieldSpec] | None) -> dict[str, Any]:
+        fields = fields or [FieldSpec("id"), FieldSpec("name")]
+        render = {"Page": self._page_field, "User": self._user_field, "IGUser": self._ig_field}[kind]
+        out: dict[str, Any] = {}
+        for spec in fields:
+            value = render(node, spec)
+            if value is not None:
+                out[spec.name] = value
+        out.setdefault("id", str(node.get("id")))
+        return out
+
+    def _page_field(self, page: dict[str, Any], spec: FieldSpec) -> Any:
+        name = spec.name
+        if name in ("id", "name", "username", "about", "description", "website", "category"):
+            return str(page[name]) if name in page else None
+        if name in ("fan_count", "followers_count"):
+            return int(page.get(name, 0))
+        if name == "emails":
+            return list(page["emails"]) if page.get("emails") else None
+        if name == "link":
+            return f"https://www.facebook.com/{page.get('username') or page.get('id')}"
+        if name == "category_list":
+            category = page.get("category")
+            items = [{"id": str(2600 + len(category)), "name": category}] if category else []
+            return [_pick(item, spec.children) for item in items]
+        if name == "picture":
+            return {"data": _pick(self._picture(page, spec.modifiers.get("type", "normal")), spec.children)}
+        if name == "cover":
+            if not page.get("cover"):
+                return None
+            cover = {"cover_id": f"{page['id']}9", "offset_x": 50, "offset_y": 50, "source": page["cover"]}
+            return _pick({**cover, "id": f"{page['id']}9"}, spec.children)
+        if name in ("posts", "published_posts", "feed"):
+            return self._posts(page, spec.children, int(spec.modifiers.get("limit", 25)))
+        if name == "roles":
+            return self._roles("Page", page)
+        raise _nonexisting(name, "Page")
+
+    def _picture(self, page: dict[str, Any], size: str) -> dict[str, Any]:
+        side = {"small": 50, "normal": 100, "large": 200, "square": 50}.get(size, 100)
+        url = page.get("picture")
+        silhouette = bool(page.get("is_silhouette", not url))
+        url = url or "https://scontent.sandbox.fbcdn.net/silhouette.jpg"
+        return {"height": side, "is_silhouette": silhouette, "url": url, "width": side}
+
+    def _posts(self, node: dict[str, Any], children: list[FieldSpec] | None, limit: int) -> dict[str, Any]:
+        allowed = {"id", "created_time", "message", "permalink_url"}
+        for spec in children or []:
+            if spec.name not in allowed:
+                raise _nonexisting(spec.name, "Post")
+        posts = [
+            {
+                "id": f"{node['id']}_{n + 1}",
+                "created_time": _graph_time(when),
+                "message": "Publication de démonstration",
+                "permalink_url": f"https://www.facebook.com/{node.get('username') or node['id']}/posts/{n + 1}",
+            }
+            for n, when in enumerate(self._post_times(node))
+        ][: max(0, limit)]
+        wanted = children or [FieldSpec("created_time"), FieldSpec("message")]
+        data = [_pick(p, wanted + [FieldSpec("id")]) for p in posts]
+        return (
+            {"data": data, "paging": {"cursors": {"before": "QVFIUmJ", "after": "QVFIUmF"}}}
+            if data
+            else {"data": []}
+        )
+
+    def _post_times(self, node: dict[str, Any]) -> list[dt.datetime]:
+        if node.get("last_post_days_ago") is None:
+            return []
+        first = float(node["last_post_days_ago"])
+        every = float(node.get("post_every_days", 7))
+        return [self.now - dt.timedelta(days=first + k * every, hours=3) for k in range(5)]
+
+    def _roles(self, kind: str, node: dict[str, Any]) -> dict[str, Any]:
+        if kind != "Page":
+            raise _nonexisting("roles", kind)
+        if self.token not in self.facebook.get(
+            "role_tokens", self.facebook.get("valid_tokens", DEFAULT_TOKENS)
+        ):
+            raise GraphFailure(210, "(#210) A page access token is required to request this resource.")
+        if "roles" not in node:
+            raise GraphFailure(
+                200,
+                "(#200) The user does not have sufficient administrative permission for this action on this page.",
+            )
+        data = []
+        for n, role in enumerate(node["roles"] or []):
+            tasks = role.get("tasks", ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"])
+            data.append(
+                {"id": str(role.get("id", f"{node['id']}{n + 1:03d}")), "name": role["name"], "tasks": tasks}
+            )
+        return {"data": data}
+
+    def _user_field(self, user: dict[str, Any], spec: FieldSpec) -> Any:
+        if spec.name in ("id", "name"):
+            return str(user.get(spec.name, "")) or None
+        if spec.name == "link":
+            return f"https://www.facebook.com/profile.php?id={user.get('id')}"
+        raise _nonexisting(spec.name, "User")
+
+    def _ig_field(self, account: dict[str, Any], spec: FieldSpec) -> Any:
+        if spec.name == "business_discovery":
+            return self._discovery(account, spec)
+        return self._ig_user_field(account, spec)
+
+    def _discovery(self, asker: dict[str, Any], spec: FieldSpec) -> dict[str, Any]:
+        username = spec.modifiers.get("username", "")
+        if not username:
+            raise GraphFailure(100, "(#100) The parameter username is required")
+        for account in self.instagram.get("accounts") or []:
+            same = str(account.get("username", "")).lower() == username.lower().lstrip("@")
+            if same and account.get("account_type", "business") in ("business", "creator"):
+                return self._render("IGUser", account, spec.children)
+        raise GraphFailure(
+            110,
+            "Invalid user id",
+            error_subcode=2207013,
+            is_transient=False,
+            error_user_title="Cannot find User",
+            error_user_msg=f"The user with username: {username} cannot be found.",
+        )
+
+    def _ig_user_field(self, account: dict[str, Any], spec: FieldSpec) -> Any:
+        name = spec.name
+        if name in ("id", "ig_id", "username", "name", "biography", "website", "profile_picture_url"):
+            return str(account[name]) if name in account else None
+        if name in ("followers_count", "follows_count", "media_count"):
+            return int(account.get(name, 0))
+        if name == "media":
+            allowed = {
+                "id",
+                "timestamp",
+                "caption",
+                "media_type",
+                "permalink",
+                "like_count",
+                "comments_count",
+            }
+            for child in spec.children or []:
+                if child.name not in allowed:
+                    raise _nonexisting(child.name, "Media")
+            items = [
+                {"id": f"{account.get('id')}{n + 1:02d}", "timestamp": _graph_time(t), "media_type": "IMAGE"}
+                for n, t in enumerate(self._post_times(account))
+            ][: int(spec.modifiers.get("limit", 25))]
+            wanted = (spec.children or [FieldSpec("id")]) + [FieldSpec("id")]
+            return {"data": [_pick(item, wanted) for item in items]}
+        raise _nonexisting(name, "User")
+
+
+def _pick(data: dict[str, Any], children: list[FieldSpec] | None) -> dict[str, Any]:
+    if children is None:
+        return dict(data)
+    return {c.name: data[c.name] for c in children if c.name in data}
+
+
+def _graph_time(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _nonexisting(name: str, node_type: str) -> GraphFailure:
+    return GraphFailure(100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})")
+
+
+def _alias_missing(aliases: list[str]) -> GraphFailure:
+    return GraphFailure(
+        803, f"(#803) Some of the aliases you requested do not exist: {','.join(aliases)}", status=404
+    )
+
+
+def _throttle_code(value: Any, configured: Any) -> int:
+    for candidate in (configured, value):
+        digits = (
+            isinstance(candidate, int | str) and not isinstance(candidate, bool) and str(candidate).isdigit()
+        )
+        if digits and int(candidate) in THROTTLE_MESSAGES:
+            return int(candidate)
+    return 4
