@@ -120,7 +120,8 @@ class Context:
     discovered: tuple[Discovered, ...] = ()
 
 
-CheckFn = Callable[[Account, Snapshot | None, Context], Outcome]
+# A check returns None when it does not apply to this account: nothing is emitted.
+CheckFn = Callable[[Account, Snapshot | None, Context], Outcome | None]
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,10 @@ class Check:
     fix: str  # « Comment corriger »: a principal can act on it
     needs_platform: bool  # True: needs the live account (manuel for Facebook groups)
     fn: CheckFn = field(compare=False, repr=False)
+    networks: frozenset[str] | None = None  # None: every network; else the networks it applies to
+
+    def applies_to(self, account: Account) -> bool:
+        return self.networks is None or account.network.value in self.networks
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,172 @@
+"""One night's audit: registry -> platforms (fetch once) -> checks (pure) -> results.
+
+`audit(registry, settings, sources, clock)` takes everything it uses: the tests pass a
+real sandbox behind real adapters, the CLI passes adapters pointed at the platforms.
+It never raises for one account: what cannot be read is `non_verifiable` with its reason.
+History, report and notices come after, in `scanner.job`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence, Result
+from scanner.config.models import Account, Network, Registry, Settings
+from scanner.platforms.base import PlatformAdapter
+from scanner.snapshot import Snapshot, unverified
+
+log = logging.getLogger(__name__)
+
+GROUP_REASON = None  # a Facebook group is verified: its platform checks are `manuel` by design
+
+
+class ImageSource(Protocol):
+    def fetch_many(self, urls: Sequence[str]) -> dict[str, ImageEvidence]: ...
+
+
+class LinkSource(Protocol):
+    def check(self, urls: Sequence[str]) -> dict[str, LinkEvidence]: ...
+
+
+@dataclass
+class Sources:
+    """What the audit reads the world through. Adapters are keyed by platform name."""
+
+    adapters: Mapping[str, PlatformAdapter]
+    images: ImageSource
+    links: LinkSource
+    discover: Callable[[Registry], list[Discovered]]
+    logos: Mapping[str, object]  # school id / "board" -> scanner.imaging.Fingerprint
+
+
+@dataclass(frozen=True)
+class AccountOutcome:
+    id: str
+    school: str
+    network: str
+    verified: bool
+    reason: str | None  # French, when not verified
+
+
+@dataclass
+class AuditOutcome:
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    accounts: list[AccountOutcome]
+    results: list[Result]
+    snapshots: dict[str, Snapshot]
+    discovered: list[Discovered]
+    context: Context
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return all(a.verified for a in self.accounts)
+
+
+def audit(
+    registry: Registry, settings: Settings, sources: Sources, clock: Callable[[], dt.datetime]
+) -> AuditOutcome:
+    from scanner.checks.runner import evaluate, evaluate_discovered
+
+    started = clock()
+    discovered = _safe_discover(sources, registry)
+    snapshots, found = _fetch_all(registry, discovered, sources.adapters)
+    discovered = [replace(d, snapshot=found.get((d.network, d.handle))) for d in discovered]
+    every = [*snapshots.values(), *(d.snapshot for d in discovered if d.snapshot)]
+    images = sources.images.fetch_many(_image_urls(every))
+    links = sources.links.check(_link_urls(snapshots.values()))
+    context = Context(
+        registry=registry,
+        settings=settings,
+        now=started,
+        snapshots=snapshots,
+        images=images,
+        links=links,
+        logos=sources.logos,
+        discovered=tuple(discovered),
+    )
+    results: list[Result] = []
+    for account in registry.accounts:
+        results += evaluate(account, snapshots.get(account.id), context)
+    results += evaluate_discovered(context)
+    outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
+    return AuditOutcome(started, clock(), outcomes, results, snapshots, discovered, context)
+
+
+def _safe_discover(sources: Sources, registry: Registry) -> list[Discovered]:
+    try:
+        return list(sources.discover(registry))
+    except Exception:  # discovery is a bonus: never let it spoil the night
+        log.exception("discovery failed")
+        return []
+
+
+def _fetch_all(
+    registry: Registry, discovered: list[Discovered], adapters: Mapping[str, PlatformAdapter]
+) -> tuple[dict[str, Snapshot], dict[tuple[str, str], Snapshot]]:
+    """Every platform read once, concurrently: registry handles and discovered ones in the same batches."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for account in registry.accounts:
+        if account.network is not Network.FACEBOOK_GROUP:
+            wanted[account.network.value].append(account.handle)
+    for candidate in discovered:
+        if candidate.network in (n.value for n in Network if n is not Network.FACEBOOK_GROUP):
+            wanted[candidate.network].append(candidate.handle)
+
+    def read(network: str) -> dict[str, Snapshot]:
+        handles = list(dict.fromkeys(wanted[network]))
+        adapter = adapters.get(network)
+        if adapter is None:
+            from scanner.platforms.base import NO_CREDENTIALS
+
+            return {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
+        try:
+            return adapter.fetch(handles)
+        except Exception:  # an adapter bug must not take the other platforms down
+            log.exception("adapter %s failed", network)
+            return {
+                h: unverified(network, h, "erreur interne de Vigie en lisant cette plateforme")
+                for h in handles
+            }
+
+    with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+        per_network = dict(zip(wanted, pool.map(read, wanted), strict=True))
+    snapshots = {}
+    for account in registry.accounts:
+        if account.network is not Network.FACEBOOK_GROUP:
+            snapshots[account.id] = per_network[account.network.value].get(account.handle) or unverified(
+                account.network.value, account.handle, "la plateforme n'a rien répondu pour ce compte"
+            )
+    found = {
+        (d.network, d.handle): per_network[d.network][d.handle]
+        for d in discovered
+        if d.network in per_network and d.handle in per_network[d.network]
+    }
+    return snapshots, found
+
+
+def _image_urls(snapshots: list[Snapshot]) -> list[str]:
+    urls = []
+    for snap in snapshots:
+        if snap.ok:
+            urls += [u for u in (snap.avatar_url, snap.cover_url) if u]
+    return list(dict.fromkeys(urls))
+
+
+def _link_urls(snapshots) -> list[str]:
+    return list(dict.fromkeys(url for snap in snapshots if snap.ok for url in snap.links))
+
+
+def _outcome(account: Account, snap: Snapshot | None) -> AccountOutcome:
+    if account.network is Network.FACEBOOK_GROUP:
+        return AccountOutcome(account.id, account.school, account.network.value, True, GROUP_REASON)
+    verified = snap is not None and snap.verified
+    reason = None if verified else (snap.reason if snap else "non lu")
+    return AccountOutcome(account.id, account.school, account.network.value, verified, reason)

@@ -1,0 +1,108 @@
+"""`run_audit.py --demo`: the whole job against the bundled offline world, on loopback only.
+
+Starts the sandbox (platforms and websites) and an SMTP server that writes every
+e-mail it receives to `var/demo/mail/*.eml`, points a copy of the configuration at
+them, and runs the same job cron runs. No credentials, no network beyond loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from scanner.config.models import Config, Settings, SmtpSecurity
+from scanner.secrets import Secret, Secrets
+
+DEMO_TOKENS = Secrets(
+    facebook_token=Secret("sandbox-facebook-token"),
+    x_bearer_token=Secret("sandbox-x-token"),
+    youtube_api_key=Secret("sandbox-youtube-key"),
+)
+
+
+class MailFolder:
+    """aiosmtpd handler: every accepted message becomes one `.eml` file, named by order and Message-ID."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.received: list[Path] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        ident = re.sub(r"[^A-Za-z0-9]+", "-", str(message.get("Message-ID", "sans-id"))).strip("-")[:60]
+        existing = len(list(self.folder.glob("*.eml")))
+        path = self.folder / f"{existing + 1:03d}-{ident}.eml"
+        path.write_bytes(envelope.original_content or envelope.content)
+        self.received.append(path)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class DemoWorld:
+    config: Config
+    secrets: Secrets
+    resolve: dict[str, str]
+    mail: MailFolder
+    sandbox: object
+
+
+@contextlib.contextmanager
+def demo_world(config: Config, state_dir: Path = Path("var/demo")) -> Iterator[DemoWorld]:
+    from scanner.sandbox.server import SandboxServer
+    from scanner.sandbox.world import World
+
+    mail = MailFolder(state_dir / "mail")
+    controller = Controller(mail, hostname="127.0.0.1", port=free_port())
+    with SandboxServer(World.demo()) as sandbox:
+        controller.start()
+        try:
+            settings = demo_settings(config.settings, sandbox.url, controller.port, state_dir)
+            yield DemoWorld(
+                config=config.model_copy(update={"settings": settings}),
+                secrets=DEMO_TOKENS,
+                resolve={"*": f"127.0.0.1:{sandbox.port}"},
+                mail=mail,
+                sandbox=sandbox,
+            )
+        finally:
+            controller.stop()
+
+
+def demo_settings(settings: Settings, sandbox_url: str, smtp_port: int, state_dir: Path) -> Settings:
+    platforms = settings.platforms
+    return settings.model_copy(
+        update={
+            "state_dir": state_dir,
+            "smtp": settings.smtp.model_copy(
+                update={
+                    "host": "127.0.0.1",
+                    "port": smtp_port,
+                    "security": SmtpSecurity.NONE,
+                    "username": None,
+                }
+            ),
+            "platforms": platforms.model_copy(
+                update={
+                    "facebook": platforms.facebook.model_copy(update={"graph_url": sandbox_url}),
+                    "x": platforms.x.model_copy(update={"api_url": sandbox_url}),
+                    "youtube": platforms.youtube.model_copy(update={"api_url": sandbox_url}),
+                }
+            ),
+            "network": settings.network.model_copy(update={"allow_private_addresses": True}),
+            "healthcheck_url": None,
+        }
+    )

@@ -1,0 +1,462 @@
+"""Vigie's memory between nights: the only module that speaks SQL.
+
+One SQLite file under `state_dir` (WAL, foreign keys, busy timeout), its schema in
+numbered `scanner/migrations/NNNN_*.sql` files tracked by `PRAGMA user_version`.
+
+Finding states (SPEC.md, « The machine-readable report »). *Failing* means a
+`non_conforme` result, whatever the check's severity. For each (account, check):
+
+- failing tonight, not open before -> `new` (`first_seen` is tonight). A finding
+  that was resolved and fails again later is a new occurrence: `new` again, a new
+  `first_seen`, `occurrence` + 1 (same stable id);
+- failing tonight, open before -> `open` (`first_seen` kept);
+- `conforme` or `derogation` tonight, open before -> `resolved` (a granted
+  exception lifts the finding; if it expires and the account still fails, that is
+  a new occurrence);
+- `non_verifiable` or `manuel` tonight -> nothing changes: an open finding keeps
+  its state, `first_seen` and last failing `detail`, and is reported with
+  tonight's status and `reason`; none is opened or resolved;
+- open findings of accounts no longer in the run (removed from the registry) are
+  closed silently: `record_run` expects every account of the registry.
+
+Times are stored as ISO 8601 in UTC; the clock is the caller's (`started_at`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+from scanner.checks.base import Result, Status
+from scanner.secrets import Secrets, scrub
+from scanner.snapshot import Snapshot
+
+BUSY_TIMEOUT_MS = 10_000
+HISTORY_FILE = "history.sqlite3"  # under state_dir
+
+
+class FindingState(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class AccountOutcome:
+    """Whether the account's platform answered about it tonight (SPEC.md: *verified*)."""
+
+    id: str
+    school: str
+    network: str
+    verified: bool
+    reason: str | None = None  # French, when not verified
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A non-conformity remembered across nights, as it stands after tonight's run."""
+
+    id: str  # stable for the (account, check) pair
+    account: str
+    check: str
+    status: Status  # tonight's result for the pair
+    state: FindingState
+    first_seen: dt.datetime  # first night of this occurrence
+    last_seen: dt.datetime  # last night it was seen non_conforme
+    resolved_at: dt.datetime | None = None
+    detail: str | None = None  # what is wrong (the last failing detail, when not judged tonight)
+    occurrence: int = 1
+    reason: str | None = None  # why it was not judged tonight (status non_verifiable or manuel)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str  # complete | partial | failed
+    accounts_total: int = 0
+    accounts_verified: int = 0
+    accounts_compliant: int = 0
+    checks_conforme: int = 0
+    checks_non_conforme: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Compliance rate: conforme / (conforme + non_conforme) results; None if nothing was judged."""
+        judged = self.checks_conforme + self.checks_non_conforme
+        return self.checks_conforme / judged if judged else None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run_id: str
+    started_at: dt.datetime
+    rate: float | None
+    accounts_compliant: int
+    accounts_verified: int
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    id: str
+    run_id: str
+    school: str
+    kind: str  # first | reminder | escalation
+    recipients: tuple[str, ...]
+    findings: tuple[str, ...]
+    state: str  # queued | sent | failed
+    created_at: dt.datetime
+    sent_at: dt.datetime | None = None
+    error: str | None = None
+    attempts: int = 0
+    message: bytes | None = None
+
+
+def finding_id(account: str, check: str) -> str:
+    return hashlib.sha256(f"{account}\0{check}".encode()).hexdigest()[:16]
+
+
+def _iso(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("aware datetimes only")
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Every `NNNN_name.sql` of `scanner.migrations`, in order."""
+    found = []
+    for entry in resources.files("scanner.migrations").iterdir():
+        if entry.name.endswith(".sql") and entry.name[:4].isdigit():
+            found.append((int(entry.name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _json_default(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else str(value)
+
+
+def snapshot_json(snapshot: Snapshot, secrets: Secrets | None = None) -> str:
+    """The snapshot's public fields as JSON (`extra` left out), scrubbed of anything secret-looking."""
+    data = {f.name: getattr(snapshot, f.name) for f in fields(snapshot) if f.name != "extra"}
+    data["admins"] = [asdict(a) for a in snapshot.admins] if snapshot.admins is not None else None
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default)
+    return scrub(text, secrets)
+
+
+def _transition(row: Mapping | None, result: Result, now: dt.datetime) -> Finding | None:
+    """Tonight's finding for one (account, check), given its stored row (module docstring's rules)."""
+    is_open = row is not None and row["resolved_at"] is None
+    failing = result.status is Status.NON_CONFORME
+    key = {"id": finding_id(result.account, result.check), "account": result.account, "check": result.check}
+    if not is_open and not failing:
+        return None
+    if is_open:
+        first_seen = dt.datetime.fromisoformat(row["first_seen"])
+        last_seen = now if failing else dt.datetime.fromisoformat(row["last_seen"])
+        occurrence = row["occurrence"]
+    else:
+        first_seen = last_seen = now
+        occurrence = row["occurrence"] + 1 if row is not None else 1
+    lifted = is_open and result.status in (Status.CONFORME, Status.DEROGATION)
+    judged = failing or lifted
+    return Finding(
+        **key,
+        status=result.status,
+        state=FindingState.RESOLVED if lifted else FindingState.OPEN if is_open else FindingState.NEW,
+        first_seen=first_seen,
+        last_seen=last_seen,
+        resolved_at=now if lifted else None,
+        detail=result.detail if judged else row["detail"],
+        occurrence=occurrence,
+        reason=None if judged else result.detail,
+    )
+
+
+class History:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+
+    @classmethod
+    def in_state_dir(cls, state_dir: Path) -> History:
+        return cls(Path(state_dir) / HISTORY_FILE)
+
+    def __enter__(self) -> History:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self._conn = conn
+        self._migrate()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("History is not open: use it as a context manager")
+        return self._conn
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        known = migrations()
+        if self.version > (known[-1][0] if known else 0):
+            raise RuntimeError(f"{self.path}: schema version {self.version} is newer than this program")
+        for number, sql in known:
+            if number <= self.version:
+                continue
+            try:
+                self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            except sqlite3.Error:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if self.version < number:  # not a concurrent process that got there first
+                    raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ runs
+
+    def record_run(
+        self,
+        run_id: str,
+        started_at: dt.datetime,
+        finished_at: dt.datetime | None,
+        status: str,
+        accounts: Sequence[AccountOutcome],
+        results: Sequence[Result],
+        snapshots: Mapping[str, Snapshot],
+        secrets: Secrets | None = None,
+    ) -> list[Finding]:
+        """Store one night in one transaction and return its findings (new, open, resolved)."""
+        at = _iso(started_at)
+        failing = {r.account for r in results if r.status is Status.NON_CONFORME}
+        verified = [a for a in accounts if a.verified]
+        run_row = (
+            run_id,
+            at,
+            _iso(finished_at) if finished_at else None,
+            str(status),
+            len(accounts),
+            len(verified),
+            sum(1 for a in verified if a.id not in failing),
+            sum(1 for r in results if r.status is Status.CONFORME),
+            sum(1 for r in results if r.status is Status.NON_CONFORME),
+        )
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", run_row)
+            conn.executemany(
+                "INSERT INTO snapshots (run_id, account, data) VALUES (?, ?, ?)",
+                [(run_id, account, snapshot_json(snap, secrets)) for account, snap in snapshots.items()],
+            )
+            conn.executemany(
+                "INSERT INTO results (run_id, account, check_id, status, detail) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, r.account, r.check, str(r.status), r.detail) for r in results],
+            )
+            return self._update_findings(conn, run_id, at, {a.id for a in accounts}, results)
+
+    def _update_findings(
+        self, conn: sqlite3.Connection, run_id: str, at: str, accounts: set[str], results: Sequence[Result]
+    ) -> list[Finding]:
+        rows = {(r["account"], r["check_id"]): r for r in conn.execute("SELECT * FROM findings")}
+        now = dt.datetime.fromisoformat(at)
+        found: list[Finding] = []
+        opened, kept, resolved = [], [], []
+        for result in results:
+            finding = _transition(rows.get((result.account, result.check)), result, now)
+            if finding is None:
+                continue
+            found.append(finding)
+            if finding.state is FindingState.NEW:
+                opened.append(
+                    (finding.id, result.account, result.check, at, run_id, result.detail, finding.occurrence)
+                )
+            elif finding.state is FindingState.RESOLVED:
+                resolved.append((at, run_id, str(result.status), finding.id))
+            elif result.status is Status.NON_CONFORME:
+                kept.append((at, run_id, result.detail, finding.id))
+        retired = [
+            (at, run_id, r["id"])
+            for r in rows.values()
+            if r["resolved_at"] is None and r["account"] not in accounts
+        ]
+        conn.executemany(
+            "INSERT INTO findings (id, account, check_id, first_seen, first_run, last_seen, last_run, last_status,"
+            " detail, occurrence) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5, 'non_conforme', ?6, ?7)"
+            " ON CONFLICT (id) DO UPDATE SET first_seen = ?4, first_run = ?5, last_seen = ?4, last_run = ?5,"
+            " resolved_at = NULL, resolved_run = NULL, last_status = 'non_conforme', detail = ?6, occurrence = ?7",
+            opened,
+        )
+        conn.executemany("UPDATE findings SET last_seen = ?, last_run = ?, detail = ? WHERE id = ?", kept)
+        conn.executemany(
+            "UPDATE findings SET resolved_at = ?, resolved_run = ?, last_status = ? WHERE id = ?", resolved
+        )
+        conn.executemany("UPDATE findings SET resolved_at = ?, resolved_run = ? WHERE id = ?", retired)
+        return sorted(found, key=lambda f: (f.account, f.check))
+
+    def _run(self, row: sqlite3.Row) -> RunRecord:
+        values = dict(row)
+        values["started_at"] = _dt(values["started_at"])
+        values["finished_at"] = _dt(values["finished_at"])
+        return RunRecord(**values)
+
+    def last_run(self) -> RunRecord | None:
+        row = self.conn.execute("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1").fetchone()
+        return self._run(row) if row else None
+
+    def runs(self, limit: int = 30) -> list[RunRecord]:
+        """The last `limit` runs, oldest first."""
+        rows = self.conn.execute("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,))
+        return [self._run(row) for row in reversed(rows.fetchall())]
+
+    def trend(self, limit: int = 30) -> list[TrendPoint]:
+        """Compliance rate of the last `limit` runs, oldest first (for the report's chart)."""
+        return [
+            TrendPoint(r.id, r.started_at, r.rate, r.accounts_compliant, r.accounts_verified)
+            for r in self.runs(limit)
+        ]
+
+    def results_of(self, run_id: str) -> list[Result]:
+        rows = self.conn.execute(
+            "SELECT account, check_id, status, detail FROM results WHERE run_id = ? ORDER BY account, check_id",
+            (run_id,),
+        )
+        return [Result(r["account"], r["check_id"], Status(r["status"]), r["detail"]) for r in rows]
+
+    def prune(self, keep_runs: int = 400) -> int:
+        """Forget snapshots and results older than the last `keep_runs` runs (runs and findings stay)."""
+        with self._transaction() as conn:
+            old = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT -1 OFFSET ?", (keep_runs,)
+                )
+            ]
+            conn.executemany("DELETE FROM snapshots WHERE run_id = ?", [(r,) for r in old])
+            conn.executemany("DELETE FROM results WHERE run_id = ?", [(r,) for r in old])
+        return len(old)
+
+    # ------------------------------------------------------------ notices (for scanner.notices)
+
+    def queue_notice(
+        self,
+        notice_id: str,
+        *,
+        run_id: str,
+        school: str,
+        kind: str,
+        recipients: Sequence[str],
+        findings: Sequence[str],
+        created_at: dt.datetime,
+        message: bytes | None = None,
+    ) -> bool:
+        """Record a notice before it is sent; False if this id was already queued (nothing changes)."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO notices (id, run_id, school, kind, recipients, findings, created_at, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (
+                    notice_id,
+                    run_id,
+                    school,
+                    kind,
+                    json.dumps(list(recipients)),
+                    json.dumps(list(findings)),
+                    _iso(created_at),
+                    message,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    def mark_notice_sent(self, notice_id: str, sent_at: dt.datetime) -> None:
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE notices SET state = 'sent', sent_at = ?, error = NULL, attempts = attempts + 1 WHERE id = ?",
+                (_iso(sent_at), notice_id),
+            )
+            if cursor.rowcount != 1:
+                raise KeyError(notice_id)
+
+    def mark_notice_sending(self, notice_id: str, note: str) -> None:
+        """Just before the SMTP transaction (scanner.notices.deliver): a record still carrying
+        `note` on the next run was interrupted, and is re-sent with the same Message-ID."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE notices SET error = ? WHERE id = ? AND state != 'sent'", (note[:2000], notice_id)
+            )
+            if cursor.rowcount != 1:
+                raise KeyError(notice_id)
+
+    def mark_notice_failed(self, notice_id: str, error: str) -> None:
+        """Keep the notice for a retry (`pending_notices`); `error` must already be scrubbed."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE notices SET state = 'failed', error = ?, attempts = attempts + 1"
+                " WHERE id = ? AND state != 'sent'",
+                (error[:2000], notice_id),
+            )
+            if cursor.rowcount != 1:
+                raise KeyError(notice_id)
+
+    def pending_notices(self) -> list[NoticeRecord]:
+        """Queued or failed notices (never sent), oldest first: what the next run must (re)send."""
+        rows = self.conn.execute(
+            "SELECT * FROM notices WHERE state IN ('queued', 'failed') ORDER BY created_at, rowid"
+        )
+        return [self._notice(r) for r in rows]
+
+    def last_notice_for(self, school: str, kind: str | None = None) -> NoticeRecord | None:
+        """The last notice sent for this school (of this kind, if given)."""
+        sql = "SELECT * FROM notices WHERE school = ? AND state = 'sent'"
+        params: tuple = (school,)
+        if kind is not None:
+            sql += " AND kind = ?"
+            params += (kind,)
+        row = self.conn.execute(sql + " ORDER BY sent_at DESC, rowid DESC LIMIT 1", params).fetchone()
+        return self._notice(row) if row else None
+
+    @staticmethod
+    def _notice(row: sqlite3.Row) -> NoticeRecord:
+        values = dict(row)
+        values["recipients"] = tuple(json.loads(values["recipients"]))
+        values["findings"] = tuple(json.loads(values["findings"]))
+        values["created_at"] = _dt(values["created_at"])
+        values["sent_at"] = _dt(values["sent_at"])
+        return NoticeRecord(**values)

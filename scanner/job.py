@@ -1,0 +1,117 @@
+"""The nightly job around the audit: lock, audit, history, report, notices, exit status.
+
+`run_once` is what cron runs; `daemon` repeats it on schedule; `demo` runs it against
+the offline sandbox. `run_job` is the part all three share, and what tests call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.config.models import Config
+from scanner.secrets import Secrets
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_UNVERIFIED = 3
+EXIT_LOCKED = 75
+
+
+@dataclass
+class JobOutcome:
+    run_id: str
+    exit_status: int
+    report_json: Path | None = None
+    report_html: Path | None = None
+    coordinator_mail: Path | None = None  # the .eml written in dry-run
+    notices: list = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def run_job(
+    config: Config,
+    secrets: Secrets,
+    *,
+    dry_run: bool = False,
+    clock: Callable[[], dt.datetime] = utc_now,
+    resolve: Mapping[str, str] | None = None,
+) -> JobOutcome:
+    """Audit, remember, report, notify. Raises only on bugs; per-account trouble is in the results."""
+    from scanner.audit import audit
+    from scanner.wiring import build_sources, close_sources
+
+    state_dir = config.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    sources = build_sources(config, secrets, resolve=resolve, clock=clock)
+    try:
+        outcome = audit(config.registry, config.settings, sources, clock)
+    finally:
+        close_sources(sources)
+    from scanner.publish import publish
+
+    return publish(
+        config, secrets, outcome, run_id=new_run_id(outcome.started_at), dry_run=dry_run, clock=clock
+    )
+
+
+def run_once(config: Config, *, dry_run: bool = False) -> int:
+    from scanner.healthcheck import ping
+    from scanner.lock import AlreadyRunning, run_lock
+    from scanner.logs import setup_logging
+
+    state_dir = config.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    secrets = Secrets.from_env(config.settings)
+    setup_logging(state_dir, secrets)
+    try:
+        with run_lock(state_dir):
+            ping(config.settings.healthcheck_url, "start")
+            try:
+                outcome = run_job(config, secrets, dry_run=dry_run)
+            except Exception:
+                log.exception("the audit failed")
+                ping(config.settings.healthcheck_url, "fail")
+                raise
+            ping(config.settings.healthcheck_url, "success" if outcome.exit_status == EXIT_OK else "fail")
+    except AlreadyRunning:
+        log.warning("another run holds the lock in %s", state_dir)
+        return EXIT_LOCKED
+    print_summary(outcome)
+    return outcome.exit_status
+
+
+def daemon(config: Config, *, dry_run: bool = False) -> int:
+    from scanner.daemon import run_daemon
+
+    return run_daemon(lambda: run_once(config, dry_run=dry_run), config.settings)
+
+
+def demo(config: Config) -> int:
+    from scanner.demo import demo_world
+    from scanner.logs import setup_logging
+
+    with demo_world(config) as world:
+        setup_logging(world.config.state_dir, world.secrets)
+        outcome = run_job(world.config, world.secrets, resolve=world.resolve)
+        print_summary(outcome, mail_folder=world.mail.folder)
+    return outcome.exit_status
+
+
+def print_summary(outcome: JobOutcome, mail_folder: Path | None = None) -> None:
+    from scanner.summary import french_summary
+
+    print(french_summary(outcome, mail_folder))

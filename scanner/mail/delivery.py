@@ -1,0 +1,169 @@
+"""Sending a finished `EmailMessage` over SMTP (smtplib). Nothing is rendered here.
+
+`settings.smtp.security` says how to connect — `starttls` (required, never
+optional), `ssl` (implicit TLS) or `none` (a relay on loopback, tests) —; nothing
+is guessed from which keys are present. Login happens when both a username and
+a password are given; the password comes in as a value and is never put in an
+exception or a log line.
+
+Errors, for the exactly-once logic built on top (`scanner.notices`):
+
+- `TemporaryDeliveryError`: try again later — the server could not be reached or
+  timed out, dropped the connection, a TLS handshake failed, or it answered 4xx;
+- `PermanentDeliveryError`: retrying the same message will fail the same way —
+  5xx on the sender or the data, authentication refused (5xx), STARTTLS not offered;
+- `RecipientsRefused`: the server refused *every* recipient; `.refused` maps each
+  to its (code, reply), `.temporary` is true when all codes are 4xx.
+
+When only some recipients are refused the message *was* accepted for the others:
+`send` returns normally and `SendResult.refused` lists the refused ones.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+from scanner.config.models import SmtpSecurity, SmtpSettings
+
+
+class DeliveryError(Exception):
+    temporary = False
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryDeliveryError(DeliveryError):
+    temporary = True
+
+
+class PermanentDeliveryError(DeliveryError):
+    temporary = False
+
+
+class RecipientsRefused(DeliveryError):
+    def __init__(self, refused: dict[str, tuple[int, str]]) -> None:
+        self.refused = refused
+        codes = ", ".join(f"{address} ({code})" for address, (code, _) in sorted(refused.items()))
+        super().__init__(f"every recipient was refused: {codes}")
+
+    @property
+    def temporary(self) -> bool:  # type: ignore[override]
+        return all(400 <= code < 500 for code, _ in self.refused.values())
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: str | None
+    accepted: tuple[str, ...]
+    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+def _reply(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _by_code(code: int, text: str) -> DeliveryError:
+    cls = TemporaryDeliveryError if 400 <= code < 500 else PermanentDeliveryError
+    return cls(f"{code} {text}", code)
+
+
+def recipients_of(message: EmailMessage) -> list[str]:
+    fields = [*message.get_all("To", []), *message.get_all("Cc", []), *message.get_all("Bcc", [])]
+    return [address for _, address in getaddresses(fields) if address]
+
+
+class SmtpSession:
+    """One SMTP connection for several messages (`with SmtpSession(...) as s: s.send(m)`)."""
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        password: str | None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.settings = settings
+        self._password = password
+        self._context = ssl_context
+        self._smtp: smtplib.SMTP | None = None
+
+    def __repr__(self) -> str:
+        return f"SmtpSession({self.settings.host}:{self.settings.port}, {self.settings.security})"
+
+    def __enter__(self) -> SmtpSession:
+        try:
+            self._smtp = self._connect()
+        except smtplib.SMTPResponseException as exc:
+            raise _by_code(exc.smtp_code, _reply(exc.smtp_error)) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            raise PermanentDeliveryError(f"{self.settings.host}: {exc}") from None
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:  # refused, timeout, DNS, TLS
+            raise TemporaryDeliveryError(f"{self.settings.host}:{self.settings.port}: {exc}") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = self._context or ssl.create_default_context()
+        if s.security is SmtpSecurity.SSL:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        try:
+            smtp.ehlo()
+            if s.security is SmtpSecurity.STARTTLS:
+                if not smtp.has_extn("starttls"):
+                    raise smtplib.SMTPNotSupportedError("the server does not offer STARTTLS")
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if s.username and self._password:
+                smtp.login(s.username, self._password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage) -> SendResult:
+        if self._smtp is None:
+            raise RuntimeError("SmtpSession is not open")
+        recipients = recipients_of(message)
+        if not recipients:
+            raise PermanentDeliveryError("the message has no recipient")
+        try:
+            refused = self._smtp.send_message(message, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise RecipientsRefused({a: (c, _reply(r)) for a, (c, r) in exc.recipients.items()}) from None
+        except smtplib.SMTPResponseException as exc:  # sender refused, data refused, …
+            raise _by_code(exc.smtp_code, _reply(exc.smtp_error)) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise TemporaryDeliveryError(f"{self.settings.host}: {exc}") from None
+        except smtplib.SMTPException as exc:  # SMTPUTF8 not supported, …
+            raise PermanentDeliveryError(f"{self.settings.host}: {exc}") from None
+        refused_map = {a: (c, _reply(r)) for a, (c, r) in refused.items()}
+        accepted = tuple(a for a in recipients if a not in refused_map)
+        return SendResult(message.get("Message-ID"), accepted, refused_map)
+
+
+def send(
+    message: EmailMessage,
+    smtp_settings: SmtpSettings,
+    password: str | None,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+) -> SendResult:
+    """Connect, send this one message, disconnect. Raises a `DeliveryError` (see the module doc)."""
+    with SmtpSession(smtp_settings, password, ssl_context=ssl_context) as session:
+        return session.send(message)

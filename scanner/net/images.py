@@ -1,0 +1,202 @@
+"""Profile pictures and banners, fetched once per run and fingerprinted (§5.f).
+
+`ImageFetcher` asks the safe fetcher for each URL at most once per run, with
+`If-None-Match` / `If-Modified-Since` from a small cache kept between runs
+(`STATE_DIR/cache/images.json`, written atomically): an avatar that did not change
+costs a `304` and no decoding, since the cache keeps its fingerprint. Identical bytes
+behind different URLs are fingerprinted once (content hash -> fingerprint).
+
+Images are untrusted: an image content type is required, the size is capped
+(`network.max_image_bytes`), and the pixel count is checked from the header before
+anything is decoded (decompression bombs); Pillow's own guard is kept on, its
+`DecompressionBombWarning` turned into an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import threading
+import time
+import warnings
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from scanner import imaging
+from scanner.checks.base import ImageEvidence
+from scanner.net.fetch import Fetcher, Once, redact
+
+logger = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+CACHE_TTL_DAYS = 30  # entries not seen for this long are dropped when saving
+
+
+def default_cache_path(state_dir: Path) -> Path:
+    return state_dir / "cache" / "images.json"
+
+
+def guard_pillow() -> None:
+    """Pillow refuses decompression bombs: a sane pixel limit, and its warning as an error."""
+    Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or imaging.MAX_PIXELS, imaging.MAX_PIXELS)
+    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
+
+class ImageFetcher:
+    def __init__(self, fetcher: Fetcher, cache_path: Path | None = None, *, max_workers: int = 8):
+        guard_pillow()
+        self.fetcher = fetcher
+        self.cache_path = cache_path
+        self.max_workers = max_workers
+        self.downloads = 0  # full 200 answers
+        self.not_modified = 0  # 304 answers served from the cache
+        self.fingerprinted = 0  # images decoded and hashed
+        self._lock = threading.Lock()
+        self._per_url: Once[ImageEvidence] = Once()
+        self._per_content: Once[tuple[Any, int, int] | str] = Once()  # sha256 -> (fingerprint, w, h) or error
+        self._cache: dict[str, dict[str, Any]] = self._load()
+
+    # ---------------------------------------------------------------- public
+
+    def fetch(self, url: str) -> ImageEvidence:
+        """The evidence for one image URL; asked of the network once per run, whoever asks."""
+        return self._per_url.get(url, lambda: self._fetch(url))
+
+    def fetch_many(self, urls: Iterable[str]) -> dict[str, ImageEvidence]:
+        unique = list(dict.fromkeys(u for u in urls if u))
+        if not unique:
+            return {}
+        with ThreadPoolExecutor(
+            max_workers=min(self.max_workers, len(unique)), thread_name_prefix="images"
+        ) as pool:
+            return dict(zip(unique, pool.map(self.fetch, unique), strict=True))
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "downloads": self.downloads,
+            "not_modified": self.not_modified,
+            "fingerprinted": self.fingerprinted,
+        }
+
+    def save(self) -> None:
+        """Write the cache atomically (temporary file, then rename); entries unseen for 30 days go."""
+        if self.cache_path is None:
+            return
+        cutoff = time.time() - CACHE_TTL_DAYS * 86400
+        with self._lock:
+            entries = {u: e for u, e in self._cache.items() if e.get("seen", 0) >= cutoff}
+        payload = json.dumps(
+            {"version": CACHE_VERSION, "entries": entries}, ensure_ascii=False, sort_keys=True
+        )
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.cache_path.with_name(f".{self.cache_path.name}.{os.getpid()}.tmp")
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, self.cache_path)
+
+    # ---------------------------------------------------------------- one URL
+
+    def _fetch(self, url: str) -> ImageEvidence:
+        with self._lock:
+            entry = self._cache.get(url)
+        cached = _cached_fingerprint(entry)
+        headers = _conditional_headers(entry) if cached is not None else {}
+        result = self.fetcher.get(
+            url, headers=headers, max_bytes=self.fetcher.network.max_image_bytes, accept=("image/",)
+        )
+        if result.ok and result.status == 304 and cached is not None and entry is not None:
+            with self._lock:
+                self.not_modified += 1
+                entry["seen"] = int(time.time())
+            return ImageEvidence(url, cached, width=entry.get("width"), height=entry.get("height"))
+        if not result.ok:
+            logger.info("image %s: %s", redact(url), result.error)
+            return ImageEvidence(url, error=result.error)
+        if result.status != 200:
+            return ImageEvidence(url, error=f"le serveur de l'image répond {result.status}")
+        with self._lock:
+            self.downloads += 1
+        return self._fingerprint(url, result.body, result.headers)
+
+    def _fingerprint(self, url: str, data: bytes, headers: Any) -> ImageEvidence:
+        digest = hashlib.sha256(data).hexdigest()
+        known = self._per_content.get(digest, lambda: self._decode(data))
+        if isinstance(known, str):
+            return ImageEvidence(url, error=known)
+        fingerprint, width, height = known
+        with self._lock:
+            self._cache[url] = {
+                "etag": headers.get("etag"),
+                "last_modified": headers.get("last-modified"),
+                "sha256": digest,
+                "fingerprint": fingerprint.dumps(),
+                "width": width,
+                "height": height,
+                "seen": int(time.time()),
+            }
+        return ImageEvidence(url, fingerprint, width=width, height=height)
+
+    def _decode(self, data: bytes) -> tuple[Any, int, int] | str:
+        """(fingerprint, width, height), or the French reason the bytes were refused."""
+        try:
+            width, height = _checked_size(data)
+            fingerprint = imaging.fingerprint(data)
+        except (imaging.ImageError, ValueError) as exc:
+            return str(exc)
+        with self._lock:
+            self.fingerprinted += 1
+        return fingerprint, width, height
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self.cache_path is None or not self.cache_path.exists():
+            return {}
+        try:
+            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            logger.warning("image cache %s unreadable, starting afresh: %s", self.cache_path, exc)
+            return {}
+        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+            return {}
+        entries = data.get("entries")
+        return {u: e for u, e in entries.items() if isinstance(e, dict)} if isinstance(entries, dict) else {}
+
+
+def _checked_size(data: bytes) -> tuple[int, int]:
+    """Width and height read from the header only; too many pixels is refused before decoding."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise imaging.ImageError("image trop grande (bombe de décompression)") from exc
+    except (OSError, SyntaxError, EOFError) as exc:
+        raise imaging.ImageError("image illisible") from exc
+    if width * height > imaging.MAX_PIXELS:
+        raise imaging.ImageError(f"image trop grande ({width}\u00a0×\u00a0{height} pixels)")
+    return width, height
+
+
+def _cached_fingerprint(entry: dict[str, Any] | None) -> Any | None:
+    if not entry or not entry.get("fingerprint"):
+        return None
+    try:
+        return imaging.Fingerprint.loads(entry["fingerprint"])
+    except (ValueError, TypeError):
+        return None  # another version of the fingerprint: fetch it again
+
+
+def _conditional_headers(entry: dict[str, Any] | None) -> dict[str, str]:
+    headers = {}
+    if entry and entry.get("etag"):
+        headers["If-None-Match"] = entry["etag"]
+    if entry and entry.get("last_modified"):
+        headers["If-Modified-Since"] = entry["last_modified"]
+    return headers

@@ -1,0 +1,274 @@
+"""Rendering a `Report` as the coordinator's HTML (table layout, CSS inlined) and plain text.
+
+Templates live in `templates/` (`report.html.j2`, `report.txt.j2`, `_macros.html.j2`).
+Autoescaping is on for every template except the `.txt.j2` ones: escaping HTML
+in a text/plain part would show `&lt;` to the reader; text templates get
+`french.one_line`/`clean` instead, so a name cannot forge lines.
+
+Images are referred to by key (`model.logo_key`…); `image_src(key)` says where
+the rendered HTML finds one (`cid:…` in the e-mail, a file beside the archived
+HTML) or None when it is not available.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import css_inline
+import jinja2
+
+from scanner.checks.base import Severity, Status
+from scanner.history import FindingState
+from scanner.report import french
+from scanner.report.model import AccountEntry, CheckNote, Report, ReportFinding, SchoolEntry, network_label
+from scanner.urls import is_web_url
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+LIMITS = (None, 400, 200, 100, 60, 40, 25, 15, 10, 5)  # tried in turn until the HTML fits
+LIST_CAP = 12  # names listed before « et N autres »
+
+SEVERITY_COLORS = {
+    Severity.CRITIQUE: "#b91c1c",
+    Severity.MAJEURE: "#c2410c",
+    Severity.MINEURE: "#a16207",
+    Severity.INFO: "#4b5563",
+}
+KIND_LABELS = {
+    "first": "premier avis",
+    "reminder": "rappel",
+    "escalation": "escalade à la direction générale",
+}
+ImageSrc = Callable[[str], str | None]
+
+
+def _no_image(key: str) -> None:
+    return None
+
+
+@dataclass
+class AccountView:
+    entry: AccountEntry
+    findings: list[ReportFinding] = field(default_factory=list)
+    notes: list[CheckNote] = field(default_factory=list)
+
+
+@dataclass
+class SchoolView:
+    school: SchoolEntry
+    accounts: list[AccountView] = field(default_factory=list)
+    clean: list[AccountEntry] = field(default_factory=list)
+    unverified: list[AccountEntry] = field(default_factory=list)
+
+
+@dataclass
+class UnverifiedGroup:
+    network_label: str
+    reason: str
+    accounts: list[AccountEntry]
+    variable: str | None = None
+
+
+class ReportView:
+    """What the templates iterate over: the report grouped, sorted and, when `limit` is set, cut."""
+
+    def __init__(
+        self,
+        report: Report,
+        *,
+        limit: int | None = None,
+        image_src: ImageSrc = _no_image,
+        variables: Mapping[str, str] | None = None,
+        attachment_name: str | None = None,
+    ) -> None:
+        self.report = report
+        self.limit = limit
+        self.image_src = image_src
+        self.attachment_name = attachment_name
+        self.tz = report.timezone
+        self.accounts = {a.id: a for a in report.accounts}
+        self.schools = {s.id: s for s in report.schools}
+        active = [f for f in report.findings if f.state is not FindingState.RESOLVED]
+        self.findings_total = len(active)
+        shown = active if limit is None else active[:limit]
+        self.findings_shown = len(shown)
+        self.new_all = [f for f in report.findings if f.state is FindingState.NEW]
+        self.resolved_all = [f for f in report.findings if f.state is FindingState.RESOLVED]
+        self.unverified_groups = self._unverified(variables or {})
+        self.sections = self._sections(shown)
+        self.manual_counts = Counter(n.title for n in report.manual).most_common()
+
+    @property
+    def truncated(self) -> bool:
+        return self.findings_shown < self.findings_total or any(
+            len(items) > self.cap(items)
+            for items in (self.new_all, self.resolved_all, self.report.derogations)
+        )
+
+    def cap(self, items: list | tuple) -> int:
+        return len(items) if self.limit is None else min(len(items), self.limit)
+
+    def capped(self, items: list | tuple) -> list:
+        return list(items[: self.cap(items)])
+
+    def account(self, account_id: str) -> AccountEntry:
+        return self.accounts.get(account_id) or AccountEntry(account_id, "", "", False, None, name=account_id)
+
+    def school_name(self, school_id: str | None) -> str:
+        school = self.schools.get(school_id or "")
+        return school.name if school else (school_id or "")
+
+    def src(self, key: str) -> str | None:
+        return self.image_src(key)
+
+    def names(self, entries: list[AccountEntry]) -> tuple[list[AccountEntry], int]:
+        cap = len(entries) if self.limit is None else LIST_CAP
+        return entries[:cap], max(len(entries) - cap, 0)
+
+    def _unverified(self, variables: Mapping[str, str]) -> list[UnverifiedGroup]:
+        groups: dict[tuple[str, str], list[AccountEntry]] = defaultdict(list)
+        networks: dict[tuple[str, str], str] = {}
+        for entry in self.report.accounts:
+            if not entry.verified:
+                key = (entry.network_label, french.clean(entry.reason) or "raison inconnue")
+                groups[key].append(entry)
+                networks[key] = entry.network
+        out = []
+        for (label, reason), entries in sorted(groups.items(), key=lambda item: -len(item[1])):
+            needs_secret = any(word in reason.lower() for word in ("jeton", "identifiant", "clé", "token"))
+            variable = variables.get(networks[(label, reason)]) if needs_secret else None
+            out.append(UnverifiedGroup(label, french.capitalize(reason), entries, variable))
+        return out
+
+    def _sections(self, shown: list[ReportFinding]) -> list[SchoolView]:
+        by_account: dict[str, list[ReportFinding]] = defaultdict(list)
+        for finding in shown:
+            by_account[finding.account].append(finding)
+        notes: dict[str, list[CheckNote]] = defaultdict(list)
+        for note in self.report.unverifiable_checks:
+            notes[note.account].append(note)
+        has_active = {f.account for f in self.report.findings if f.state is not FindingState.RESOLVED}
+        sections = {s.id: SchoolView(s) for s in self.report.schools}
+        for entry in self.report.accounts:
+            section = sections.setdefault(entry.school, SchoolView(SchoolEntry(entry.school, entry.school)))
+            if not entry.verified:
+                section.unverified.append(entry)
+            if entry.id in by_account or (entry.id in notes and self.limit is None):
+                section.accounts.append(
+                    AccountView(entry, by_account.get(entry.id, []), notes.get(entry.id, []))
+                )
+            elif entry.verified and entry.id not in has_active:
+                section.clean.append(entry)
+        return [s for s in sections.values() if s.accounts or s.clean or s.unverified]
+
+
+# ---------------------------------------------------------------- Jinja
+
+
+def _days_since(report: Report) -> Callable[[object], int]:
+    return lambda value: french.days_between(value, report.run.started_at, report.timezone)
+
+
+@cache
+def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "html.j2"), disabled_extensions=("txt", "txt.j2"), default=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        date_long=french.date_long,
+        date_medium=french.date_medium,
+        datetime_long=french.datetime_long,
+        time_short=french.time_short,
+        percent=french.percent,
+        number=french.number,
+        plural=french.plural,
+        clean=french.clean,
+        one_line=french.one_line,
+        capitalize_first=french.capitalize,
+        severity_color=lambda s: SEVERITY_COLORS.get(Severity(s), "#4b5563"),
+        status_label=lambda s: Status(s).label,
+        kind_label=lambda k: KIND_LABELS.get(k, k),
+        network_label=network_label,
+    )
+    env.tests["web_url"] = lambda value: isinstance(value, str) and is_web_url(value)
+    return env
+
+
+def _context(view: ReportView, full: bool) -> dict:
+    report = view.report
+    return {
+        "report": report,
+        "view": view,
+        "run": report.run,
+        "summary": report.summary,
+        "tz": report.timezone,
+        "full": full,
+        "days_since": _days_since(report),
+        "NEW": FindingState.NEW,
+        "RESOLVED": FindingState.RESOLVED,
+        "NON_CONFORME": Status.NON_CONFORME,
+        "chain": itertools.chain,
+    }
+
+
+def render_html(view: ReportView, *, inline: bool = True, templates: Path = TEMPLATES) -> str:
+    """The HTML document; `inline` moves the style sheet into style attributes (for e-mail)."""
+    html = environment(templates).get_template("report.html.j2").render(**_context(view, full=False))
+    if inline:
+        html = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False).inline(html)
+    return french.typography_html(html)
+
+
+def render_text(view: ReportView, *, templates: Path = TEMPLATES) -> str:
+    text = environment(templates).get_template("report.txt.j2").render(**_context(view, full=False))
+    return french.typography(text)
+
+
+@dataclass(frozen=True)
+class FittedHtml:
+    html: str
+    view: ReportView
+
+    @property
+    def truncated(self) -> bool:
+        return self.view.truncated
+
+
+def fit_html(
+    report: Report,
+    max_bytes: int,
+    *,
+    image_src: ImageSrc = _no_image,
+    variables: Mapping[str, str] | None = None,
+    attachment_name: str | None = None,
+    templates: Path = TEMPLATES,
+) -> FittedHtml:
+    """The largest rendering (most important findings first) whose HTML is under `max_bytes`."""
+    html, view = "", None
+    for limit in LIMITS:
+        view = ReportView(
+            report, limit=limit, image_src=image_src, variables=variables, attachment_name=attachment_name
+        )
+        html = render_html(view, templates=templates)
+        if len(html.encode("utf-8")) <= max_bytes:
+            break
+    assert view is not None
+    return FittedHtml(html, view)
+
+
+def render_full_html(
+    report: Report, *, templates: Path = TEMPLATES, variables: Mapping[str, str] | None = None
+) -> str:
+    """Every finding, no images, the style sheet kept in <head>: the attachment of a cut e-mail."""
+    return render_html(ReportView(report, variables=variables), inline=False, templates=templates)

@@ -1,0 +1,355 @@
+"""The night's report as data: assembled once from the results and the findings, then
+serialised as JSON (`json_report`) and rendered as HTML and text (`html_report`).
+
+Everything a template needs is here, in French where a person reads it, so that
+a report can be rendered again from its JSON alone (`archive.preview`).
+Images are referred to by key (`logo_key`, `avatar_key`, `cover_key`): the
+caller supplies their bytes when rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from scanner.checks.base import Check, Discovered, Result, Severity, Status
+from scanner.config.models import Network, Registry
+from scanner.history import AccountOutcome, Finding, FindingState, TrendPoint
+from scanner.snapshot import Snapshot
+from scanner.urls import is_web_url
+
+SCHEMA_VERSION = 1
+EXPIRY_WARNING_DAYS = 30
+STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2}
+
+
+def logo_key(school: str) -> str:
+    """Image key of a school's official logo; `logo_key("board")` is the CSNO's."""
+    return f"logo:{school}"
+
+
+def avatar_key(account: str) -> str:
+    return f"avatar:{account}"
+
+
+def cover_key(account: str) -> str:
+    return f"cover:{account}"
+
+
+CHART_KEY = "chart"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str  # complete | partial
+
+
+@dataclass(frozen=True)
+class SchoolEntry:
+    id: str
+    name: str
+    website: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountEntry:
+    id: str
+    school: str
+    network: str
+    verified: bool
+    reason: str | None  # French, when not verified
+    handle: str = ""
+    name: str = ""  # the declared name (registry)
+    live_name: str | None = None  # what the platform shows
+    network_label: str = ""
+    url: str | None = None  # the public profile, http(s) only
+    official: bool = False
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    key: str
+    label: str  # French caption
+
+
+@dataclass(frozen=True)
+class ReportFinding:
+    id: str
+    account: str
+    check: str
+    clause: str
+    severity: Severity
+    title: str
+    status: Status  # tonight's status: non_conforme, or why an open finding was not re-judged
+    state: FindingState
+    first_seen: dt.datetime
+    detail: str | None
+    remediation: str
+    last_seen: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
+    occurrence: int = 1
+    images: tuple[ImageRef, ...] = ()
+    reason: str | None = None  # why an open finding was not judged tonight
+
+    @property
+    def priority(self) -> tuple:
+        """Sort key: severity, then new before open, then oldest first."""
+        judged = 0 if self.status is Status.NON_CONFORME else 1
+        return (self.severity.rank, STATE_RANK[self.state], judged, self.first_seen, self.account, self.check)
+
+
+@dataclass(frozen=True)
+class Derogation:
+    account: str
+    check: str
+    title: str
+    clause: str
+    reason: str
+    until: dt.date | None
+    expiring_soon: bool = False
+
+
+@dataclass(frozen=True)
+class CheckNote:
+    """A `manuel` result, or a `non_verifiable` one on an account that was otherwise verified."""
+
+    account: str
+    check: str
+    title: str
+    status: Status
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class DiscoveredEntry:
+    network: str
+    handle: str
+    url: str
+    why: str
+    school: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class NoticeEntry:
+    to: tuple[str, ...]
+    school: str
+    kind: str  # first | reminder | escalation
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    accounts_total: int
+    accounts_verified: int
+    accounts_compliant: int
+    checks_conforme: int
+    checks_non_conforme: int
+    rate: float | None  # conforme / (conforme + non_conforme); None if nothing was judged
+    new: int
+    open: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class Report:
+    run: RunInfo
+    accounts: tuple[AccountEntry, ...]
+    findings: tuple[ReportFinding, ...]
+    discovered: tuple[DiscoveredEntry, ...]
+    notices: tuple[NoticeEntry, ...]
+    version: int
+    board: str
+    timezone: str
+    generated_at: dt.datetime
+    summary: Summary
+    schools: tuple[SchoolEntry, ...]
+    derogations: tuple[Derogation, ...] = ()
+    manual: tuple[CheckNote, ...] = ()
+    unverifiable_checks: tuple[CheckNote, ...] = ()
+    trend: tuple[TrendPoint, ...] = ()
+
+    def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
+        return replace(self, notices=tuple(notices))
+
+
+def profile_url(network: str, handle: str) -> str | None:
+    """The public address of an account, built from its handle (None for an unknown network)."""
+    handle = handle.strip().lstrip("@")
+    urls = {
+        "facebook": f"https://www.facebook.com/{handle}",
+        "facebook_group": f"https://www.facebook.com/groups/{handle}",
+        "instagram": f"https://www.instagram.com/{handle}/",
+        "x": f"https://x.com/{handle}",
+        "youtube": f"https://www.youtube.com/@{handle}",
+    }
+    return urls.get(network)
+
+
+def network_label(network: str) -> str:
+    try:
+        return Network(network).label
+    except ValueError:
+        return network
+
+
+def _check(catalogue: Mapping[str, Check], check_id: str) -> tuple[str, Severity, str, str]:
+    """(clause, severity, title, remediation); a check missing from the catalogue still shows."""
+    check = catalogue.get(check_id)
+    if check is None:
+        return "—", Severity.MINEURE, check_id, ""
+    return check.clause, check.severity, check.title, check.fix
+
+
+def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
+    if finding.status is not Status.NON_CONFORME:
+        return ()
+    if finding.check == "logo.school":
+        return (ImageRef(logo_key(school), "Logo officiel attendu"),
+                ImageRef(avatar_key(finding.account), "Photo de profil actuelle"))  # fmt: skip
+    if finding.check == "logo.board":
+        return (ImageRef(logo_key("board"), "Logo du conseil attendu"),
+                ImageRef(cover_key(finding.account), "Bannière actuelle"))  # fmt: skip
+    return ()
+
+
+def _discovered(item: Discovered) -> DiscoveredEntry:
+    where = item.found_on
+    why = f"Lien publié sur {where}" if is_web_url(where) else f"Repéré par {where}"
+    name = item.snapshot.name if item.snapshot is not None else None
+    return DiscoveredEntry(item.network, item.handle, item.url, why, item.school, name)
+
+
+def build_report(
+    *,
+    run: RunInfo,
+    registry: Registry,
+    catalogue: Mapping[str, Check],
+    accounts: Sequence[AccountOutcome],
+    results: Sequence[Result],
+    findings: Sequence[Finding],
+    timezone: str,
+    generated_at: dt.datetime,
+    snapshots: Mapping[str, Snapshot] | None = None,
+    discovered: Sequence[Discovered] = (),
+    notices: Sequence[NoticeEntry] = (),
+    trend: Sequence[TrendPoint] = (),
+) -> Report:
+    """Assemble the night's report (pure: everything comes in as arguments)."""
+    derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
+    return Report(
+        run=run,
+        accounts=_account_entries(registry, accounts, snapshots or {}),
+        findings=_report_findings(catalogue, accounts, findings),
+        discovered=tuple(_discovered(d) for d in discovered),
+        notices=tuple(notices),
+        version=SCHEMA_VERSION,
+        board=registry.board.name,
+        timezone=timezone,
+        generated_at=generated_at,
+        summary=_summary(accounts, results, findings),
+        schools=tuple(SchoolEntry(s.id, s.name, s.website) for s in registry.schools),
+        derogations=derogations,
+        manual=manual,
+        unverifiable_checks=unverifiable,
+        trend=tuple(trend),
+    )
+
+
+def _account_entries(
+    registry: Registry, accounts: Sequence[AccountOutcome], snapshots: Mapping[str, Snapshot]
+) -> tuple[AccountEntry, ...]:
+    declared = {a.id: a for a in registry.accounts}
+    entries = []
+    for outcome in accounts:
+        account = declared.get(outcome.id)
+        snap = snapshots.get(outcome.id)
+        handle = account.handle if account else ""
+        entries.append(
+            AccountEntry(
+                id=outcome.id, school=outcome.school, network=outcome.network, verified=outcome.verified,
+                reason=outcome.reason, handle=handle, name=account.name if account else outcome.id,
+                live_name=snap.name if snap else None, network_label=network_label(outcome.network),
+                url=profile_url(outcome.network, handle) if handle else None,
+                official=account.official if account else False,
+            )
+        )  # fmt: skip
+    return tuple(entries)
+
+
+def _report_findings(
+    catalogue: Mapping[str, Check], accounts: Sequence[AccountOutcome], findings: Sequence[Finding]
+) -> tuple[ReportFinding, ...]:
+    school_of = {a.id: a.school for a in accounts}
+    out = []
+    for f in findings:
+        clause, severity, title, fix = _check(catalogue, f.check)
+        out.append(
+            ReportFinding(
+                id=f.id, account=f.account, check=f.check, clause=clause, severity=severity, title=title,
+                status=f.status, state=f.state, first_seen=f.first_seen, detail=f.detail, remediation=fix,
+                last_seen=f.last_seen, resolved_at=f.resolved_at, occurrence=f.occurrence,
+                images=_images(f, school_of.get(f.account, "")), reason=f.reason,
+            )
+        )  # fmt: skip
+    return tuple(sorted(out, key=lambda f: f.priority))
+
+
+def _notes(
+    registry: Registry,
+    catalogue: Mapping[str, Check],
+    accounts: Sequence[AccountOutcome],
+    results: Sequence[Result],
+    findings: Sequence[Finding],
+    now: dt.datetime,
+) -> tuple[tuple[Derogation, ...], tuple[CheckNote, ...], tuple[CheckNote, ...]]:
+    """Derogations, manual checks, and checks not verifiable on otherwise verified accounts."""
+    declared = {a.id: a for a in registry.accounts}
+    in_findings = {(f.account, f.check) for f in findings}
+    unverified = {a.id for a in accounts if not a.verified}
+    derogations, manual, unverifiable = [], [], []
+    for r in results:
+        clause, _, title, _ = _check(catalogue, r.check)
+        if r.status is Status.DEROGATION:
+            derogations.append(_derogation(r, declared, clause, title, now))
+        elif (r.account, r.check) in in_findings:
+            continue
+        elif r.status is Status.MANUEL:
+            manual.append(CheckNote(r.account, r.check, title, r.status, r.detail))
+        elif r.status is Status.NON_VERIFIABLE and r.account not in unverified:
+            unverifiable.append(CheckNote(r.account, r.check, title, r.status, r.detail))
+    return tuple(derogations), tuple(manual), tuple(unverifiable)
+
+
+def _summary(
+    accounts: Sequence[AccountOutcome], results: Sequence[Result], findings: Sequence[Finding]
+) -> Summary:
+    failing = {r.account for r in results if r.status is Status.NON_CONFORME}
+    verified = [a for a in accounts if a.verified]
+    conforme = sum(1 for r in results if r.status is Status.CONFORME)
+    non_conforme = sum(1 for r in results if r.status is Status.NON_CONFORME)
+    states = [f.state for f in findings]
+    return Summary(
+        accounts_total=len(accounts),
+        accounts_verified=len(verified),
+        accounts_compliant=sum(1 for a in verified if a.id not in failing),
+        checks_conforme=conforme,
+        checks_non_conforme=non_conforme,
+        rate=conforme / (conforme + non_conforme) if conforme + non_conforme else None,
+        new=states.count(FindingState.NEW),
+        open=states.count(FindingState.OPEN),
+        resolved=states.count(FindingState.RESOLVED),
+    )
+
+
+def _derogation(result: Result, declared: Mapping, clause: str, title: str, now: dt.datetime) -> Derogation:
+    account = declared.get(result.account)
+    granted = next((e for e in account.exceptions if e.check == result.check), None) if account else None
+    until = granted.until if granted else None
+    soon = until is not None and (until - now.date()).days <= EXPIRY_WARNING_DAYS
+    reason = granted.reason if granted else (result.detail or "")
+    return Derogation(result.account, result.check, title, clause, reason, until, soon)

@@ -1,0 +1,110 @@
+"""Build the audit's sources from a configuration and secrets: nothing is created at import time.
+
+Production, the demo and the tests all go through `build_sources`; only the settings
+(platform URLs, `allow_private_addresses`) and the `resolve` map differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from scanner.audit import Sources
+from scanner.config.models import Config, Registry
+from scanner.platforms.retry import RetryPolicy
+from scanner.secrets import Secrets
+
+log = logging.getLogger(__name__)
+
+
+def build_sources(
+    config: Config,
+    secrets: Secrets,
+    *,
+    resolve: Mapping[str, str] | None = None,
+    retry: RetryPolicy | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> Sources:
+    from scanner.discovery import discover
+    from scanner.net.fetch import Fetcher
+    from scanner.net.images import ImageFetcher, default_cache_path
+    from scanner.net.links import LinkChecker
+    from scanner.platforms.facebook import FacebookAdapter
+    from scanner.platforms.instagram import InstagramAdapter
+    from scanner.platforms.x import XAdapter
+    from scanner.platforms.youtube import YouTubeAdapter
+
+    settings = config.settings
+    timeout = settings.network.timeout
+    retry = retry or RetryPolicy()
+    platforms = settings.platforms
+    state_dir = config.state_dir
+    handle_cache = HandleCache(state_dir / "cache" / "youtube-handles.json")
+    adapters = {
+        "facebook": FacebookAdapter(
+            platforms.facebook, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock
+        ),
+        "instagram": InstagramAdapter(platforms, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock),
+        "x": XAdapter(platforms.x, secrets.x_bearer_token, timeout=timeout, retry=retry),
+        "youtube": YouTubeAdapter(
+            platforms.youtube, secrets.youtube_api_key, timeout=timeout, retry=retry, handle_cache=handle_cache
+        ),
+    }
+    fetcher = Fetcher(settings.network, resolve=resolve)
+    images = ImageFetcher(fetcher, default_cache_path(state_dir))
+    sources = Sources(
+        adapters=adapters,
+        images=images,
+        links=LinkChecker(fetcher),
+        discover=lambda registry: discover(registry, fetcher),
+        logos=reference_logos(config),
+    )
+    sources.closers = [images.save, handle_cache.save]  # type: ignore[attr-defined]
+    return sources
+
+
+def close_sources(sources: Sources) -> None:
+    """Persist the caches (image validators, YouTube handles) for the next night."""
+    for close in getattr(sources, "closers", []):
+        try:
+            close()
+        except OSError:
+            log.warning("could not save a cache", exc_info=True)
+
+
+def reference_logos(config: Config) -> dict[str, object]:
+    """Fingerprints of the official logos: one per school, and "board"."""
+    from scanner.imaging import ImageError, fingerprint
+
+    registry: Registry = config.registry
+    wanted = {"board": registry.board.logo, **{s.id: s.logo for s in registry.schools}}
+    logos = {}
+    for key, relative in wanted.items():
+        try:
+            logos[key] = fingerprint(config.path(relative).read_bytes())
+        except (OSError, ImageError):
+            log.warning("logo %s unreadable", key)
+    return logos
+
+
+class HandleCache(dict):
+    """YouTube @handle -> channel id, remembered between nights in a small JSON file."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                self.update({str(k): str(v) for k, v in data.items()})
+        except (OSError, ValueError):
+            pass
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(dict(self), indent=0, sort_keys=True), encoding="utf-8")
+        temporary.replace(self.path)

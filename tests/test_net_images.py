@@ -1,0 +1,182 @@
+"""Profile pictures: conditional GET with a cache between runs, limits, decompression bombs."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from scanner import imaging
+from scanner.config.models import NetworkSettings
+from scanner.net.fetch import Fetcher
+from scanner.net.images import ImageFetcher, default_cache_path
+from scanner.sandbox import web
+from scanner.sandbox.server import SandboxServer
+from scanner.sandbox.world import World
+
+LOGOS = Path(__file__).resolve().parents[1] / "config" / "logos"
+CDN = "https://cdn.test"
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A tiny PNG that claims to be width x height (what a decompression bomb looks like)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture()
+def sandbox(tmp_path):
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    (assets / "bomb.png").write_bytes(png_header(30_000, 30_000))
+    (assets / "bomb-warning.png").write_bytes(png_header(6_000, 6_000))
+    (assets / "text.txt").write_bytes(b"hello")
+    (assets / "fake.png").write_bytes(b"this is not a png at all")
+    media = {
+        "cdn.test": {
+            "/eqv.jpg": {"source": str(LOGOS / "eqv.png"), "size": 200, "format": "jpeg", "quality": 80},
+            "/eqv-copie.jpg": {
+                "source": str(LOGOS / "eqv.png"),
+                "size": 200,
+                "format": "jpeg",
+                "quality": 80,
+            },
+            "/csno.png": {"source": str(LOGOS / "csno.png"), "size": 120},
+            "/bombe.png": {"source": "bomb.png", "raw": True, "content_type": "image/png"},
+            "/bombe-avertissement.png": {
+                "source": "bomb-warning.png",
+                "raw": True,
+                "content_type": "image/png",
+            },
+            "/texte": {"source": "text.txt", "raw": True, "content_type": "text/plain"},
+            "/faux.png": {"source": "fake.png", "raw": True, "content_type": "image/png"},
+        }
+    }
+    with SandboxServer(World(web={"media": media}, assets=assets), routes=[web.route]) as server:
+        yield server
+
+
+def images_for(server, cache: Path | None = None, **settings) -> ImageFetcher:
+    network = NetworkSettings(allow_private_addresses=True, **settings)
+    return ImageFetcher(Fetcher(network, resolve={"*": f"127.0.0.1:{server.port}"}), cache)
+
+
+def test_fingerprint_of_a_served_logo(sandbox):
+    evidence = images_for(sandbox).fetch(f"{CDN}/eqv.jpg")
+    assert evidence.error is None
+    assert (evidence.width, evidence.height) == (200, 200)
+    official = imaging.fingerprint((LOGOS / "eqv.png").read_bytes())
+    assert imaging.distance(evidence.fingerprint, official) <= 4
+
+
+def test_each_url_is_fetched_once_per_run(sandbox):
+    images = images_for(sandbox)
+    url = f"{CDN}/eqv.jpg"
+    results = images.fetch_many([url, url, url])
+    again = images.fetch(url)
+    assert list(results) == [url]
+    assert again == results[url]
+    assert len(sandbox.requests_to("media")) == 1
+
+
+def test_identical_content_is_fingerprinted_once(sandbox):
+    images = images_for(sandbox)
+    found = images.fetch_many([f"{CDN}/eqv.jpg", f"{CDN}/eqv-copie.jpg", f"{CDN}/csno.png"])
+    assert all(e.error is None for e in found.values())
+    assert images.stats() == {"downloads": 3, "not_modified": 0, "fingerprinted": 2}
+
+
+def test_conditional_get_between_runs(sandbox, tmp_path):
+    cache = default_cache_path(tmp_path / "var")
+    urls = [f"{CDN}/eqv.jpg", f"{CDN}/csno.png"]
+    first = images_for(sandbox, cache)
+    before = first.fetch_many(urls)
+    first.save()
+    assert cache.exists()
+    assert not list(cache.parent.glob("*.tmp"))  # written atomically: no temporary file left
+    stored = json.loads(cache.read_text())["entries"]
+    assert set(stored) == set(urls) and all(e["etag"] for e in stored.values())
+
+    sandbox.clear_log()
+    second = images_for(sandbox, cache)
+    after = second.fetch_many(urls)
+    assert second.stats() == {"downloads": 0, "not_modified": 2, "fingerprinted": 0}
+    assert [r.status for r in sandbox.log] == [304, 304]
+    for url in urls:
+        assert after[url].fingerprint == before[url].fingerprint
+        assert after[url].width == before[url].width
+
+
+def test_unreadable_cache_starts_afresh(sandbox, tmp_path):
+    cache = tmp_path / "cache" / "images.json"
+    cache.parent.mkdir()
+    cache.write_text("{ pas du json")
+    images = images_for(sandbox, cache)
+    assert images.fetch(f"{CDN}/eqv.jpg").error is None
+    assert images.stats()["downloads"] == 1
+    images.save()
+    assert json.loads(cache.read_text())["version"] == 1
+
+
+def test_cached_fingerprint_of_another_version_is_fetched_again(sandbox, tmp_path):
+    cache = tmp_path / "images.json"
+    first = images_for(sandbox, cache)
+    first.fetch(f"{CDN}/eqv.jpg")
+    first.save()
+    data = json.loads(cache.read_text())
+    data["entries"][f"{CDN}/eqv.jpg"]["fingerprint"] = "v0:ancien"
+    cache.write_text(json.dumps(data))
+    second = images_for(sandbox, cache)
+    assert second.fetch(f"{CDN}/eqv.jpg").fingerprint is not None
+    assert second.stats()["downloads"] == 1
+
+
+def test_content_type_must_be_an_image(sandbox):
+    evidence = images_for(sandbox).fetch(f"{CDN}/texte")
+    assert evidence.fingerprint is None
+    assert evidence.error == "type de contenu inattendu\u00a0: text/plain"
+
+
+def test_size_cap(sandbox):
+    evidence = images_for(sandbox, max_image_bytes=1_000).fetch(f"{CDN}/eqv.jpg")
+    assert evidence.error == "réponse trop volumineuse (plus de 1\u00a0ko)"
+
+
+@pytest.mark.parametrize("path", ["/bombe.png", "/bombe-avertissement.png"])
+def test_decompression_bomb_is_refused(sandbox, path):
+    evidence = images_for(sandbox).fetch(CDN + path)
+    assert evidence.fingerprint is None
+    assert "trop grande" in evidence.error
+
+
+def test_bytes_that_are_not_an_image(sandbox):
+    evidence = images_for(sandbox).fetch(f"{CDN}/faux.png")
+    assert evidence.fingerprint is None and evidence.error == "image illisible"
+
+
+def test_missing_image(sandbox):
+    evidence = images_for(sandbox).fetch(f"{CDN}/absente.jpg")
+    assert evidence.error == "le serveur de l'image répond 404"
+
+
+def test_timeout_is_a_reason_not_an_exception(sandbox):
+    sandbox.faults.set("media", latency=1.0)
+    evidence = images_for(sandbox, timeout=0.2).fetch(f"{CDN}/eqv.jpg")
+    assert evidence.error == "délai dépassé"
