@@ -18,6 +18,7 @@ from typing import Protocol
 
 from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence, Result
 from scanner.config.models import Account, Network, Registry, Settings
+from scanner.history import AccountOutcome
 from scanner.platforms.base import PlatformAdapter
 from scanner.snapshot import Snapshot, unverified
 
@@ -43,15 +44,6 @@ class Sources:
     links: LinkSource
     discover: Callable[[Registry], list[Discovered]]
     logos: Mapping[str, object]  # school id / "board" -> scanner.imaging.Fingerprint
-
-
-@dataclass(frozen=True)
-class AccountOutcome:
-    id: str
-    school: str
-    network: str
-    verified: bool
-    reason: str | None  # French, when not verified
 
 
 @dataclass

@@ -131,16 +131,19 @@ def name_acronym(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     limit = NAME_LIMITS.get(platform)
     owners = _acronym_owners(ctx)
     problems = []
-    for token in acronym_tokens(name, ctx.registry.board.suffix, owners):
-        school = owners.get(_key(token)) or ctx.registry.school(account.school)
-        if _key(token) in owners:
+    for token in acronym_tokens(name, ctx.registry.board.suffix):
+        school = owners.get(_key(token))
+        if school is not None:
             full = name.replace(token, school.name, 1)
             if limit is not None and len(full) > limit:
                 continue
-            room = "sans limite de longueur" if limit is None else f"dans la limite de {limit} caractères"
+            room = (
+                f"{PLATFORM_LABELS[platform]} n'impose pas de limite de longueur au nom"
+                if limit is None
+                else f"il tient dans la limite de {limit} caractères de {PLATFORM_LABELS[platform]}"
+            )
             problems.append(
-                f"acronyme {quoted(token)}\u00a0: le nom complet {quoted(full)} ({len(full)} caractères) "
-                f"tient {room} de {PLATFORM_LABELS[platform]}"
+                f"acronyme {quoted(token)}\u00a0: nom complet {quoted(full)} ({len(full)} caractères), {room}"
             )
         elif limit is None or len(name) < _CROWDED * limit:
             problems.append(
@@ -151,7 +154,7 @@ def name_acronym(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     return conforme()
 
 
-def acronym_tokens(name: str, suffix: str, owners: dict[str, School]) -> list[str]:
+def acronym_tokens(name: str, suffix: str) -> list[str]:
     """All-capital tokens of 2+ letters but the board's suffix: registry acronyms (ÉQV, or EQV
     without its accent) and any other sigle. A lower-case « eh » is a word, not « ÉH »."""
     found = []
