@@ -48,7 +48,11 @@ def test_spring_forward_keeps_four_oclock() -> None:
     first = next_run(local(2026, 3, 6, 12, 0), "04:00", EDMONTON)
     second = next_run(first, "04:00", EDMONTON)
     third = next_run(second, "04:00", EDMONTON)
-    assert [r.strftime("%m-%d %H:%M") for r in (first, second, third)] == ["03-07 04:00", "03-08 04:00", "03-09 04:00"]
+    assert [r.strftime("%m-%d %H:%M") for r in (first, second, third)] == [
+        "03-07 04:00",
+        "03-08 04:00",
+        "03-09 04:00",
+    ]
     assert utc(first).hour == 11  # MST, UTC-7
     assert utc(second).hour == 10  # MDT, UTC-6
     assert utc(second) - utc(first) == dt.timedelta(hours=23)
@@ -168,7 +172,9 @@ def test_failed_nights_do_not_stop_the_daemon(caplog) -> None:
             scheduled.next_run = dt.datetime.now() - dt.timedelta(seconds=1)
 
     with caplog.at_level(logging.INFO, logger="scanner.daemon"):
-        status = run_daemon(job, settings(), scheduler=scheduler, sleep=sleep, stop=stop, handle_signals=False)
+        status = run_daemon(
+            job, settings(), scheduler=scheduler, sleep=sleep, stop=stop, handle_signals=False
+        )
     assert status == 0
     assert len(calls) == 3
     text = caplog.text

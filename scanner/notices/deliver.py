@@ -139,7 +139,9 @@ def send_notices(
         retried = [_write(_message(r), folder, r, retry=True) for r in pending]
         return retried + [_write(m, folder, _record_of(n, m, run_id, now)) for n, m in messages]
     deliveries = [
-        *deliver_records(history, pending, settings.smtp, password, now, send=send, secrets=secrets, retry=True)
+        *deliver_records(
+            history, pending, settings.smtp, password, now, send=send, secrets=secrets, retry=True
+        )
     ]
     records = queue(history, messages, run_id=run_id, now=now)
     deliveries += deliver_records(history, records, settings.smtp, password, now, send=send, secrets=secrets)
@@ -188,7 +190,9 @@ def deliver_records(
         if unreachable is not None:
             deliveries.append(_delivery(record, "queued", unreachable, retry=retry, interrupted=interrupted))
             continue
-        delivery, connection_failed = _attempt(history, record, smtp, password, now, send, secrets, retry, interrupted)
+        delivery, connection_failed = _attempt(
+            history, record, smtp, password, now, send, secrets, retry, interrupted
+        )
         deliveries.append(delivery)
         if connection_failed:
             unreachable = delivery.error
@@ -224,7 +228,9 @@ def _attempt(
         log.error("notice %s to %s refused: %s", record.id, record.school, text)
         return _delivery(record, "failed", reason, retry=retry, interrupted=interrupted), False
     history.mark_notice_sent(record.id, now)
-    refused = {address: scrub(f"{code} {reply}", secrets) for address, (code, reply) in result.refused.items()}
+    refused = {
+        address: scrub(f"{code} {reply}", secrets) for address, (code, reply) in result.refused.items()
+    }
     if refused:
         log.warning("notice %s: recipients refused: %s", record.id, ", ".join(sorted(refused)))
     return _delivery(record, "sent", None, refused=refused, retry=retry, interrupted=interrupted), False

@@ -185,9 +185,9 @@ def render_notice(
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(run_id, notice.school.id, str(notice.kind), message_domain(settings))
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = "fr-CA"
     message["X-Vigie-Run"] = header_text(run_id)
     message["X-Vigie-Notice"] = f"{notice.kind}; school={notice.school.id}"
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    message["Content-Language"] = "fr-CA"  # after set_content, which drops Content-* headers
     return message
