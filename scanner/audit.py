@@ -44,6 +44,8 @@ class Sources:
     links: LinkSource
     discover: Callable[[Registry], list[Discovered]]
     logos: Mapping[str, object]  # school id / "board" -> scanner.imaging.Fingerprint
+    fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
+    closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
+from scanner.timezones import prefer_bundled_tzdata
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    prefer_bundled_tzdata()
     try:
         config = load_config(args.config)
     except ConfigError as error:
@@ -74,9 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "preview":
         from scanner.report.preview import preview
 
-        path = preview(config.state_dir)
-        if path is None:
-            print("Aucun rapport à prévisualiser : lancez d'abord un audit.".replace(" :", f"{NBSP}:"))
+        try:
+            path = preview(config.state_dir, config.settings.report.max_html_bytes)
+        except FileNotFoundError:
+            print(f"Aucun rapport à prévisualiser{NBSP}: lancez d'abord un audit.", file=sys.stderr)
             return 1
         print(path)
         return EXIT_OK

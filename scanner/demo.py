@@ -8,6 +8,7 @@ them, and runs the same job cron runs. No credentials, no network beyond loopbac
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import socket
 from collections.abc import Iterator
@@ -65,6 +66,7 @@ def demo_world(config: Config, state_dir: Path = Path("var/demo")) -> Iterator[D
     from scanner.sandbox.server import SandboxServer
     from scanner.sandbox.world import World
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every SMTP command
     mail = MailFolder(state_dir / "mail")
     controller = Controller(mail, hostname="127.0.0.1", port=free_port())
     with SandboxServer(World.demo()) as sandbox:

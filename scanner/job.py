@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.config.models import Config
+from scanner.platforms.retry import RetryPolicy
 from scanner.secrets import Secrets
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def run_job(
     dry_run: bool = False,
     clock: Callable[[], dt.datetime] = utc_now,
     resolve: Mapping[str, str] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> JobOutcome:
     """Audit, remember, report, notify. Raises only on bugs; per-account trouble is in the results."""
     from scanner.audit import audit
@@ -56,7 +58,7 @@ def run_job(
 
     state_dir = config.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
-    sources = build_sources(config, secrets, resolve=resolve, clock=clock)
+    sources = build_sources(config, secrets, resolve=resolve, retry=retry, clock=clock)
     try:
         outcome = audit(config.registry, config.settings, sources, clock)
     finally:

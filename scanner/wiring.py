@@ -47,28 +47,39 @@ def build_sources(
         "facebook": FacebookAdapter(
             platforms.facebook, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock
         ),
-        "instagram": InstagramAdapter(platforms, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock),
+        "instagram": InstagramAdapter(
+            platforms, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock
+        ),
         "x": XAdapter(platforms.x, secrets.x_bearer_token, timeout=timeout, retry=retry),
         "youtube": YouTubeAdapter(
-            platforms.youtube, secrets.youtube_api_key, timeout=timeout, retry=retry, handle_cache=handle_cache
+            platforms.youtube,
+            secrets.youtube_api_key,
+            timeout=timeout,
+            retry=retry,
+            handle_cache=handle_cache,
         ),
     }
     fetcher = Fetcher(settings.network, resolve=resolve)
     images = ImageFetcher(fetcher, default_cache_path(state_dir))
-    sources = Sources(
+
+    def fetch_image(url: str) -> bytes | None:
+        answer = fetcher.get(url, max_bytes=settings.network.max_image_bytes, accept=("image/",))
+        return answer.body if answer.ok and answer.status == 200 else None
+
+    return Sources(
         adapters=adapters,
         images=images,
         links=LinkChecker(fetcher),
         discover=lambda registry: discover(registry, fetcher),
         logos=reference_logos(config),
+        fetch_image=fetch_image,
+        closers=[images.save, handle_cache.save],
     )
-    sources.closers = [images.save, handle_cache.save]  # type: ignore[attr-defined]
-    return sources
 
 
 def close_sources(sources: Sources) -> None:
     """Persist the caches (image validators, YouTube handles) for the next night."""
-    for close in getattr(sources, "closers", []):
+    for close in sources.closers:
         try:
             close()
         except OSError:

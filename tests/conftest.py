@@ -6,6 +6,12 @@ import pytest
 
 from scanner.sandbox.server import SandboxServer
 from scanner.sandbox.world import World
+from scanner.timezones import prefer_bundled_tzdata
+
+
+def pytest_configure(config):
+    # The same time-zone rules as the program itself (scanner.cli calls this first).
+    prefer_bundled_tzdata()
 
 
 @pytest.fixture

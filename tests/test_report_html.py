@@ -1,0 +1,142 @@
+"""Rendering: escaping, French dates and typography, the ten-second summary, the size budget."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from factories import make_account, make_registry, make_report
+
+from scanner.checks.base import Discovered, Status
+from scanner.report import french
+from scanner.report.html_report import ReportView, fit_html, render_html, render_text
+
+NBSP = "\u00a0"
+EVIL = "<script>alert(1)</script>"
+EXPIRED = "le jeton d'accès de la plateforme est expiré ou révoqué : le technicien doit en générer un nouveau"
+
+
+def evil_report():
+    registry = make_registry(
+        2, 3, extra=[make_account("eqv-evil", "eqv", "x", name=f"{EVIL} Robotique_CSNO")]
+    )
+    discovered = [
+        Discovered("x", f"{EVIL}", "javascript:alert(1)", "recherche de comptes semblables", None),
+        Discovered(
+            "instagram", "eqv_faux", "https://www.instagram.com/eqv_faux/", "https://eqv.csno.ab.ca", "eqv"
+        ),
+    ]
+    return make_report(
+        registry,
+        lambda a, c: Status.NON_CONFORME if a == "eqv-evil" and c == "name.suffix" else Status.CONFORME,
+        discovered=discovered,
+        unverified=lambda a: EXPIRED if a.network == "instagram" else None,
+    )
+
+
+def test_names_are_escaped_in_html_and_raw_in_text():
+    report = evil_report()
+    view = ReportView(report)
+    html = render_html(view)
+    assert EVIL not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Robotique_CSNO" in html
+    text = render_text(view)
+    assert f"{EVIL} Robotique_CSNO" in text and "&lt;" not in text
+
+
+def test_non_web_urls_are_never_links():
+    html = render_html(ReportView(evil_report()))
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html
+    assert 'href="https://www.instagram.com/eqv_faux/"' in html
+    assert all(href.startswith("https://") for href in re.findall(r'href="([^"]*)"', html))
+
+
+def test_control_characters_cannot_forge_lines_in_text():
+    registry = make_registry(
+        1, 1, extra=[make_account("eqv-nl", "eqv", name="Faux\nNOUVELLES (0)\u202e_CSNO")]
+    )
+    report = make_report(registry, lambda a, c: Status.NON_CONFORME if a == "eqv-nl" else Status.CONFORME)
+    text = render_text(ReportView(report))
+    assert "Faux NOUVELLES (0)_CSNO" in text and "\nNOUVELLES (0)" not in text
+
+
+def test_the_ten_seconds_summary():
+    report = evil_report()
+    html = render_html(ReportView(report, variables={"instagram": "FACEBOOK_ACCESS_TOKEN"}))
+    assert "taux de conformité" in html and "%</span>" in html
+    assert "Le jeton d'accès de la plateforme est expiré ou révoqué" in html
+    assert "FACEBOOK_ACCESS_TOKEN" in html
+    assert "Nouvelles non-conformités (1)" in html
+    text = render_text(ReportView(report, variables={"instagram": "FACEBOOK_ACCESS_TOKEN"}))
+    assert (
+        "NON VÉRIFIÉS — Instagram (2" in text
+        and f"Variable d’environnement{NBSP}: FACEBOOK_ACCESS_TOKEN" in text
+    )
+
+
+def test_outlook_safe_markup():
+    html = render_html(ReportView(evil_report()))
+    assert "<table" in html and 'width="680"' in html and "bgcolor=" in html
+    for forbidden in ("display: flex", "display:flex", "grid", "data:", "<style", "position:"):
+        assert forbidden not in html
+    assert 'class="kpi"' not in html or "style=" in html  # styles are inlined
+
+
+def test_french_dates_and_numbers():
+    assert french.date_long(dt.date(2026, 11, 24)) == "24 novembre 2026"
+    assert french.date_medium(dt.date(2026, 12, 15)) == "15 déc. 2026"
+    late = dt.datetime(2026, 7, 25, 3, 30, tzinfo=dt.UTC)  # still the 24th in Edmonton (UTC−6)
+    assert french.date_long(late, "America/Edmonton") == "24 juillet 2026"
+    assert french.datetime_long(late, "America/Edmonton") == "24 juillet 2026 à 21 h 30"
+    assert french.percent(0.873) == f"87{NBSP}%"
+    assert french.number(4812) == f"4{NBSP}812"
+    assert french.plural(1, "nouvelle") == f"1{NBSP}nouvelle" and french.plural(3, "nouvelle").endswith(
+        "nouvelles"
+    )
+    assert french.days_between(dt.date(2026, 7, 1), late, "America/Edmonton") == 23
+
+
+def test_typography():
+    assert french.typography("Raison : oui ; non ! « x » ?") == f"Raison{NBSP}: oui; non! «{NBSP}x{NBSP}»?"
+    assert french.typography("https://x.ca/a?b=1 à 22:03") == "https://x.ca/a?b=1 à 22:03"
+    html = '<html><head><style>a :hover{color:red}</style></head><body><p style="color: red">Note : « x »</p></body>'
+    fixed = french.typography_html(html)
+    assert "a :hover" in fixed and 'style="color: red"' in fixed and f"Note{NBSP}: «{NBSP}x{NBSP}»" in fixed
+
+
+def test_report_dates_are_babel_fr_ca():
+    report = make_report(make_registry(1, 2), lambda a, c: Status.NON_CONFORME if c == "admins.count" else Status.CONFORME,
+                         nights=3)  # fmt: skip
+    html = render_html(ReportView(report)).replace("&nbsp;", NBSP)
+    assert "Audit de la nuit du 26 novembre 2026" in html
+    assert f"Depuis le 24 novembre 2026 (2{NBSP}jours)" in html
+    text = render_text(ReportView(report))
+    assert f"Depuis le 24 novembre 2026 (2{NBSP}jours)" in text
+
+
+@pytest.mark.parametrize("limit", [None, 5])
+def test_most_important_first_when_cut(limit):
+    registry = make_registry(3, 6)
+
+    def status(account, check):
+        if check == "account.reachable" and account.startswith("enf"):
+            return Status.NON_CONFORME  # critique
+        return Status.NON_CONFORME if check in ("links.board", "name.suffix") else Status.CONFORME
+
+    view = ReportView(make_report(registry, status), limit=limit)
+    shown = [f for s in view.sections for a in s.accounts for f in a.findings]
+    assert len(shown) == (view.findings_total if limit is None else 5)
+    if limit:
+        assert view.truncated and all(f.severity == "critique" for f in shown)
+        assert "ne montre que les 5 non-conformités les plus importantes" in render_html(view)
+
+
+def test_fit_html_respects_the_budget():
+    registry = make_registry(6, 40)
+    report = make_report(
+        registry, lambda a, c: Status.NON_CONFORME if c != "permission.on-file" else Status.CONFORME
+    )
+    fitted = fit_html(report, 60_000, attachment_name="rapport-complet.html")
+    assert len(fitted.html.encode()) <= 60_000 and fitted.truncated
+    assert "rapport-complet.html" in fitted.html
