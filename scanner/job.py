@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from scanner.secrets import Secrets
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
+EXIT_CONFIG = 2  # also: a state folder that cannot be written (an installation problem)
 EXIT_UNVERIFIED = 3
 EXIT_LOCKED = 75
 
@@ -66,7 +68,13 @@ def run_job(
     from scanner.publish import publish
 
     return publish(
-        config, secrets, outcome, run_id=new_run_id(outcome.started_at), dry_run=dry_run, clock=clock
+        config,
+        secrets,
+        outcome,
+        run_id=new_run_id(outcome.started_at),
+        dry_run=dry_run,
+        clock=clock,
+        fetch_image=sources.fetch_image,
     )
 
 
@@ -76,7 +84,10 @@ def run_once(config: Config, *, dry_run: bool = False) -> int:
     from scanner.logs import setup_logging
 
     state_dir = config.state_dir
-    state_dir.mkdir(parents=True, exist_ok=True)
+    problem = unwritable(state_dir)
+    if problem is not None:  # one clear line for the technician, before any log file or lock
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     secrets = Secrets.from_env(config.settings)
     setup_logging(state_dir, secrets)
     try:
@@ -94,6 +105,22 @@ def run_once(config: Config, *, dry_run: bool = False) -> int:
         return EXIT_LOCKED
     print_summary(outcome)
     return outcome.exit_status
+
+
+def unwritable(state_dir: Path) -> str | None:
+    """Why the state folder cannot hold the history, logs and lock (French), or None when it can."""
+    import tempfile
+
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=state_dir):
+            pass
+    except OSError as error:
+        return (
+            f"Le dossier d'état {state_dir} n'est pas accessible en écriture ({error.strerror})\u00a0: "
+            "vérifiez state_dir dans settings.yaml et les droits de l'utilisateur qui lance Vigie."
+        )
+    return None
 
 
 def daemon(config: Config, *, dry_run: bool = False) -> int:

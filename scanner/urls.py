@@ -19,6 +19,7 @@ _FREE_URL = re.compile(
       (?:https?://)[^\s<>"'()\[\]{},;]+           # with a scheme
     |
       (?:www\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}  # bare host
+      (?![\w.-]*@)                                 # not the local part of an e-mail (jean.roy@…)
       (?::\d{1,5})?(?:/[^\s<>"'()\[\]{},;]*)?
     )
     """

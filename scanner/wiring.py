@@ -93,9 +93,13 @@ def reference_logos(config: Config) -> dict[str, object]:
     registry: Registry = config.registry
     wanted = {"board": registry.board.logo, **{s.id: s.logo for s in registry.schools}}
     logos = {}
+    by_file: dict[Path, object] = {}  # schools sharing a logo file: fingerprinted once
     for key, relative in wanted.items():
+        path = config.path(relative)
         try:
-            logos[key] = fingerprint(config.path(relative).read_bytes())
+            if path not in by_file:
+                by_file[path] = fingerprint(path.read_bytes())
+            logos[key] = by_file[path]
         except (OSError, ImageError):
             log.warning("logo %s unreadable", key)
     return logos

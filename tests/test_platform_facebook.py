@@ -131,7 +131,9 @@ def test_profile_reads_are_batched_50_at_a_time(start, n):
     assert len(ids_requests) == math.ceil(n / 50)
     assert all(len(r.query["ids"].split(",")) <= 50 for r in ids_requests)
     assert "posts.limit(1){created_time}" in ids_requests[0].query["fields"]
-    assert len(server.requests_to("graph.roles")) == n
+    assert "roles{id,name,tasks}" in ids_requests[0].query["fields"]  # roles come with the batch
+    assert server.requests_to("graph.roles") == []
+    assert all(len(s.admins) == 2 for s in result.values())
 
 
 def test_several_missing_and_duplicates(start):
@@ -173,11 +175,22 @@ def test_roles_unreadable_page_means_platform_does_not_tell(start):
 
 
 def test_roles_without_page_token_asked_once(start):
-    world = fb_world([page(i) for i in range(5)], role_tokens=["another-token"])
+    world = fb_world([page(i) for i in range(120)], role_tokens=["another-token"])
     server = start(world)
-    result = adapter(server).fetch(handles(5))
+    result = adapter(server).fetch(handles(120))
     assert all(s.ok and s.admins is None for s in result.values())
-    assert len(server.requests_to("graph.roles")) == 1
+    asked = [r.query["fields"] for r in server.requests_to("graph.ids")]
+    # the first batch with roles (refused, code 210), then every batch without them
+    assert len(asked) == 4 and "roles" in asked[0] and not any("roles" in f for f in asked[1:])
+
+
+def test_page_whose_roles_are_unreadable_is_isolated_by_bisection(start):
+    server = start(fb_world([page(i) for i in range(49)] + [_without_roles(page(49))]))
+    result = adapter(server).fetch(handles(50))
+    assert all(s.ok for s in result.values())
+    assert result["Ecole49CSNO"].admins is None
+    assert all(len(result[h].admins) == 2 for h in handles(49))
+    assert len(server.requests_to("graph.ids")) <= 14  # not one call per page
 
 
 def _without_roles(p: dict) -> dict:
@@ -217,12 +230,16 @@ def test_invalid_token_is_treated_like_an_expired_one(start):
     assert result["Ecole1CSNO"].reason == EXPIRED_TOKEN
 
 
-def test_token_expiring_during_roles_keeps_pages_read(start):
-    server = start(fb_world([page(1), page(2)]))
-    server.faults.set("graph.roles", token_expired=True)
-    result = adapter(server).fetch(["Ecole1CSNO", "Ecole2CSNO"])
-    assert all(s.ok and s.admins is None for s in result.values())
-    assert len(server.requests_to("graph.roles")) == 1
+def test_token_expiring_between_batches_keeps_pages_read(start):
+    server = start(fb_world([page(i) for i in range(60)]))
+    server.faults.set("graph.ids", token_expired=0)
+    result = adapter(server).fetch(handles(60))
+    assert all(s.ok for s in result.values())
+    server.clear_log()
+    server.faults.set("graph.ids", token_expired=1)
+    result = adapter(server).fetch(handles(60))
+    assert {s.reason for s in result.values()} == {EXPIRED_TOKEN}
+    assert len(server.requests_to("graph.ids")) == 1
 
 
 # ---------------------------------------------------------------- retries
@@ -251,11 +268,11 @@ def test_throttling_that_lasts_gives_up_within_the_policy(start):
 
 
 def test_high_app_usage_paces_calls(start):
-    server = start(fb_world([page(1)]))
-    server.faults.set("graph", app_usage=90)
     sleeper = Sleeper()
-    assert adapter(server, sleep=sleeper).fetch(["Ecole1CSNO"])["Ecole1CSNO"].ok
-    assert sleeper.waits == [pytest.approx(FAST.cap * 0.9)]  # before the roles call
+    server = start(fb_world([page(i) for i in range(51)]))
+    server.faults.set("graph", app_usage=90)
+    assert all(s.ok for s in adapter(server, sleep=sleeper).fetch(handles(51)).values())
+    assert sleeper.waits == [pytest.approx(FAST.cap * 0.9)]  # before the second batch
 
 
 @pytest.mark.parametrize(
@@ -329,4 +346,5 @@ def test_demo_world_pages_all_readable(sandbox):
     assert all(s.ok for s in result.values()), {h: s.reason for h, s in result.items() if not s.ok}
     assert all(s.admins for h, s in result.items() if h != "ParentsEcoleHeritageCSNO")
     assert result["ParentsEcoleHeritageCSNO"].admins is None
-    assert len(server.requests_to("graph.ids")) == 1
+    # one batch, bisected around the look-alike page whose roles the board cannot read
+    assert len(server.requests_to("graph.ids")) <= 2 * math.ceil(math.log2(len(pages) + 1)) + 2

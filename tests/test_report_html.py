@@ -9,6 +9,7 @@ import pytest
 from factories import make_account, make_registry, make_report
 
 from scanner.checks.base import Discovered, Status
+from scanner.history import Finding, FindingState
 from scanner.report import french
 from scanner.report.html_report import ReportView, fit_html, render_html, render_text
 
@@ -102,6 +103,10 @@ def test_typography():
     assert french.typography("https://x.ca/a?b=1 à 22:03") == "https://x.ca/a?b=1 à 22:03"
     html = '<html><head><style>a :hover{color:red}</style></head><body><p style="color: red">Note : « x »</p></body>'
     fixed = french.typography_html(html)
+    assert (
+        french.typography_html("<body><p>Description&nbsp;: « x&nbsp;»</p>")
+        == f"<body><p>Description{NBSP}: «{NBSP}x{NBSP}»</p>"
+    )
     assert "a :hover" in fixed and 'style="color: red"' in fixed and f"Note{NBSP}: «{NBSP}x{NBSP}»" in fixed
 
 
@@ -140,3 +145,15 @@ def test_fit_html_respects_the_budget():
     fitted = fit_html(report, 60_000, attachment_name="rapport-complet.html")
     assert len(fitted.html.encode()) <= 60_000 and fitted.truncated
     assert "rapport-complet.html" in fitted.html
+
+
+def test_findings_about_accounts_outside_the_registry_are_shown():
+    registry = make_registry(1, 2)
+    night0 = make_report(registry).run.started_at
+    finding = Finding("f", "decouvert:x:EQV_faux", "account.unregistered", Status.NON_CONFORME, FindingState.NEW,
+                      night0, night0, detail="se présente comme l’ÉQV")  # fmt: skip
+    view = ReportView(make_report(registry, findings=[finding]))
+    html = render_html(view)
+    assert "Comptes non inscrits au registre" in html and "se présente comme l’ÉQV" in html
+    assert "(X, hors registre)" in html and "decouvert:" not in html
+    assert "EQV_faux" in render_text(view)

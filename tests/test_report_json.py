@@ -43,17 +43,17 @@ def test_shape_is_the_spec_shape():
     data = to_dict(report(unverified=lambda a: "jeton expiré" if a.network == "x" else None))
     assert list(data)[:5] == ["run", "accounts", "findings", "discovered", "notices"]
     assert set(data["run"]) == SPEC_RUN and data["run"]["status"] == "partial"
-    assert all(SPEC_ACCOUNT <= set(a) for a in data["accounts"]) and len(data["accounts"]) == 12
+    assert all(set(a) >= SPEC_ACCOUNT for a in data["accounts"]) and len(data["accounts"]) == 12
     x = next(a for a in data["accounts"] if a["network"] == "x")
     assert x["verified"] is False and x["reason"] == "jeton expiré"
-    assert all(SPEC_FINDING <= set(f) for f in data["findings"])
+    assert all(set(f) >= SPEC_FINDING for f in data["findings"])
     logo = next(f for f in data["findings"] if f["check"] == "logo.school")
     assert logo["clause"] == "§5.f" and logo["severity"] == "mineure" and logo["status"] == "non_conforme"
     assert logo["state"] == "new" and logo["title"] == "Logo officiel de l’école"
     assert logo["remediation"].startswith("Remplacer la photo")
     dt.datetime.fromisoformat(logo["first_seen"])
     assert {i["key"] for i in logo["images"]} == {logo_key("eqv"), avatar_key("eqv-facebook-0")}
-    assert SPEC_DISCOVERED <= set(data["discovered"][0]) and "eqv.csno.ab.ca" in data["discovered"][0]["why"]
+    assert set(data["discovered"][0]) >= SPEC_DISCOVERED and "eqv.csno.ab.ca" in data["discovered"][0]["why"]
     assert set(data["notices"][0]) == SPEC_NOTICE and data["notices"][0]["to"] == ["direction.eqv@csno.ab.ca"]
     assert data["version"] == 1 and data["summary"]["accounts_total"] == 12
     json.dumps(data)  # serialisable as is

@@ -22,7 +22,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from scanner.config.models import Config, Registry, Settings
 from scanner.report import french
@@ -77,6 +77,13 @@ def official_logos(config: Config) -> dict[str, bytes]:
     return images
 
 
+def _named(address: str, registry: Registry) -> str:
+    """`Isabelle Gagnon <communications@csno.ab.ca>` when the registry knows the address."""
+    people = [registry.board.coordinator, registry.board.direction_generale]
+    name = next((p.name for p in people if p.email.lower() == address.lower()), None)
+    return formataddr((name, address)) if name else address
+
+
 def attachment_name(report: Report) -> str:
     day = report.run.started_at.astimezone(dt.UTC).date().isoformat()
     return f"rapport-complet-{day}.html"
@@ -104,7 +111,7 @@ def render_report(
     message = EmailMessage()
     message["Subject"] = subject(report)
     message["From"] = settings.smtp.sender
-    message["To"] = ", ".join(to or settings.report.to)
+    message["To"] = ", ".join(_named(address, registry) for address in (to or settings.report.to))
     message["Date"] = format_datetime(now)
     domain = parseaddr(settings.smtp.sender)[1].rpartition("@")[2] or "vigie.invalid"
     message["Message-ID"] = make_msgid(idstring=f"rapport.{report.run.id}", domain=domain)
@@ -122,7 +129,7 @@ def render_report(
                 "png",
                 cid=f"<{cid_for(key)}>",
                 disposition="inline",
-                filename=f"{cid_for(key)}.png",
+                filename=cid_for(key).split("@")[0] + ".png",
             )
     if fitted.truncated:
         full = render_full_html(report, variables=variables)

@@ -46,6 +46,7 @@ MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _CHUNK = 64 * 1024
+POOL_MAXSIZE = 64  # kept-alive connections per address
 T = TypeVar("T")
 
 
@@ -168,7 +169,10 @@ class Fetcher:
         self.session = session or requests.Session()
         self.session.trust_env = False  # no proxy from the environment: it would bypass the policy
         self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        adapter = PinnedAdapter(pool_connections=32, pool_maxsize=network.concurrency_per_host)
+        # Pools are keyed by the address connected to: hosts behind one address (a CDN, or every
+        # host of the sandbox through `resolve`) share a pool, so it keeps more than one host's
+        # worth of kept-alive connections; the per-host limit is the semaphore of `_slot`.
+        adapter = PinnedAdapter(pool_connections=32, pool_maxsize=POOL_MAXSIZE)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._slots: dict[str, threading.BoundedSemaphore] = {}

@@ -10,6 +10,9 @@ Images are untrusted: an image content type is required, the size is capped
 (`network.max_image_bytes`), and the pixel count is checked from the header before
 anything is decoded (decompression bombs); Pillow's own guard is kept on, its
 `DecompressionBombWarning` turned into an error.
+
+Up to `max_workers` images are fetched at once (the fetcher still limits each host to
+`network.concurrency_per_host`): avatars and banners are spread over a few CDN hosts.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def guard_pillow() -> None:
 
 
 class ImageFetcher:
-    def __init__(self, fetcher: Fetcher, cache_path: Path | None = None, *, max_workers: int = 8):
+    def __init__(self, fetcher: Fetcher, cache_path: Path | None = None, *, max_workers: int = 64):
         guard_pillow()
         self.fetcher = fetcher
         self.cache_path = cache_path

@@ -1,14 +1,19 @@
-"""Facebook pages through the Graph API: 50 pages per call, then each page's `roles` edge.
+"""Facebook pages through the Graph API: 50 pages per call, roles included.
 
 One `GET /?ids=…&fields=…` reads up to 50 pages with every field the checks use,
-the profile picture and the last post. When some aliases do not exist, Graph fails
+the profile picture, the last post and the `roles` edge (field expansion), so n pages
+cost ceil(n / 50) calls. When some aliases do not exist, Graph fails
 the whole request with `(#803)`, naming them: those become `not_found` and the
 others are asked again; when the names cannot be matched, the batch is bisected.
 A personal profile in a batch fails it with `(#100) … on node type (User)`: it is
 isolated the same way and read with the fields a profile has.
 
-Roles are per page (`GET /{page}/roles`) and need a page or system-user token: a
-permission error means the platform does not tell (`admins=None`), not an error.
+Roles need a page or system-user token, and the page must be managed by it: a
+permission error (codes 200–299) fails the whole batch. Code 210 (not a page token) means no page will
+tell: the batch, and the following ones, are asked again without roles. Another
+permission error (one page not managed by the board) bisects the batch with roles; the
+page left alone is read without them. Either way the platform does not tell
+(`admins=None`): that is not an error.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from scanner.config.models import FacebookSettings
@@ -28,7 +32,6 @@ from scanner.platforms.graph_client import (
     GraphClient,
     GraphError,
     TokenRejected,
-    is_permission_code,
 )
 from scanner.platforms.retry import RetryPolicy
 from scanner.snapshot import FetchStatus, PlatformAdmin, Snapshot, unverified
@@ -40,6 +43,7 @@ PAGE_FIELDS = (
     "id,name,username,about,description,website,emails,category,link,fan_count,followers_count,"
     "picture.type(large){url,is_silhouette},cover{source},posts.limit(1){created_time}"
 )
+ROLES_FIELD = "roles{id,name,tasks}"
 PROFILE_FIELDS = "id,name,link"
 NOT_FOUND = "aucune page Facebook ne porte cet identifiant (supprimée, renommée ou jamais créée)"
 INVALID = "cet identifiant n'est pas un nom d'utilisateur ni un numéro de page Facebook valide"
@@ -91,7 +95,6 @@ class FacebookAdapter:
         try:
             for start in range(0, len(askable), BATCH):
                 run.read_batch(askable[start : start + BATCH])
-            run.read_roles()
         except TokenRejected:
             pass
         # Only an expired or revoked token leaves handles without a snapshot.
@@ -106,19 +109,24 @@ class _Run:
         self.now = now
         self.results: dict[str, Snapshot] = {}
         self.stopped: str | None = None  # an outage: the following batches are not asked
+        self.roles_readable = True  # False once the token proved not to be a page token
 
-    def read_batch(self, aliases: list[str]) -> None:
+    def read_batch(self, aliases: list[str], roles: bool = True) -> None:
         if not aliases:
             return
         if self.stopped:
             self._fail(aliases, self.stopped)
             return
+        roles = roles and self.roles_readable
         try:
-            data = self.client.objects(aliases, PAGE_FIELDS)
+            data = self.client.objects(aliases, PAGE_FIELDS + "," + ROLES_FIELD if roles else PAGE_FIELDS)
         except TokenRejected:
             raise
         except GraphError as error:
-            self._batch_failed(aliases, error)
+            if roles and error.code is not None and 200 <= error.code <= 299:
+                self._roles_refused(aliases, error)
+            else:
+                self._batch_failed(aliases, error)
             return
         for alias in aliases:
             node = data.get(alias) or _case_insensitive(data, alias)
@@ -126,6 +134,17 @@ class _Run:
                 self.results[alias] = page_snapshot(alias, node, self.now)
             else:
                 self.results[alias] = self._not_found(alias)
+
+    def _roles_refused(self, aliases: list[str], error: GraphError) -> None:
+        if error.code == ROLES_NEED_PAGE_TOKEN:
+            self.roles_readable = False  # the token is not a page token: no page will tell
+            self.read_batch(aliases)
+        elif len(aliases) == 1:
+            self.read_batch(aliases, roles=False)
+        else:
+            half = len(aliases) // 2
+            self.read_batch(aliases[:half])
+            self.read_batch(aliases[half:])
 
     def _batch_failed(self, aliases: list[str], error: GraphError) -> None:
         node_type = _NODE_TYPE.search(error.message) if error.code == 100 else None
@@ -171,28 +190,6 @@ class _Run:
             extra={"link": str(node.get("link", ""))},
         )
 
-    def read_roles(self) -> None:
-        for alias, snapshot in list(self.results.items()):
-            if not snapshot.ok or snapshot.page_kind != "page":
-                continue
-            try:
-                data = self.client.connection(snapshot.platform_id or alias, "roles")
-            except TokenRejected:
-                raise
-            except GraphError as error:
-                if error.code == ROLES_NEED_PAGE_TOKEN:
-                    return  # the token is not a page token: no page will tell
-                if not is_permission_code(error.code):
-                    extra = {**snapshot.extra, "admins_error": error.reason}
-                    self.results[alias] = replace(snapshot, extra=extra)
-                continue
-            admins = tuple(
-                PlatformAdmin(name=str(r.get("name", "")), id=_text(r.get("id")), role=_role(r))
-                for r in data.get("data") or []
-                if isinstance(r, dict) and r.get("name")
-            )
-            self.results[alias] = replace(snapshot, admins=admins)
-
     def _fail(self, aliases: list[str], reason: str) -> None:
         for alias in aliases:
             self.results[alias] = unverified(NETWORK, alias, reason)
@@ -208,6 +205,14 @@ def page_snapshot(alias: str, node: dict[str, Any], now: dt.datetime) -> Snapsho
         t.strip() for t in (node.get("about"), node.get("description")) if isinstance(t, str) and t.strip()
     ]
     followers = node.get("followers_count", node.get("fan_count"))
+    roles = node.get("roles")
+    admins = None
+    if isinstance(roles, dict):
+        admins = tuple(
+            PlatformAdmin(name=str(r.get("name", "")), id=_text(r.get("id")), role=_role(r))
+            for r in roles.get("data") or []
+            if isinstance(r, dict) and r.get("name")
+        )
     return Snapshot(
         network=NETWORK,
         handle=alias,
@@ -226,6 +231,7 @@ def page_snapshot(alias: str, node: dict[str, Any], now: dt.datetime) -> Snapsho
         last_post_at=parse_graph_time(posts[0].get("created_time")) if posts else None,
         followers=int(followers) if isinstance(followers, int) else None,
         fetched_at=now,
+        admins=admins,
         extra={"link": str(node.get("link", ""))},
     )
 

@@ -1,10 +1,15 @@
 """YouTube (Data API v3) through `requests`: handles to channel ids, channels, last upload.
 
-Calls, for n channels: one `channels.list?forHandle=` per handle the first night (the
-handle → channel id map is kept in `handle_cache`, which the caller persists between runs),
-then `channels.list?id=` 50 ids at a time, then one `playlistItems.list` per channel (its
-uploads playlist, newest first, one item) for the date of the last video. A cached id that
-the API no longer returns, or whose handle changed, is resolved again.
+Calls, for n channels: one `channels.list?forHandle=` per handle the first night, with
+every part the checks read (the handle → channel id map is kept in `handle_cache`, which
+the caller persists between runs), or `channels.list?id=` 50 ids at a time once the ids
+are known; then one `playlistItems.list` per channel (its uploads playlist, newest first,
+one item) for the date of the last video. A cached id that the API no longer returns, or
+whose handle changed, is resolved again.
+
+The per-handle and per-channel calls go `concurrency` at a time (one `requests.Session`
+per thread), after a first one asked alone: a refused key or a spent quota stops the run
+after one call, and every call after a stop is not sent.
 
 The API key travels in the `X-Goog-Api-Key` header, which Google accepts like the `key`
 query parameter, so that it never appears in a URL, a log line or an exception message.
@@ -17,8 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -33,6 +40,7 @@ from scanner.urls import split_free_text_links
 log = logging.getLogger(__name__)
 
 BATCH = 50
+CONCURRENCY = 16  # per-handle and per-channel calls in flight at once
 CHANNEL_PARTS = "snippet,brandingSettings,contentDetails"
 _CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
 _KEY_REASONS = {
@@ -91,8 +99,10 @@ class YouTubeAdapter:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         handle_cache: MutableMapping[str, str] | None = None,
+        concurrency: int = CONCURRENCY,
     ):
         self.settings = settings
+        self.concurrency = concurrency
         self._key = api_key
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -109,36 +119,58 @@ class YouTubeAdapter:
         if not self._key:
             return {h: unverified(self.platform, h, NO_CREDENTIALS) for h in handles}
         self._now = dt.datetime.now(dt.UTC)
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._stopped: str | None = None
         snapshots: dict[str, Snapshot] = {}
-        with requests.Session() as session:
-            session.headers["X-Goog-Api-Key"] = self._key
-            self._session = session
-            try:
-                channels = self._channels(handles, snapshots)
-                for handle, channel in channels.items():
-                    snapshots[handle] = self._snapshot(handle, channel)
-            except _Stop as stop:
-                for handle in handles:
-                    snapshots.setdefault(handle, unverified(self.platform, handle, stop.reason))
-            finally:
-                self._session = None
+        try:
+            channels = self._channels(handles, snapshots)
+            built = self._map(lambda item: self._snapshot(*item), list(channels.items()))
+            snapshots.update(zip(channels, built, strict=True))
+        except _Stop as stop:
+            for handle in handles:
+                snapshots.setdefault(handle, unverified(self.platform, handle, stop.reason))
+        finally:
+            for session in self._sessions:
+                session.close()
         return {h: snapshots[h] for h in handles}
+
+    def _map(self, function: Callable[[Any], Any], items: list) -> list:
+        """`function` over `items`: the first alone, the others `concurrency` at a time."""
+        if len(items) <= 1:
+            return [function(item) for item in items]
+        first = function(items[0])
+        workers = min(self.concurrency, len(items) - 1)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="youtube") as pool:
+            return [first, *pool.map(function, items[1:])]
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.headers["X-Goog-Api-Key"] = self._key or ""
+            self._sessions.append(session)
+        return session
 
     # ---------------------------------------------------------------- handles -> channels
 
     def _channels(self, handles: Sequence[str], snapshots: dict[str, Snapshot]) -> dict[str, dict]:
         """Each handle's channel resource; handles not found or not read go into `snapshots`."""
         cached = {h for h in handles if cache_key(h) in self.handle_cache}
-        ids = {h: self._channel_id(h, snapshots) for h in handles if h not in snapshots}
-        ids = {h: i for h, i in ids.items() if i}
-        items = self._read_ids(sorted(set(ids.values())), ids, snapshots)
+        resolved: dict[str, dict] = {}  # channel id -> the item its forHandle call returned
+        asked = [h for h in handles if h not in snapshots]
+        found = self._map(lambda h: self._channel_id(h, snapshots, resolved), asked)
+        ids = {h: i for h, i in zip(asked, found, strict=True) if i}
+        items = self._read_ids(sorted(set(ids.values()) - set(resolved)), ids, snapshots)
+        items.update(resolved)
         stale = [
             h for h, i in ids.items() if h in cached and h not in snapshots and not _matches(h, items.get(i))
         ]
         if stale:
             for handle in stale:
                 self.handle_cache.pop(cache_key(handle), None)
-                ids[handle] = self._channel_id(handle, snapshots)
+                ids[handle] = self._channel_id(handle, snapshots, resolved)
+            items.update(resolved)
             fresh = sorted({ids[h] for h in stale if ids[h] and ids[h] not in items})
             items.update(self._read_ids(fresh, ids, snapshots))
         result = {}
@@ -151,7 +183,9 @@ class YouTubeAdapter:
                 snapshots[handle] = self._found_nothing(handle)
         return result
 
-    def _channel_id(self, handle: str, snapshots: dict[str, Snapshot]) -> str | None:
+    def _channel_id(
+        self, handle: str, snapshots: dict[str, Snapshot], resolved: dict[str, dict]
+    ) -> str | None:
         handle_clean = handle.strip()
         if _CHANNEL_ID.match(handle_clean):
             return handle_clean
@@ -159,7 +193,7 @@ class YouTubeAdapter:
         if key in self.handle_cache:
             return self.handle_cache[key]
         try:
-            answer = self._get("channels", {"part": "id", "forHandle": key})
+            answer = self._get("channels", {"part": CHANNEL_PARTS, "forHandle": key})
         except _GaveUp as failed:
             snapshots[handle] = unverified(self.platform, handle, failed.reason)
             return None
@@ -167,8 +201,10 @@ class YouTubeAdapter:
         if not items:
             snapshots[handle] = self._found_nothing(handle)
             return None
-        self.handle_cache[key] = str(items[0]["id"])
-        return self.handle_cache[key]
+        channel_id = str(items[0]["id"])
+        self.handle_cache[key] = channel_id
+        resolved[channel_id] = items[0]
+        return channel_id
 
     def _read_ids(
         self, ids: list[str], by_handle: dict[str, str | None], snapshots: dict[str, Snapshot]
@@ -237,8 +273,10 @@ class YouTubeAdapter:
         """One GET with bounded retries; None for a 404 when `missing_ok`."""
         budget = RetryBudget(self.retry, self.sleep)
         while True:
+            if self._stopped:
+                raise _Stop(self._stopped)
             try:
-                response = self._session.get(self._base + resource, params=params, timeout=self.timeout)
+                response = self._session().get(self._base + resource, params=params, timeout=self.timeout)
                 if response.status_code == 200:
                     return response.json()
                 self._raise_for_error(response, missing_ok)
@@ -255,9 +293,11 @@ class YouTubeAdapter:
         reasons = google_reasons(response)
         log.warning("youtube: HTTP %s %s", status, ",".join(sorted(reasons)) or "-")
         if reasons & _QUOTA_REASONS:
+            self._stopped = QUOTA
             raise _Stop(QUOTA)
         if reasons & _KEY_REASONS or (status == 400 and "API key" in _message(response)):
-            raise _Stop(key_rejected_reason(self.settings.api_key_env))
+            self._stopped = key_rejected_reason(self.settings.api_key_env)
+            raise _Stop(self._stopped)
         if status == 404 and missing_ok:
             return
         if status >= 500 or status == 429 or reasons & _RETRY_REASONS:

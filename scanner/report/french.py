@@ -118,9 +118,13 @@ def typography(text: str) -> str:
     return text
 
 
+def _nbsp(text: str) -> str:
+    return text.replace("&nbsp;", NBSP).replace("&#160;", NBSP).replace("&#xa0;", NBSP)
+
+
 def typography_html(html: str) -> str:
     """Apply `typography` to the text between tags after `<body`, leaving markup and CSS alone."""
     start = html.find("<body")
     start = 0 if start < 0 else start
-    body = _TEXT_NODE.sub(lambda m: ">" + typography(m.group(1)) + "<", html[start:])
+    body = _TEXT_NODE.sub(lambda m: ">" + typography(_nbsp(m.group(1))) + "<", html[start:])
     return html[:start] + body

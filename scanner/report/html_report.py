@@ -13,6 +13,7 @@ HTML) or None when it is not available.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,12 +26,21 @@ import jinja2
 from scanner.checks.base import Severity, Status
 from scanner.history import FindingState
 from scanner.report import french
-from scanner.report.model import AccountEntry, CheckNote, Report, ReportFinding, SchoolEntry, network_label
+from scanner.report.model import (
+    AccountEntry,
+    CheckNote,
+    Report,
+    ReportFinding,
+    SchoolEntry,
+    network_label,
+    profile_url,
+)
 from scanner.urls import is_web_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-LIMITS = (None, 400, 200, 100, 60, 40, 25, 15, 10, 5)  # tried in turn until the HTML fits
-LIST_CAP = 12  # names listed before « et N autres »
+LIMITS = (None, 400, 250, 150, 100, 80, 60, 50, 40, 30, 20, 10, 5, 0)  # tried in turn until the HTML fits
+LIST_CAP = 12  # names, and items of the top lists, shown before « et N autres » in a cut e-mail
+_CLASS = re.compile(r' class="[^"]*"')
 
 SEVERITY_COLORS = {
     Severity.CRITIQUE: "#b91c1c",
@@ -44,6 +54,7 @@ KIND_LABELS = {
     "escalation": "escalade à la direction générale",
 }
 ImageSrc = Callable[[str], str | None]
+OUTSIDE = ":outside:"  # the school of findings about accounts outside the registry
 
 
 def _no_image(key: str) -> None:
@@ -110,15 +121,26 @@ class ReportView:
         )
 
     def cap(self, items: list | tuple) -> int:
-        return len(items) if self.limit is None else min(len(items), self.limit)
+        return len(items) if self.limit is None else min(len(items), self.limit, LIST_CAP)
 
     def capped(self, items: list | tuple) -> list:
         return list(items[: self.cap(items)])
 
+    @property
+    def rules(self) -> list[ReportFinding]:
+        """One finding per check among the open ones, most severe first: the « Comment corriger » legend."""
+        seen: dict[str, ReportFinding] = {}
+        for finding in self.report.findings:
+            if finding.state is not FindingState.RESOLVED:
+                seen.setdefault(finding.check, finding)
+        return sorted(seen.values(), key=lambda f: (f.severity.rank, f.title))
+
     def account(self, account_id: str) -> AccountEntry:
-        return self.accounts.get(account_id) or AccountEntry(account_id, "", "", False, None, name=account_id)
+        return self.accounts.get(account_id) or outside_registry(account_id)
 
     def school_name(self, school_id: str | None) -> str:
+        if school_id == OUTSIDE:
+            return "hors registre"
         school = self.schools.get(school_id or "")
         return school.name if school else (school_id or "")
 
@@ -153,8 +175,10 @@ class ReportView:
             notes[note.account].append(note)
         has_active = {f.account for f in self.report.findings if f.state is not FindingState.RESOLVED}
         sections = {s.id: SchoolView(s) for s in self.report.schools}
-        for entry in self.report.accounts:
-            section = sections.setdefault(entry.school, SchoolView(SchoolEntry(entry.school, entry.school)))
+        outside = sorted(a for a in by_account if a not in self.accounts)
+        for entry in [*self.report.accounts, *map(outside_registry, outside)]:
+            name = "Comptes non inscrits au registre" if entry.school == OUTSIDE else entry.school
+            section = sections.setdefault(entry.school, SchoolView(SchoolEntry(entry.school, name)))
             if not entry.verified:
                 section.unverified.append(entry)
             if entry.id in by_account or (entry.id in notes and self.limit is None):
@@ -163,7 +187,19 @@ class ReportView:
                 )
             elif entry.verified and entry.id not in has_active:
                 section.clean.append(entry)
+        if self.limit is not None:  # a cut e-mail: only the schools that have something shown
+            return [s for s in sections.values() if s.accounts]
         return [s for s in sections.values() if s.accounts or s.clean or s.unverified]
+
+
+def outside_registry(account_id: str) -> AccountEntry:
+    """A finding about an account the registry does not list (`decouvert:<network>:<handle>`)."""
+    parts = account_id.split(":")
+    network, handle = (parts[1], parts[2]) if len(parts) == 3 else ("", account_id)
+    return AccountEntry(
+        account_id, OUTSIDE, network, True, None, handle=handle, name=handle,
+        network_label=network_label(network) if network else "", url=profile_url(network, handle),
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- Jinja
@@ -222,11 +258,14 @@ def _context(view: ReportView, full: bool) -> dict:
     }
 
 
-def render_html(view: ReportView, *, inline: bool = True, templates: Path = TEMPLATES) -> str:
+def render_html(
+    view: ReportView, *, inline: bool = True, templates: Path = TEMPLATES, template: str = "report.html.j2"
+) -> str:
     """The HTML document; `inline` moves the style sheet into style attributes (for e-mail)."""
-    html = environment(templates).get_template("report.html.j2").render(**_context(view, full=False))
+    html = environment(templates).get_template(template).render(**_context(view, full=not inline))
     if inline:
         html = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False).inline(html)
+        html = _CLASS.sub("", html)  # styles are inlined: the classes only weigh
     return french.typography_html(html)
 
 
@@ -270,5 +309,6 @@ def fit_html(
 def render_full_html(
     report: Report, *, templates: Path = TEMPLATES, variables: Mapping[str, str] | None = None
 ) -> str:
-    """Every finding, no images, the style sheet kept in <head>: the attachment of a cut e-mail."""
-    return render_html(ReportView(report, variables=variables), inline=False, templates=templates)
+    """Every open finding, one row each, the style sheet kept in <head>: the attachment of a cut e-mail."""
+    view = ReportView(report, variables=variables)
+    return render_html(view, inline=False, templates=templates, template="report_full.html.j2")

@@ -64,6 +64,7 @@ import hashlib
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,7 +219,7 @@ class _Graph:
         )
 
     def usage_headers(self, endpoint: str, throttled: bool = False) -> dict[str, str]:
-        calls = len(self.server.requests_to("graph")) + 1
+        calls = self.server.count("graph") + 1
         forced = self.server.faults.peek(endpoint, "app_usage")
         per_hour = max(1, int(self.facebook.get("calls_per_hour", 4800)))
         count = 100 if throttled else min(100, math.ceil(100 * calls / per_hour))
@@ -280,11 +281,10 @@ class _Graph:
         return result
 
     def _find(self, alias: str) -> tuple[str, dict[str, Any]] | None:
-        key = alias.lower()
-        for kind, items in (("Page", self.facebook.get("pages")), ("User", self.facebook.get("users"))):
-            for item in items or []:
-                if str(item.get("id")) == alias or str(item.get("username", "")).lower() == key:
-                    return kind, item
+        nodes = _index(self.facebook, _node_index)
+        found = nodes.get(("id", alias)) or nodes.get(("username", alias.lower()))
+        if found is not None:
+            return found
         business = self.instagram.get("business_account") or {}
         if business and str(business.get("id")) == alias:
             return "IGUser", business
@@ -416,10 +416,9 @@ class _Graph:
         username = spec.modifiers.get("username", "")
         if not username:
             raise GraphFailure(100, "(#100) The parameter username is required")
-        for account in self.instagram.get("accounts") or []:
-            same = str(account.get("username", "")).lower() == username.lower().lstrip("@")
-            if same and account.get("account_type", "business") in ("business", "creator"):
-                return self._render("IGUser", account, spec.children)
+        account = _index(self.instagram, _username_index).get(username.lower().lstrip("@"))
+        if account is not None and account.get("account_type", "business") in ("business", "creator"):
+            return self._render("IGUser", account, spec.children)
         raise GraphFailure(
             110,
             "Invalid user id",
@@ -455,6 +454,42 @@ class _Graph:
             wanted = (spec.children or [FieldSpec("id")]) + [FieldSpec("id")]
             return {"data": [_pick(item, wanted) for item in items]}
         raise _nonexisting(name, "User")
+
+
+_INDEX_LOCK = threading.Lock()
+_INDEXES: dict[tuple[int, Any], tuple[dict[str, Any], dict]] = {}
+
+
+def _index(section: dict[str, Any], build: Any) -> dict:
+    """A lookup table of a world section, built once per section (worlds are not changed while served)."""
+    key = (id(section), build)
+    with _INDEX_LOCK:
+        cached = _INDEXES.get(key)
+        if cached is not None and cached[0] is section:
+            return cached[1]
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        index = build(section)
+        _INDEXES[key] = (section, index)
+        return index
+
+
+def _node_index(facebook: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """("id", id) and ("username", lower-case username) -> (node kind, node); the first one wins."""
+    index: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    for kind, items in (("Page", facebook.get("pages")), ("User", facebook.get("users"))):
+        for item in items or []:
+            index.setdefault(("id", str(item.get("id"))), (kind, item))
+            if item.get("username"):
+                index.setdefault(("username", str(item["username"]).lower()), (kind, item))
+    return index
+
+
+def _username_index(instagram: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    index: dict[str, dict[str, Any]] = {}
+    for account in instagram.get("accounts") or []:
+        index.setdefault(str(account.get("username", "")).lower(), account)
+    return index
 
 
 def _pick(data: dict[str, Any], children: list[FieldSpec] | None) -> dict[str, Any]:

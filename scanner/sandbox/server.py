@@ -81,6 +81,7 @@ class SandboxServer:
         self.routes = routes if routes is not None else default_routes()
         self.faults = FaultPlan()
         self.log: list[LoggedRequest] = []
+        self._counts: dict[str, int] = {}  # endpoint -> requests logged: `count` without a scan
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
@@ -117,6 +118,12 @@ class SandboxServer:
     def record(self, entry: LoggedRequest) -> None:
         with self._lock:
             self.log.append(entry)
+            self._counts[entry.endpoint] = self._counts.get(entry.endpoint, 0) + 1
+
+    def count(self, endpoint_prefix: str) -> int:
+        """`len(requests_to(prefix))`, without scanning the log (handlers ask it on every request)."""
+        with self._lock:
+            return sum(n for endpoint, n in self._counts.items() if endpoint.startswith(endpoint_prefix))
 
     def requests_to(self, endpoint_prefix: str) -> list[LoggedRequest]:
         with self._lock:
@@ -125,6 +132,7 @@ class SandboxServer:
     def clear_log(self) -> None:
         with self._lock:
             self.log.clear()
+            self._counts.clear()
 
     # ---------------------------------------------------------------- dispatch
 

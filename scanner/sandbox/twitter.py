@@ -85,7 +85,7 @@ def route(request: Request, server) -> Response | None:
         return _answer(server, endpoint, problem, 401)
     fired = server.faults.take(endpoint, "rate_limited")
     limit = int(world.get("rate_limit") or _DEFAULT_LIMITS[endpoint])
-    used = len(server.requests_to(endpoint))
+    used = server.count(endpoint)
     if fired or used >= limit:
         seconds = fired if isinstance(fired, int | float) and not isinstance(fired, bool) else 2
         reset = math.ceil(time.time() + seconds) if fired else _window_reset()

@@ -1,0 +1,259 @@
+"""Scale benchmark (issue 7): N accounts, a latency on every sandbox request, two nights.
+
+    .venv/bin/python benchmarks/bench_scale.py --accounts 10000 --latency 0.05
+
+Generates a world (`benchmarks.world_gen`), starts the sandbox and an SMTP server on
+loopback (like `run_audit.py --demo`), then runs the whole job twice on the unchanged
+world and prints, per night: wall time, API calls per platform against the batched
+minimum (counted from the sandbox's request log), image downloads (full vs 304), peak
+RSS, and the size of the coordinator's e-mail HTML body. `--audit-only` measures the
+audit stage alone (`scanner.audit.audit` with `build_sources`), without history, report
+and e-mails. `--profile FILE` writes a cProfile of the first night.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import math
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.world_gen import generate  # noqa: E402
+
+
+@dataclass
+class Night:
+    seconds: float
+    calls: dict[str, int]
+    minimum: dict[str, int]
+    images_full: int
+    images_304: int
+    web_pages: int
+    exit_status: int | None = None
+    html_bytes: int | None = None
+    mails: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def batched_minimum(per_network: dict[str, int], first_night: bool) -> dict[str, int]:
+    """The fewest calls the platforms' APIs allow for these accounts (see issue 7)."""
+    fb, ig = per_network.get("facebook", 0), per_network.get("instagram", 0)
+    x, yt = per_network.get("x", 0), per_network.get("youtube", 0)
+    youtube_channels = yt if first_night else math.ceil(yt / 50)
+    return {
+        "facebook": math.ceil(fb / 50),
+        "instagram": ig,
+        "x": 2 * math.ceil(x / 100),
+        "youtube": youtube_channels + yt,
+    }
+
+
+def count_requests(log: list[tuple[str, int]]) -> tuple[dict[str, int], Counter]:
+    """API calls per platform, and every (endpoint, status) pair, from the sandbox's request log."""
+    calls: Counter = Counter()
+    detail: Counter = Counter(log)
+    for endpoint, _status in log:
+        if endpoint == "graph.ig_discovery":
+            calls["instagram"] += 1
+        elif endpoint.startswith("graph"):
+            calls["facebook"] += 1
+        elif endpoint.startswith("x."):
+            calls["x"] += 1
+        elif endpoint.startswith("youtube"):
+            calls["youtube"] += 1
+    return {k: calls.get(k, 0) for k in ("facebook", "instagram", "x", "youtube")}, detail
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def coordinator_html_size(paths: list[Path], coordinator: str) -> int | None:
+    for path in paths:
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if coordinator in str(message.get("To", "")):
+            body = message.get_body(preferencelist=("html",))
+            if body is not None:
+                return len(body.get_content().encode("utf-8"))
+    return None
+
+
+def run_nights(args: argparse.Namespace) -> list[Night]:
+    from aiosmtpd.controller import Controller
+
+    from scanner.config.load import load_config
+    from scanner.demo import DEMO_TOKENS, MailFolder, demo_settings, free_port
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="vigie-bench-"))
+    started = time.perf_counter()
+    generated = generate(args.accounts, workdir / "config", seed=args.seed)
+    print(
+        f"world: {args.accounts} accounts {generated.per_network}, generated in "
+        f"{time.perf_counter() - started:.1f} s under {workdir}"
+    )
+    started = time.perf_counter()
+    config = load_config(generated.folder)
+    print(f"configuration loaded in {time.perf_counter() - started:.1f} s")
+    nights: list[Night] = []
+    with RemoteSandbox(generated.world) as sandbox:
+        sandbox.call("latency", args.latency)
+        for number in (1, 2):
+            mail = MailFolder(workdir / f"mail-{number}")
+            controller = Controller(mail, hostname="127.0.0.1", port=free_port())
+            controller.start()
+            try:
+                settings = demo_settings(config.settings, sandbox.url, controller.port, workdir / "var")
+                night_config = config.model_copy(update={"settings": settings})
+                sandbox.call("clear")
+                profiler = cProfile.Profile() if args.profile and number == 1 else None
+                began = time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                status, extra = _one_night(night_config, DEMO_TOKENS, sandbox, args.audit_only)
+                if profiler:
+                    profiler.disable()
+                    profiler.dump_stats(args.profile)
+                seconds = time.perf_counter() - began
+            finally:
+                controller.stop()
+            calls, detail = count_requests(sandbox.call("log"))
+            coordinator = config.registry.board.coordinator.email
+            nights.append(
+                Night(
+                    seconds=seconds,
+                    calls=calls,
+                    minimum=batched_minimum(generated.per_network, first_night=number == 1),
+                    images_full=detail[("media", 200)],
+                    images_304=detail[("media", 304)],
+                    web_pages=sum(v for (e, _), v in detail.items() if e == "web.page"),
+                    exit_status=status,
+                    html_bytes=coordinator_html_size(mail.received, coordinator),
+                    mails=len(mail.received),
+                    extra={**extra, "endpoints": dict(sorted(detail.items()))},
+                )
+            )
+            report(nights[-1], number, args.verbose)
+    return nights
+
+
+class RemoteSandbox:
+    """The sandbox in a child process: the platforms' CPU is not the job's (nor its memory).
+
+    Forked with the world already built; commands go through a pipe: `call("latency", s)`,
+    `call("clear")`, `call("log")` -> [(endpoint, status), …].
+    """
+
+    def __init__(self, world):
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(world, child), daemon=True)
+
+    def __enter__(self) -> RemoteSandbox:
+        self._process.start()
+        self.port = self._conn.recv()
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.call("stop")
+        self._process.join(timeout=10)
+
+    def call(self, *command):
+        self._conn.send(command)
+        return self._conn.recv()
+
+
+def _serve(world, conn) -> None:
+    from scanner.sandbox.server import SandboxServer
+
+    with SandboxServer(world) as sandbox:
+        conn.send(sandbox.port)
+        while True:
+            command, *args = conn.recv()
+            answer = None
+            if command == "latency" and args[0]:
+                for endpoint in ("graph", "x.", "youtube", "web", "media"):
+                    sandbox.faults.set(endpoint, latency=args[0])
+            elif command == "clear":
+                sandbox.clear_log()
+            elif command == "log":
+                answer = [(entry.endpoint, entry.status) for entry in sandbox.log]
+            conn.send(answer)
+            if command == "stop":
+                return
+
+
+def _one_night(config, secrets, sandbox, audit_only: bool) -> tuple[int | None, dict]:
+    resolve = {"*": f"127.0.0.1:{sandbox.port}"}
+    if audit_only:
+        from scanner.audit import audit
+        from scanner.wiring import build_sources, close_sources
+
+        sources = build_sources(config, secrets, resolve=resolve)
+        try:
+            outcome = audit(config.registry, config.settings, sources, lambda: dt.datetime.now(dt.UTC))
+        finally:
+            close_sources(sources)
+        unverified = sum(not a.verified for a in outcome.accounts)
+        failing = Counter(r.check for r in outcome.results if r.status == "non_conforme")
+        not_verifiable = Counter(r.check for r in outcome.results if r.status == "non_verifiable")
+        return None, {
+            "unverified": unverified,
+            "non_conforme": dict(failing.most_common()),
+            "non_verifiable": dict(not_verifiable.most_common()),
+        }
+    from scanner.job import run_job
+
+    outcome = run_job(config, secrets, resolve=resolve)
+    return outcome.exit_status, {"summary": outcome.summary}
+
+
+def report(night: Night, number: int, verbose: bool) -> None:
+    print(f"\n--- night {number}: {night.seconds:.1f} s wall, exit status {night.exit_status}")
+    for platform, calls in night.calls.items():
+        minimum = night.minimum[platform]
+        ratio = calls / minimum if minimum else float("nan")
+        print(f"  {platform:<10} {calls:>6} calls  (batched minimum {minimum:>6}, ×{ratio:.2f})")
+    print(f"  images     {night.images_full:>6} full, {night.images_304} not modified (304)")
+    print(f"  web pages  {night.web_pages:>6} (discovery and links)")
+    print(f"  peak RSS   {peak_rss_mb():>6.0f} MB")
+    if night.html_bytes is not None:
+        print(f"  coordinator e-mail HTML body {night.html_bytes / 1000:.1f} kB, {night.mails} e-mails sent")
+    for key, value in night.extra.items():
+        if key != "endpoints" or verbose:
+            print(f"  {key}: {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every sandbox answer")
+    parser.add_argument("--seed", type=int, default=142)
+    parser.add_argument("--workdir", help="where to generate the world (default: a new temporary folder)")
+    parser.add_argument("--audit-only", action="store_true", help="the audit stage only, no publish")
+    parser.add_argument("--profile", help="write a cProfile of the first night to this file")
+    parser.add_argument("--verbose", action="store_true", help="every endpoint and status counted")
+    args = parser.parse_args(argv)
+    nights = run_nights(args)
+    first, second = nights
+    print(
+        f"\nsecond night: {second.seconds / first.seconds:.0%} of the first; "
+        f"{second.images_full} full image downloads"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

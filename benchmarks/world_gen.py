@@ -1,0 +1,326 @@
+"""A configuration and a sandbox world of N accounts, for the scale benchmark and its tests.
+
+`generate(n, folder)` writes `folder/registry.yaml`, `folder/settings.yaml` and
+`folder/logos/` (copied from `config/logos/`), and returns the matching sandbox `World`:
+
+- 20 accounts per school: 8 Facebook pages, 4 Instagram, 6 X and 2 YouTube accounts
+  (40 / 20 / 30 / 10 %), the first of each network the school's official account;
+- every account has its own avatar and banner URLs on the platforms' sandbox CDNs
+  (`web.accounts`, served by `scanner.sandbox.web`), made from its school's logo (the
+  banner from the board's): URLs differ per account, the bytes are shared by the accounts
+  of one school on one network, as when a school uploads its logo everywhere;
+- every school's website links the school's accounts and the board's site;
+- mostly compliant: about `sprinkle` of the accounts (seeded) carry one planted
+  non-conformity (stale, look-alike suffix, wrong logo, dead link, one admin, no permission).
+
+DA 142 wants class, team and project accounts on Facebook to be groups: the 7 non-official
+Facebook pages of each school come out `facebook.page-kind` non-conforming, as they should.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from scanner.sandbox.world import World
+
+ROOT = Path(__file__).resolve().parents[1]
+LOGOS = ROOT / "config" / "logos"
+PER_SCHOOL = 20
+# Position in a school's 20 accounts -> network: 8 + 4 + 6 + 2.
+LAYOUT = ["facebook"] * 8 + ["instagram"] * 4 + ["x"] * 6 + ["youtube"] * 2
+SUFFIX = "CSNO"
+IG_BUSINESS_ID = "17841400000000000"
+TOKENS = {"facebook": "sandbox-facebook-token", "x": "sandbox-x-token", "youtube": "sandbox-youtube-key"}
+PLANTS = ("stale", "lookalike", "wrong_logo", "dead_link", "one_admin", "no_permission")
+TOPICS = ["Bibliothèque", "Sports", "Musique", "Théâtre", "Sciences", "Parents", "Robotique", "Plein air"]
+
+
+@dataclass
+class Generated:
+    folder: Path
+    world: World
+    per_network: dict[str, int] = field(default_factory=dict)
+    plants: dict[str, str] = field(default_factory=dict)  # account id -> plant
+
+
+def generate(n_accounts: int, folder: Path, *, seed: int = 142, sprinkle: float = 0.03) -> Generated:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "logos").mkdir(exist_ok=True)
+    for logo in LOGOS.glob("*.png"):
+        shutil.copyfile(logo, folder / "logos" / logo.name)
+    school_logos = sorted(p.name for p in LOGOS.glob("*.png") if p.stem != "csno")
+    rng = random.Random(seed)
+    builder = _Builder(folder, school_logos)
+    for index in range(n_accounts):
+        number, position = divmod(index, PER_SCHOOL)
+        school = builder.school(number)
+        plant = rng.choice(PLANTS) if rng.random() < sprinkle else None
+        builder.account(school, position, plant)
+    builder.write()
+    world = World(
+        facebook=builder.facebook,
+        instagram=builder.instagram,
+        x=builder.x,
+        youtube=builder.youtube,
+        web=builder.web,
+        assets=folder,
+    )
+    return Generated(folder, world, builder.per_network, builder.plants)
+
+
+class _Builder:
+    def __init__(self, folder: Path, school_logos: list[str]):
+        self.folder = folder
+        self.school_logos = school_logos
+        self.schools: list[dict] = []
+        self.accounts: list[dict] = []
+        self.per_network: dict[str, int] = {}
+        self.plants: dict[str, str] = {}
+        # calls_per_hour: the Graph usage header grows with calls; a large app's quota here.
+        self.facebook: dict = {"valid_tokens": [TOKENS["facebook"]], "calls_per_hour": 200_000, "pages": []}
+        self.instagram: dict = {
+            "business_account": {"id": IG_BUSINESS_ID, "username": "csno_officiel"},
+            "accounts": [],
+        }
+        self.x: dict = {"valid_tokens": [TOKENS["x"]], "users": []}
+        self.youtube: dict = {"valid_keys": [TOKENS["youtube"]], "channels": []}
+        board_links = [{"href": "https://www.csno.ab.ca/ecoles", "text": "Nos écoles"}]
+        self.web: dict = {
+            "sites": {
+                "www.csno.ab.ca": {
+                    "/": {"title": "Conseil scolaire du Nord-Ouest", "links": board_links},
+                    "*": {"title": "Conseil scolaire du Nord-Ouest"},
+                }
+            },
+            "accounts": {},
+        }
+
+    # ------------------------------------------------------------ schools
+
+    def school(self, number: int) -> dict:
+        if number < len(self.schools):
+            return self.schools[number]
+        code = f"s{number + 1:04d}"
+        name = f"École des Trembles {number + 1}"
+        school = {
+            "id": code,
+            "name": name,
+            "acronyms": [f"ÉT{number + 1}"],
+            "website": f"https://{code}.csno.ab.ca",
+            "email": f"{code}@csno.ab.ca",
+            "logo": f"logos/{self.school_logos[number % len(self.school_logos)]}",
+            "principal": {"name": f"Direction {code.upper()}", "email": f"direction.{code}@csno.ab.ca"},
+        }
+        self.schools.append(school)
+        self.web["sites"][f"{code}.csno.ab.ca"] = {
+            "/": {"title": name, "links": [{"href": "https://www.csno.ab.ca/", "text": "CSNO"}]},
+            "/ancien-site": {"status": 404},
+            "*": {"title": name},
+        }
+        return school
+
+    # ------------------------------------------------------------ accounts
+
+    def account(self, school: dict, position: int, plant: str | None) -> None:
+        network = LAYOUT[position]
+        rank = position - LAYOUT.index(network)  # 0: the school's official account on this network
+        code = school["id"]
+        number = int(code[1:])
+        account_id = f"{code}-{network}-{rank + 1}"
+        official = rank == 0
+        topic = TOPICS[(rank - 1) % len(TOPICS)]
+        declared = (
+            f"{school['name']}_{SUFFIX} (page officielle)"
+            if official
+            else f"{school['name']}_{topic} {rank}_{SUFFIX}"
+        )
+        live = declared.replace("_CSNO", "_\u0421SNO") if plant == "lookalike" else declared
+        handle = _handle(network, number, rank)
+        teacher = {
+            "name": f"Enseignante {account_id}",
+            "email": f"ens.{account_id}@csno.ab.ca",
+            "role": "enseignant",
+        }
+        principal = {**school["principal"], "role": "direction"}
+        admins = [teacher] if plant == "one_admin" else [teacher, principal]
+        entry = {
+            "id": account_id,
+            "school": code,
+            "network": network,
+            "handle": handle,
+            "official": official,
+            "name": declared,
+            "admins": admins,
+            "plan": {
+                "objectif": "Informer les familles de la vie de l'école",
+                "public": "Parents, élèves et communauté de l'école",
+                "nature": "Annonces et photos d'activités",
+                "calendrier": "hebdomadaire",
+            },
+        }
+        if plant != "no_permission":
+            entry["permission"] = {"approved_by": school["principal"]["name"], "date": "2025-09-03"}
+        self.accounts.append(entry)
+        self.per_network[network] = self.per_network.get(network, 0) + 1
+        if plant:
+            self.plants[account_id] = plant
+        site = school["website"] + ("/ancien-site" if plant == "dead_link" else "")
+        profile = _Profile(account_id, handle, live, site, school, plant, len(self.accounts))
+        getattr(self, f"_{network}")(profile, admins)
+        self.web["sites"][f"{code}.csno.ab.ca"]["/"]["links"].append(_public_url(network, handle))
+        logo = "logos/csno.png" if plant == "wrong_logo" else school["logo"]
+        media = {"network": network, "avatar": logo}
+        if network != "instagram":
+            media["banner"] = "logos/csno.png"
+        self.web["accounts"][account_id] = media
+
+    def _facebook(self, p: _Profile, admins: list[dict]) -> None:
+        self.facebook["pages"].append(
+            {
+                "id": f"1{p.serial:014d}",
+                "username": p.handle,
+                "name": p.name,
+                "about": p.about,
+                "description": p.about,
+                "website": f"{p.site} https://www.csno.ab.ca",
+                "emails": [p.school["email"]],
+                "category": "School",
+                "fan_count": 100 + p.serial % 400,
+                "followers_count": 120 + p.serial % 400,
+                "picture": f"https://scontent.sandbox.fbcdn.net/{p.account_id}.jpg",
+                "cover": f"https://scontent.sandbox.fbcdn.net/{p.account_id}-cover.jpg",
+                "last_post_days_ago": p.last_post,
+                "roles": [{"name": a["name"], "tasks": ["MANAGE", "CREATE_CONTENT"]} for a in admins],
+            }
+        )
+
+    def _instagram(self, p: _Profile, admins: list[dict]) -> None:
+        self.instagram["accounts"].append(
+            {
+                "id": f"178414{p.serial:011d}",
+                "username": p.handle,
+                "account_type": "business",
+                "name": p.name,
+                "biography": f"{p.about} https://www.csno.ab.ca",
+                "website": p.site,
+                "profile_picture_url": f"https://scontent.sandbox.cdninstagram.com/{p.account_id}.jpg",
+                "followers_count": 80 + p.serial % 300,
+                "media_count": 40,
+                "last_post_days_ago": p.last_post,
+            }
+        )
+
+    def _x(self, p: _Profile, admins: list[dict]) -> None:
+        self.x["users"].append(
+            {
+                "id": f"158{p.serial:016d}",
+                "username": p.handle,
+                "name": p.name,
+                "description": f"{p.about} {p.site} https://www.csno.ab.ca",
+                "url": p.site,
+                "location": "Alberta, Canada",
+                "created_at": "2020-09-01T15:00:00Z",
+                "profile_image_url": f"https://pbs.sandbox.twimg.com/profile_images/{p.account_id}_normal.jpg",
+                "profile_banner_url": f"https://pbs.sandbox.twimg.com/profile_banners/{p.account_id}/1500x500",
+                "last_tweet_days_ago": p.last_post,
+            }
+        )
+
+    def _youtube(self, p: _Profile, admins: list[dict]) -> None:
+        self.youtube["channels"].append(
+            {
+                "id": f"UC{p.serial:022d}",
+                "handle": p.handle,
+                "title": p.name,
+                "description": f"{p.about} École : {p.site} — CSNO : https://www.csno.ab.ca",
+                "published_at": "2021-09-01T12:00:00Z",
+                "thumbnail": f"https://yt3.sandbox.ggpht.com/{p.account_id}",
+                "banner": f"https://yt3.sandbox.ggpht.com/{p.account_id}-banner",
+                "last_video_days_ago": p.last_post,
+            }
+        )
+
+    # ------------------------------------------------------------ files
+
+    def write(self) -> None:
+        registry = {
+            "board": {
+                "name": "Conseil scolaire du Nord-Ouest",
+                "suffix": SUFFIX,
+                "website": "https://www.csno.ab.ca",
+                "email_domains": ["csno.ab.ca"],
+                "logo": "logos/csno.png",
+                "coordinator": {"name": "Coordonnatrice", "email": "communications@csno.ab.ca"},
+                "direction_generale": {"name": "Direction générale", "email": "dg@csno.ab.ca"},
+            },
+            "schools": self.schools,
+            "accounts": self.accounts,
+        }
+        _dump(registry, self.folder / "registry.yaml")
+        settings = {
+            "timezone": "America/Edmonton",
+            "state_dir": str(self.folder / "var"),
+            "report": {"to": ["communications@csno.ab.ca"]},
+            "smtp": {
+                "host": "127.0.0.1",
+                "port": 25,
+                "security": "none",
+                "sender": "Vigie DA 142 <audit@csno.ab.ca>",
+            },
+            "platforms": {"instagram": {"ig_user_id": IG_BUSINESS_ID}},
+            # 16 requests at once per host: CDNs and platforms take it, and 10,000 avatars need it.
+            "network": {"allow_private_addresses": True, "concurrency_per_host": 16},
+        }
+        _dump(settings, self.folder / "settings.yaml")
+
+
+@dataclass(frozen=True)
+class _Profile:
+    account_id: str
+    handle: str
+    name: str
+    site: str
+    school: dict
+    plant: str | None
+    serial: int
+
+    @property
+    def about(self) -> str:
+        return f"Compte officiel de l'{self.school['name']}, organisme du Conseil scolaire du Nord-Ouest."
+
+    @property
+    def last_post(self) -> int:
+        return 90 if self.plant == "stale" else 1 + self.serial % 5
+
+
+def _handle(network: str, number: int, rank: int) -> str:
+    letter = {"facebook": "F", "instagram": "I", "x": "X", "youtube": "Y"}[network]
+    core = f"T{number:04d}{letter}{rank + 1}"
+    if network == "instagram":
+        return f"{core.lower()}_csno"
+    if network == "youtube":
+        return f"@{core}CSNO"
+    if network == "x":
+        return f"{core}_CSNO"  # 13 characters: within X's 15
+    return f"{core}CSNO"
+
+
+def _public_url(network: str, handle: str) -> dict:
+    url = {
+        "facebook": f"https://www.facebook.com/{handle}",
+        "instagram": f"https://www.instagram.com/{handle}/",
+        "x": f"https://x.com/{handle}",
+        "youtube": f"https://www.youtube.com/{handle}",
+    }[network]
+    return {"href": url, "text": network}
+
+
+def _dump(data: dict, path: Path) -> None:
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=200)
+    path.write_text(text, encoding="utf-8")

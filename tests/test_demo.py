@@ -1,0 +1,83 @@
+"""The demo end to end: the whole job against the CSNO sandbox world, twice, as `--demo` runs it."""
+
+from __future__ import annotations
+
+import email
+import json
+from email import policy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scanner.config.load import load_config
+from scanner.demo import demo_world
+from scanner.job import run_job
+from scanner.sandbox.world import DEMO_WORLD
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def two_nights(tmp_path_factory):
+    state = tmp_path_factory.mktemp("demo")
+    config = load_config(ROOT / "config")
+    outcomes = []
+    with demo_world(config, state) as world:
+        for _ in range(2):
+            outcomes.append(run_job(world.config, world.secrets, resolve=world.resolve))
+        received = list(world.mail.received)
+    return outcomes, received
+
+
+def parse(path: Path) -> email.message.EmailMessage:
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default)
+
+
+def test_the_report_holds_exactly_the_planted_non_conformities(two_nights):
+    outcomes, _ = two_nights
+    expected = yaml.safe_load((DEMO_WORLD / "expected.yaml").read_text(encoding="utf-8"))
+    report = json.loads(outcomes[0].report_json.read_text(encoding="utf-8"))
+    failing = {(f["account"], f["check"]) for f in report["findings"] if f["status"] == "non_conforme"}
+    planted = {(a, c) for a, checks in expected["non_conforme"].items() for c in checks}
+    planted |= {(f"decouvert:{d['network']}:{d['handle']}", "account.unregistered") for d in expected["discovered"]}
+    assert failing == planted
+    assert report["run"]["status"] == "complete" and all(a["verified"] for a in report["accounts"])
+    assert {(d["network"], d["handle"]) for d in report["discovered"]} == {
+        (d["network"], d["handle"]) for d in expected["discovered"]
+    }
+    assert all(f["state"] == "new" for f in report["findings"] if f["status"] == "non_conforme")
+
+
+def test_first_night_notifies_each_principal_once_and_the_second_night_nobody(two_nights):
+    outcomes, received = two_nights
+    first, second = outcomes
+    assert first.exit_status == 0 and second.exit_status == 0
+    assert sorted(d.school for d in first.notices) == ["eh", "enf", "eqv"]
+    assert all(d.state == "sent" for d in first.notices)
+    assert second.notices == []
+    notices = [parse(p) for p in received if "notice" in p.name]
+    reports = [parse(p) for p in received if "rapport" in p.name]
+    assert len(notices) == 3 and len(reports) == 2
+    eh = next(m for m in notices if "direction.eh@csno.ab.ca" in m["To"])
+    assert "annie.pelletier@csno.ab.ca" in eh["Cc"] and "École Héritage" in eh["Subject"]
+
+
+def test_second_night_findings_are_open_with_first_seen_kept(two_nights):
+    outcomes, _ = two_nights
+    first = json.loads(outcomes[0].report_json.read_text(encoding="utf-8"))
+    second = json.loads(outcomes[1].report_json.read_text(encoding="utf-8"))
+    seen = {(f["account"], f["check"]): f["first_seen"] for f in first["findings"]}
+    for finding in second["findings"]:
+        if finding["status"] == "non_conforme":
+            assert finding["state"] == "open"
+            assert finding["first_seen"] == seen[(finding["account"], finding["check"])]
+
+
+def test_the_coordinators_email_shows_the_expected_logo_beside_the_avatar_found(two_nights):
+    _, received = two_nights
+    report = parse(next(p for p in received if "rapport" in p.name))
+    ids = {part.get("Content-ID") for part in report.walk() if part.get_content_type() == "image/png"}
+    assert {"<logo-enf@vigie>", "<avatar-enf-instagram@vigie>", "<chart@vigie>"} <= ids
+    html = report.get_body(("html",)).get_content()
+    assert "data:" not in html and "cid:avatar-enf-instagram@vigie" in html

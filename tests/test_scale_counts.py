@@ -1,0 +1,81 @@
+"""Issue 7 as behaviour: a generated world costs the batched minimum of API calls, and a
+second night on the unchanged world downloads no image again (304s only). Not timed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from benchmarks.bench_scale import batched_minimum, count_requests
+from benchmarks.world_gen import generate
+from scanner.audit import audit
+from scanner.config.load import load_config
+from scanner.demo import DEMO_TOKENS, demo_settings
+from scanner.sandbox.server import SandboxServer
+from scanner.wiring import build_sources, close_sources
+
+N = 60
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    """Two audits of the same generated world: the request log of each, and the outcomes."""
+    folder = tmp_path_factory.mktemp("scale")
+    generated = generate(N, folder / "config")
+    config = load_config(generated.folder)
+    logs, outcomes = [], []
+    with SandboxServer(generated.world) as sandbox:
+        settings = demo_settings(config.settings, sandbox.url, 25, folder / "var")
+        night = config.model_copy(update={"settings": settings})
+        for _ in range(2):
+            sandbox.clear_log()
+            sources = build_sources(night, DEMO_TOKENS, resolve={"*": f"127.0.0.1:{sandbox.port}"})
+            try:
+                outcomes.append(
+                    audit(night.registry, night.settings, sources, lambda: dt.datetime.now(dt.UTC))
+                )
+            finally:
+                close_sources(sources)
+            logs.append([(entry.endpoint, entry.status) for entry in sandbox.log])
+    return generated, logs, outcomes
+
+
+def test_the_world_has_the_requested_mix(nights):
+    generated, _, _ = nights
+    assert generated.per_network == {"facebook": 24, "instagram": 12, "x": 18, "youtube": 6}
+
+
+def test_every_account_is_verified_both_nights(nights):
+    _, _, outcomes = nights
+    assert all(a.verified for outcome in outcomes for a in outcome.accounts)
+
+
+@pytest.mark.parametrize("night", [0, 1])
+def test_api_calls_are_the_batched_minimum(nights, night):
+    generated, logs, _ = nights
+    calls, _ = count_requests(logs[night])
+    assert calls == batched_minimum(generated.per_network, first_night=night == 0)
+
+
+def test_no_request_fails(nights):
+    _, logs, _ = nights
+    statuses = Counter(status for log in logs for _, status in log)
+    assert set(statuses) <= {200, 304, 404}  # 404: the planted dead links only
+
+
+def test_first_night_downloads_each_image_once(nights):
+    _, logs, outcomes = nights
+    images = Counter(status for endpoint, status in logs[0] if endpoint == "media")
+    wanted = {u for s in outcomes[0].snapshots.values() if s.ok for u in (s.avatar_url, s.cover_url) if u}
+    assert images == {200: len(wanted)}
+
+
+def test_second_night_downloads_no_image_again(nights):
+    _, logs, outcomes = nights
+    first = Counter(status for endpoint, status in logs[0] if endpoint == "media")
+    second = Counter(status for endpoint, status in logs[1] if endpoint == "media")
+    assert second == {304: first[200]}
+    # and the evidence is the same as the first night's
+    assert outcomes[1].context.images == outcomes[0].context.images
