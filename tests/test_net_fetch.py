@@ -291,3 +291,13 @@ def test_pinned_adapter_checks_tls_against_the_host_name():
 def test_bad_resolve_override_is_a_programming_error():
     with pytest.raises(ValueError):
         Fetcher(NetworkSettings(), resolve={"*": "127.0.0.1"})
+
+
+def test_a_closed_world_never_lets_a_literal_address_leave_loopback(sandbox):
+    """With `*` mapped to the sandbox (demo, tests), a literal 10.x link is refused, not requested."""
+    fetcher = Fetcher(
+        NetworkSettings(allow_private_addresses=True, timeout=2), resolve={"*": f"127.0.0.1:{sandbox.port}"}
+    )
+    result = fetcher.get("http://10.0.0.5/admin")
+    assert result.kind is ErrorKind.REFUSED and "10.0.0.5" in result.error
+    assert fetcher.get("http://site.test/").kind is not ErrorKind.REFUSED

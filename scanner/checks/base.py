@@ -118,6 +118,13 @@ class Context:
     links: Mapping[str, LinkEvidence] = field(default_factory=dict)  # normalised url -> evidence
     logos: Mapping[str, Any] = field(default_factory=dict)  # school id, or "board" -> Fingerprint
     discovered: tuple[Discovered, ...] = ()
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Something derived from the whole registry, computed once per run (not once per account)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 # A check returns None when it does not apply to this account: nothing is emitted.

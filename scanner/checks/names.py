@@ -195,7 +195,10 @@ def _split_camel(word: str) -> list[str]:
 
 
 def _acronym_owners(ctx: Context) -> dict[str, School]:
-    return {_key(acronym): school for school in ctx.registry.schools for acronym in school.acronyms}
+    return ctx.memo(
+        "names.acronym_owners",
+        lambda: {_key(acronym): school for school in ctx.registry.schools for acronym in school.acronyms},
+    )
 
 
 def _key(token: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from scanner.checks.base import Context, Outcome, Severity, conforme, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.runner import board_today
@@ -87,15 +89,16 @@ def plan_complete(account: Account, snapshot: Snapshot | None, ctx: Context) -> 
 def official_unique(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome | None:
     if not account.official:
         return None
-    platform = account.network.platform
-    others = [
-        other.id
-        for other in ctx.registry.accounts
-        if other.id != account.id
-        and other.official
-        and other.school == account.school
-        and other.network.platform == platform
-    ]
+    officials = ctx.memo("registry.officials", lambda: _officials_by_school_and_platform(ctx))
+    others = [other for other in officials[(account.school, account.network.platform)] if other != account.id]
     if others:
         return non_conforme(f"autre compte officiel de l'école sur ce réseau\u00a0: {listing(others)}")
     return conforme()
+
+
+def _officials_by_school_and_platform(ctx: Context) -> dict[tuple[str, str], list[str]]:
+    index: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for other in ctx.registry.accounts:
+        if other.official:
+            index[(other.school, other.network.platform)].append(other.id)
+    return index

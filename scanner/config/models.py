@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -141,14 +142,22 @@ class Registry(Frozen):
     schools: tuple[School, ...]
     accounts: tuple[Account, ...]
 
+    @cached_property
+    def _schools_by_id(self) -> dict[str, School]:
+        return {school.id: school for school in self.schools}
+
+    @cached_property
+    def _accounts_by_school(self) -> dict[str, tuple[Account, ...]]:
+        grouped: dict[str, list[Account]] = {}
+        for account in self.accounts:
+            grouped.setdefault(account.school, []).append(account)
+        return {school: tuple(accounts) for school, accounts in grouped.items()}
+
     def school(self, school_id: str) -> School:
-        for school in self.schools:
-            if school.id == school_id:
-                return school
-        raise KeyError(school_id)
+        return self._schools_by_id[school_id]
 
     def accounts_of(self, school_id: str) -> tuple[Account, ...]:
-        return tuple(a for a in self.accounts if a.school == school_id)
+        return self._accounts_by_school.get(school_id, ())
 
 
 # ---------------------------------------------------------------- settings

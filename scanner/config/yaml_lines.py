@@ -21,8 +21,12 @@ class YamlProblem:
     message: str  # French
 
 
-class _TextDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: pydantic parses them, so `2025-13-45` is a located
+# libyaml when PyYAML was built with it (ten times faster on a large registry), else pure Python.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TextDatesLoader(_BaseLoader):
+    """A safe loader that leaves dates as text: pydantic parses them, so `2025-13-45` is a located
     validation error instead of a crash inside PyYAML."""
 
 
@@ -33,9 +37,13 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 
 
 def load_with_lines(text: str) -> tuple[object, dict[Path, int], list[YamlProblem]]:
-    """Parse `text`; raise `yaml.YAMLError` on a syntax error."""
-    node = yaml.compose(text, Loader=_TextDatesLoader)
-    data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+    """Parse `text` once (the node tree gives the lines, then the data); raise `yaml.YAMLError`."""
+    loader = _TextDatesLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
     lines: dict[Path, int] = {}
     problems: list[YamlProblem] = []
     if node is not None:

@@ -21,6 +21,7 @@ When only some recipients are refused the message *was* accepted for the others:
 
 from __future__ import annotations
 
+import functools
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -117,7 +118,7 @@ class SmtpSession:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = self._context or ssl.create_default_context()
+        context = None if s.security is SmtpSecurity.NONE else self._context or default_tls_context()
         if s.security is SmtpSecurity.SSL:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
         else:
@@ -155,6 +156,47 @@ class SmtpSession:
         refused_map = {a: (c, _reply(r)) for a, (c, r) in refused.items()}
         accepted = tuple(a for a in recipients if a not in refused_map)
         return SendResult(message.get("Message-ID"), accepted, refused_map)
+
+
+@functools.cache
+def default_tls_context() -> ssl.SSLContext:
+    """The system's trust store, loaded once per process (it costs milliseconds per connection)."""
+    return ssl.create_default_context()
+
+
+class ReusedConnection:
+    """A `send` that keeps one SMTP connection for a batch of messages (`with ReusedConnection(...)`).
+
+    Same signature as `send`; a message that fails closes the connection, the next one reopens it,
+    so one bad message never poisons the rest of the batch.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self._context = ssl_context
+        self._session: SmtpSession | None = None
+
+    def __call__(
+        self, message: EmailMessage, smtp_settings: SmtpSettings, password: str | None
+    ) -> SendResult:
+        if self._session is None:
+            session = SmtpSession(smtp_settings, password, ssl_context=self._context)
+            self._session = session.__enter__()
+        try:
+            return self._session.send(message)
+        except DeliveryError:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.__exit__(None, None, None)
+            self._session = None
+
+    def __enter__(self) -> ReusedConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def send(

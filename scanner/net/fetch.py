@@ -289,6 +289,12 @@ class Fetcher:
             scheme = "http"
         else:
             found = self._lookup(host, port)
+            if literal and "*" in self.resolve and not all(address.is_loopback for address in found):
+                # A closed world (`*` mapped to the sandbox): nothing may leave loopback, not even
+                # a literal private address that `allow_private_addresses` would otherwise let through.
+                raise _Failure(
+                    ErrorKind.REFUSED, f"adresse hors du monde de démonstration refusée\u00a0: {host}"
+                )
         reason = addresses.first_refusal(found, allow_private=self.network.allow_private_addresses)
         if reason is not None:
             raise _Failure(ErrorKind.REFUSED, reason)

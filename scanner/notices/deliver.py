@@ -31,6 +31,7 @@ message (retries included) under `STATE_DIR/outbox/` and records nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -42,7 +43,13 @@ from pathlib import Path
 from scanner.checks.base import Check
 from scanner.config.models import Registry, Settings, SmtpSettings
 from scanner.history import Finding, History, NoticeRecord
-from scanner.mail.delivery import DeliveryError, RecipientsRefused, SendResult, recipients_of
+from scanner.mail.delivery import (
+    DeliveryError,
+    RecipientsRefused,
+    ReusedConnection,
+    SendResult,
+    recipients_of,
+)
 from scanner.mail.delivery import send as smtp_send
 from scanner.mail.outbox import write_eml
 from scanner.notices.plan import Notice, NoticeLog, PastNotice, plan_notices
@@ -138,13 +145,18 @@ def send_notices(
         folder = outbox or Path(settings.state_dir) / "outbox"
         retried = [_write(_message(r), folder, r, retry=True) for r in pending]
         return retried + [_write(m, folder, _record_of(n, m, run_id, now)) for n, m in messages]
-    deliveries = [
-        *deliver_records(
-            history, pending, settings.smtp, password, now, send=send, secrets=secrets, retry=True
+    with contextlib.ExitStack() as stack:
+        if send is smtp_send:  # one connection for the whole night's notices
+            send = stack.enter_context(ReusedConnection())
+        deliveries = [
+            *deliver_records(
+                history, pending, settings.smtp, password, now, send=send, secrets=secrets, retry=True
+            )
+        ]
+        records = queue(history, messages, run_id=run_id, now=now)
+        deliveries += deliver_records(
+            history, records, settings.smtp, password, now, send=send, secrets=secrets
         )
-    ]
-    records = queue(history, messages, run_id=run_id, now=now)
-    deliveries += deliver_records(history, records, settings.smtp, password, now, send=send, secrets=secrets)
     return deliveries
 
 
