@@ -7,8 +7,10 @@ Production, the demo and the tests all go through `build_sources`; only the sett
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -62,9 +64,7 @@ def build_sources(
     fetcher = Fetcher(settings.network, resolve=resolve)
     images = ImageFetcher(fetcher, default_cache_path(state_dir))
 
-    def fetch_image(url: str) -> bytes | None:
-        answer = fetcher.get(url, max_bytes=settings.network.max_image_bytes, accept=("image/",))
-        return answer.body if answer.ok and answer.status == 200 else None
+    shown = ShownImages(state_dir / "cache" / "report-images", fetcher, settings.network.max_image_bytes)
 
     return Sources(
         adapters=adapters,
@@ -72,8 +72,8 @@ def build_sources(
         links=LinkChecker(fetcher),
         discover=lambda registry: discover(registry, fetcher),
         logos=reference_logos(config),
-        fetch_image=fetch_image,
-        closers=[images.save, handle_cache.save],
+        fetch_image=shown.get,
+        closers=[images.save, handle_cache.save, shown.prune],
     )
 
 
@@ -123,3 +123,42 @@ class HandleCache(dict):
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(dict(self), indent=0, sort_keys=True), encoding="utf-8")
         temporary.replace(self.path)
+
+
+class ShownImages:
+    """The avatars shown beside the expected logo in the report, kept on disk by URL.
+
+    Platform CDNs give a changed picture a new URL, so a URL seen before needs no new
+    download: an open logo finding costs one download, not one a night.
+    """
+
+    KEEP_DAYS = 30
+
+    def __init__(self, folder: Path, fetcher, max_bytes: int):
+        self.folder = folder
+        self.fetcher = fetcher
+        self.max_bytes = max_bytes
+
+    def get(self, url: str) -> bytes | None:
+        path = self.folder / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".img")
+        try:
+            data = path.read_bytes()
+            path.touch()
+            return data
+        except OSError:
+            pass
+        answer = self.fetcher.get(url, max_bytes=self.max_bytes, accept=("image/",))
+        if not (answer.ok and answer.status == 200):
+            return None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(answer.body)
+        except OSError:
+            log.warning("could not keep a report image", exc_info=True)
+        return answer.body
+
+    def prune(self) -> None:
+        cutoff = time.time() - self.KEEP_DAYS * 86400
+        for path in self.folder.glob("*.img") if self.folder.is_dir() else ():
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)

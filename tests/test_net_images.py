@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -73,9 +74,14 @@ def sandbox(tmp_path):
         yield server
 
 
-def images_for(server, cache: Path | None = None, **settings) -> ImageFetcher:
+def images_for(server, cache: Path | None = None, now=time.time, **settings) -> ImageFetcher:
     network = NetworkSettings(allow_private_addresses=True, **settings)
-    return ImageFetcher(Fetcher(network, resolve={"*": f"127.0.0.1:{server.port}"}), cache)
+    return ImageFetcher(Fetcher(network, resolve={"*": f"127.0.0.1:{server.port}"}), cache, now=now)
+
+
+def two_days_later() -> float:
+    """Past the sandbox CDN's `Cache-Control: max-age=86400`: the cache must ask again."""
+    return time.time() + 2 * 86400
 
 
 def test_fingerprint_of_a_served_logo(sandbox):
@@ -100,7 +106,7 @@ def test_identical_content_is_fingerprinted_once(sandbox):
     images = images_for(sandbox)
     found = images.fetch_many([f"{CDN}/eqv.jpg", f"{CDN}/eqv-copie.jpg", f"{CDN}/csno.png"])
     assert all(e.error is None for e in found.values())
-    assert images.stats() == {"downloads": 3, "not_modified": 0, "fingerprinted": 2}
+    assert images.stats() == {"downloads": 3, "not_modified": 0, "fresh": 0, "fingerprinted": 2}
 
 
 def test_conditional_get_between_runs(sandbox, tmp_path):
@@ -115,9 +121,9 @@ def test_conditional_get_between_runs(sandbox, tmp_path):
     assert set(stored) == set(urls) and all(e["etag"] for e in stored.values())
 
     sandbox.clear_log()
-    second = images_for(sandbox, cache)
+    second = images_for(sandbox, cache, now=two_days_later)
     after = second.fetch_many(urls)
-    assert second.stats() == {"downloads": 0, "not_modified": 2, "fingerprinted": 0}
+    assert second.stats() == {"downloads": 0, "not_modified": 2, "fresh": 0, "fingerprinted": 0}
     assert [r.status for r in sandbox.log] == [304, 304]
     for url in urls:
         assert after[url].fingerprint == before[url].fingerprint
@@ -180,3 +186,15 @@ def test_timeout_is_a_reason_not_an_exception(sandbox):
     sandbox.faults.set("media", latency=1.0)
     evidence = images_for(sandbox, timeout=0.2).fetch(f"{CDN}/eqv.jpg")
     assert evidence.error == "délai dépassé"
+
+
+def test_an_image_still_fresh_per_cache_control_is_not_asked_again(sandbox, tmp_path):
+    cache = default_cache_path(tmp_path / "var")
+    url = f"{CDN}/eqv.jpg"
+    first = images_for(sandbox, cache)
+    before = first.fetch(url)
+    first.save()
+    sandbox.clear_log()
+    second = images_for(sandbox, cache)  # the next night, within the CDN's max-age
+    assert second.fetch(url) == before
+    assert second.stats()["fresh"] == 1 and sandbox.log == []

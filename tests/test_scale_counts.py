@@ -76,6 +76,7 @@ def test_second_night_downloads_no_image_again(nights):
     _, logs, outcomes = nights
     first = Counter(status for endpoint, status in logs[0] if endpoint == "media")
     second = Counter(status for endpoint, status in logs[1] if endpoint == "media")
-    assert second == {304: first[200]}
+    # Within the CDN's max-age the cache does not even ask; past it, only 304s: never a full download.
+    assert set(second) <= {304} and second.get(304, 0) in (0, first[200])
     # and the evidence is the same as the first night's
     assert outcomes[1].context.images == outcomes[0].context.images

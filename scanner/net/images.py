@@ -22,10 +22,11 @@ import io
 import json
 import logging
 import os
+import re
 import threading
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
 CACHE_TTL_DAYS = 30  # entries not seen for this long are dropped when saving
+MAX_FRESH_DAYS = 7  # however long a CDN says an image stays valid, it is asked again after a week
 
 
 def default_cache_path(state_dir: Path) -> Path:
@@ -53,7 +55,16 @@ def guard_pillow() -> None:
 
 
 class ImageFetcher:
-    def __init__(self, fetcher: Fetcher, cache_path: Path | None = None, *, max_workers: int = 64):
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        cache_path: Path | None = None,
+        *,
+        max_workers: int = 64,
+        now: Callable[[], float] = time.time,
+    ):
+        self.now = now
+        self.fresh = 0  # still fresh per Cache-Control: not asked at all
         guard_pillow()
         self.fetcher = fetcher
         self.cache_path = cache_path
@@ -85,6 +96,7 @@ class ImageFetcher:
         return {
             "downloads": self.downloads,
             "not_modified": self.not_modified,
+            "fresh": self.fresh,
             "fingerprinted": self.fingerprinted,
         }
 
@@ -112,6 +124,12 @@ class ImageFetcher:
         with self._lock:
             entry = self._cache.get(url)
         cached = _cached_fingerprint(entry)
+        if cached is not None and entry is not None and entry.get("fresh_until", 0) > self.now():
+            # The CDN said this URL's bytes stay valid (Cache-Control: max-age): no request at all.
+            with self._lock:
+                self.fresh += 1
+                entry["seen"] = int(self.now())
+            return ImageEvidence(url, cached, width=entry.get("width"), height=entry.get("height"))
         headers = _conditional_headers(entry) if cached is not None else {}
         result = self.fetcher.get(
             url, headers=headers, max_bytes=self.fetcher.network.max_image_bytes, accept=("image/",)
@@ -119,7 +137,8 @@ class ImageFetcher:
         if result.ok and result.status == 304 and cached is not None and entry is not None:
             with self._lock:
                 self.not_modified += 1
-                entry["seen"] = int(time.time())
+                entry["seen"] = int(self.now())
+                entry["fresh_until"] = self._fresh_until(result.headers)
             return ImageEvidence(url, cached, width=entry.get("width"), height=entry.get("height"))
         if not result.ok:
             logger.info("image %s: %s", redact(url), result.error)
@@ -144,9 +163,20 @@ class ImageFetcher:
                 "fingerprint": fingerprint.dumps(),
                 "width": width,
                 "height": height,
-                "seen": int(time.time()),
+                "seen": int(self.now()),
+                "fresh_until": self._fresh_until(headers),
             }
         return ImageEvidence(url, fingerprint, width=width, height=height)
+
+    def _fresh_until(self, headers: Any) -> float:
+        """When to ask again: `Cache-Control: max-age`, capped at MAX_FRESH_DAYS; 0 for no-cache."""
+        control = (headers.get("cache-control") or "").lower()
+        if "no-cache" in control or "no-store" in control:
+            return 0
+        match = re.search(r"max-age=(\d+)", control)
+        if not match:
+            return 0
+        return self.now() + min(int(match.group(1)), MAX_FRESH_DAYS * 86400)
 
     def _decode(self, data: bytes) -> tuple[Any, int, int] | str:
         """(fingerprint, width, height), or the French reason the bytes were refused."""

@@ -25,3 +25,20 @@ class PlatformAdapter(Protocol):
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         """Read these accounts (registry handles); one snapshot per handle given, keyed by it."""
         ...
+
+
+class PlatformStopped(Exception):
+    """No call to this platform can succeed in this run (credential refused, quota spent):
+    every account not read yet gets `reason`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CallFailed(Exception):
+    """One call failed for good after its retries; the accounts it was for get `reason`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

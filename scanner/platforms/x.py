@@ -23,7 +23,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from scanner.config.models import XSettings
-from scanner.platforms.base import NO_CREDENTIALS
+from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped
 from scanner.platforms.retry import RetryBudget, RetryPolicy
 from scanner.secrets import scrub
 from scanner.snapshot import FetchStatus, Snapshot, unverified
@@ -70,22 +70,6 @@ def expired_token_reason(env_name: str) -> str:
         f"Le technicien doit en générer un nouveau dans le portail des développeurs de X "
         f"et le placer dans la variable d'environnement {env_name}"
     )
-
-
-class _Stop(Exception):
-    """No X call can succeed in this run (token refused): every account left gets `reason`."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _GaveUp(Exception):
-    """This call failed for good; its accounts get `reason`."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 class _Reroute(HTTPAdapter):
@@ -162,7 +146,7 @@ class XAdapter:
                 for name, snapshot in self._read_batch(client, spelled).items():
                     for handle in wanted[name]:
                         snapshots[handle] = snapshot_for(handle, snapshot)
-        except _Stop as stop:
+        except PlatformStopped as stop:
             for handle in handles:
                 snapshots.setdefault(handle, unverified(self.platform, handle, stop.reason))
         finally:
@@ -179,7 +163,7 @@ class XAdapter:
             response = self._call(
                 lambda: client.get_users(usernames=list(spelled.values()), user_fields=USER_FIELDS)
             )
-        except _GaveUp as failed:
+        except CallFailed as failed:
             return {n: unverified(self.platform, n, failed.reason) for n in names}
         found = {str(u.data["username"]).lower(): u.data for u in response.data or []}
         result: dict[str, Snapshot] = {}
@@ -191,7 +175,7 @@ class XAdapter:
         tweet_ids = [str(u["most_recent_tweet_id"]) for u in public.values() if u.get("most_recent_tweet_id")]
         try:
             dates = self._tweet_dates(client, tweet_ids)
-        except _GaveUp as failed:
+        except CallFailed as failed:
             dates = None
             for name in public:
                 result[name] = unverified(self.platform, name, failed.reason)
@@ -272,7 +256,7 @@ class XAdapter:
         return client
 
     def _call(self, request: Callable[[], Any]) -> Any:
-        """One API call with bounded retries; raises _GaveUp (this call) or _Stop (every call)."""
+        """One API call with bounded retries; raises CallFailed (this call) or PlatformStopped (every call)."""
         budget = RetryBudget(self.retry, self.sleep)
         while True:
             try:
@@ -282,24 +266,24 @@ class XAdapter:
                 if exc.reset_time is not None:
                     wait = max(0.0, exc.reset_time - self.clock())
                     if wait > self.retry.max_server_wait:
-                        raise _GaveUp(RATE_LIMITED) from None
+                        raise CallFailed(RATE_LIMITED) from None
                 reason = RATE_LIMITED
             except tweepy.Unauthorized:
-                raise _Stop(expired_token_reason(self.settings.bearer_token_env)) from None
+                raise PlatformStopped(expired_token_reason(self.settings.bearer_token_env)) from None
             except tweepy.Forbidden:
-                raise _Stop(FORBIDDEN) from None
+                raise PlatformStopped(FORBIDDEN) from None
             except tweepy.TwitterServerError as exc:
                 wait, reason = None, UNAVAILABLE
                 log.warning("x: server error %s", exc.response.status_code)
             except tweepy.HTTPException as exc:
                 status = exc.response.status_code
                 log.warning("x: request refused (%s): %s", status, self._scrub(" ".join(exc.api_messages)))
-                raise _GaveUp(REJECTED.format(status=status)) from None
+                raise CallFailed(REJECTED.format(status=status)) from None
             except (requests.RequestException, ValueError) as exc:  # timeouts, resets, bad JSON
                 wait, reason = None, UNAVAILABLE
                 log.warning("x: %s", self._scrub(f"{type(exc).__name__}: {exc}"))
             if not budget.wait(wait):
-                raise _GaveUp(reason)
+                raise CallFailed(reason)
 
     def _scrub(self, text: str) -> str:
         if self._token:

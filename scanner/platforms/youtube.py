@@ -31,7 +31,7 @@ from typing import Any
 import requests
 
 from scanner.config.models import YouTubeSettings
-from scanner.platforms.base import NO_CREDENTIALS
+from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped
 from scanner.platforms.retry import RetryBudget, RetryPolicy
 from scanner.secrets import scrub
 from scanner.snapshot import FetchStatus, Snapshot, unverified
@@ -69,22 +69,6 @@ def key_rejected_reason(env_name: str) -> str:
         "YouTube a refusé la clé d'API (invalide, expirée ou restreinte)\u00a0: le technicien doit la vérifier "
         f"dans la console Google Cloud et la placer dans la variable d'environnement {env_name}"
     )
-
-
-class _Stop(Exception):
-    """No YouTube call can succeed in this run (key refused, quota spent)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _GaveUp(Exception):
-    """This call failed for good; its channels get `reason`."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 class YouTubeAdapter:
@@ -127,7 +111,7 @@ class YouTubeAdapter:
             channels = self._channels(handles, snapshots)
             built = self._map(lambda item: self._snapshot(*item), list(channels.items()))
             snapshots.update(zip(channels, built, strict=True))
-        except _Stop as stop:
+        except PlatformStopped as stop:
             for handle in handles:
                 snapshots.setdefault(handle, unverified(self.platform, handle, stop.reason))
         finally:
@@ -194,7 +178,7 @@ class YouTubeAdapter:
             return self.handle_cache[key]
         try:
             answer = self._get("channels", {"part": CHANNEL_PARTS, "forHandle": key})
-        except _GaveUp as failed:
+        except CallFailed as failed:
             snapshots[handle] = unverified(self.platform, handle, failed.reason)
             return None
         items = (answer or {}).get("items") or []
@@ -214,7 +198,7 @@ class YouTubeAdapter:
             chunk = ids[start : start + BATCH]
             try:
                 answer = self._get("channels", {"part": CHANNEL_PARTS, "id": ",".join(chunk)}) or {}
-            except _GaveUp as failed:
+            except CallFailed as failed:
                 for handle, channel_id in by_handle.items():
                     if channel_id in chunk:
                         snapshots[handle] = unverified(self.platform, handle, failed.reason)
@@ -232,7 +216,7 @@ class YouTubeAdapter:
         uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
         try:
             last_video = self._last_video(uploads) if uploads else None
-        except _GaveUp as failed:
+        except CallFailed as failed:
             return unverified(self.platform, handle, failed.reason)
         thumbnails = snippet.get("thumbnails") or {}
         avatar = next((thumbnails[s]["url"] for s in ("high", "medium", "default") if s in thumbnails), None)
@@ -274,7 +258,7 @@ class YouTubeAdapter:
         budget = RetryBudget(self.retry, self.sleep)
         while True:
             if self._stopped:
-                raise _Stop(self._stopped)
+                raise PlatformStopped(self._stopped)
             try:
                 response = self._session().get(self._base + resource, params=params, timeout=self.timeout)
                 if response.status_code == 200:
@@ -285,7 +269,7 @@ class YouTubeAdapter:
             except (requests.RequestException, ValueError) as exc:  # timeouts, resets, bad JSON
                 log.warning("youtube: %s", self._scrub(f"{type(exc).__name__}: {exc}"))
             if not budget.wait():
-                raise _GaveUp(UNAVAILABLE)
+                raise CallFailed(UNAVAILABLE)
 
     def _raise_for_error(self, response: requests.Response, missing_ok: bool) -> None:
         """Raise for answers that no retry can fix; return for those worth retrying (and 404s)."""
@@ -294,15 +278,15 @@ class YouTubeAdapter:
         log.warning("youtube: HTTP %s %s", status, ",".join(sorted(reasons)) or "-")
         if reasons & _QUOTA_REASONS:
             self._stopped = QUOTA
-            raise _Stop(QUOTA)
+            raise PlatformStopped(QUOTA)
         if reasons & _KEY_REASONS or (status == 400 and "API key" in _message(response)):
             self._stopped = key_rejected_reason(self.settings.api_key_env)
-            raise _Stop(self._stopped)
+            raise PlatformStopped(self._stopped)
         if status == 404 and missing_ok:
             return
         if status >= 500 or status == 429 or reasons & _RETRY_REASONS:
             return
-        raise _GaveUp(REJECTED.format(status=status))
+        raise CallFailed(REJECTED.format(status=status))
 
     def _scrub(self, text: str) -> str:
         if self._key:
