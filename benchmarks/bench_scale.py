@@ -98,16 +98,18 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="vigie-bench-"))
     started = time.perf_counter()
-    generated = generate(args.accounts, workdir / "config", seed=args.seed)
-    print(
-        f"world: {args.accounts} accounts {generated.per_network}, generated in "
-        f"{time.perf_counter() - started:.1f} s under {workdir}"
-    )
-    started = time.perf_counter()
-    config = load_config(generated.folder)
-    print(f"configuration loaded in {time.perf_counter() - started:.1f} s")
     nights: list[Night] = []
-    with RemoteSandbox(generated.world) as sandbox:
+    # The world is generated and served in the child: the job's process (whose peak RSS is
+    # reported) holds only what a real night holds.
+    with RemoteSandbox(args.accounts, workdir / "config", args.seed) as sandbox:
+        per_network = sandbox.per_network
+        print(
+            f"world: {args.accounts} accounts {per_network}, generated in "
+            f"{time.perf_counter() - started:.1f} s under {workdir}"
+        )
+        started = time.perf_counter()
+        config = load_config(workdir / "config")
+        print(f"configuration loaded in {time.perf_counter() - started:.1f} s")
         sandbox.call("latency", args.latency)
         for number in (1, 2):
             mail = MailFolder(workdir / f"mail-{number}")
@@ -134,7 +136,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                 Night(
                     seconds=seconds,
                     calls=calls,
-                    minimum=batched_minimum(generated.per_network, first_night=number == 1),
+                    minimum=batched_minimum(per_network, first_night=number == 1),
                     images_full=detail[("media", 200)],
                     images_304=detail[("media", 304)],
                     web_pages=sum(v for (e, _), v in detail.items() if e == "web.page"),
@@ -151,17 +153,18 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
 class RemoteSandbox:
     """The sandbox in a child process: the platforms' CPU is not the job's (nor its memory).
 
-    Forked with the world already built; commands go through a pipe: `call("latency", s)`,
+    The child generates the world (config folder written to disk) and serves it; commands go through a pipe: `call("latency", s)`,
     `call("clear")`, `call("log")` -> [(endpoint, status), …].
     """
 
-    def __init__(self, world):
+    def __init__(self, accounts: int, folder: Path, seed: int):
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(world, child), daemon=True)
+        self._process = context.Process(target=_serve, args=(accounts, folder, seed, child), daemon=True)
 
     def __enter__(self) -> RemoteSandbox:
         self._process.start()
+        self.per_network = self._conn.recv()
         self.port = self._conn.recv()
         self.url = f"http://127.0.0.1:{self.port}"
         return self
@@ -175,10 +178,12 @@ class RemoteSandbox:
         return self._conn.recv()
 
 
-def _serve(world, conn) -> None:
+def _serve(accounts: int, folder: Path, seed: int, conn) -> None:
     from scanner.sandbox.server import SandboxServer
 
-    with SandboxServer(world) as sandbox:
+    generated = generate(accounts, folder, seed=seed)
+    conn.send(generated.per_network)
+    with SandboxServer(generated.world) as sandbox:
         conn.send(sandbox.port)
         while True:
             command, *args = conn.recv()
