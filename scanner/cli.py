@@ -74,10 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(config))
         return EXIT_OK
     if args.command == "preview":
+        from scanner.demo import DEMO_STATE_DIR
         from scanner.report.preview import preview
 
+        state_dir = DEMO_STATE_DIR if args.demo else config.state_dir
         try:
-            path = preview(config.state_dir, config.settings.report.max_html_bytes)
+            path = preview(state_dir, config.settings.report.max_html_bytes)
         except FileNotFoundError:
             print(f"Aucun rapport à prévisualiser{NBSP}: lancez d'abord un audit.", file=sys.stderr)
             return 1

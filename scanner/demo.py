@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from scanner.config.models import Config, Settings, SmtpSecurity
 from scanner.secrets import Secret, Secrets
 
+DEMO_STATE_DIR = Path("var/demo")
 DEMO_TOKENS = Secrets(
     facebook_token=Secret("sandbox-facebook-token"),
     x_bearer_token=Secret("sandbox-x-token"),
@@ -62,7 +63,7 @@ class DemoWorld:
 
 
 @contextlib.contextmanager
-def demo_world(config: Config, state_dir: Path = Path("var/demo")) -> Iterator[DemoWorld]:
+def demo_world(config: Config, state_dir: Path = DEMO_STATE_DIR) -> Iterator[DemoWorld]:
     from scanner.sandbox.server import SandboxServer
     from scanner.sandbox.world import World
 

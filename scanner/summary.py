@@ -47,4 +47,5 @@ def french_summary(outcome, mail_folder: Path | None = None) -> str:
         lines.append(f"  {delivery.school}{NBSP}: {kind}, {state}, à {', '.join(delivery.recipients)}{where}")
     if mail_folder is not None:
         lines.append(f"Courriels reçus par le serveur SMTP de démonstration{NBSP}: {mail_folder}/")
+        lines.append(f"Aperçu du rapport dans un navigateur{NBSP}: python run_audit.py preview --demo")
     return "\n".join(lines)

@@ -40,7 +40,9 @@ def test_the_report_holds_exactly_the_planted_non_conformities(two_nights):
     report = json.loads(outcomes[0].report_json.read_text(encoding="utf-8"))
     failing = {(f["account"], f["check"]) for f in report["findings"] if f["status"] == "non_conforme"}
     planted = {(a, c) for a, checks in expected["non_conforme"].items() for c in checks}
-    planted |= {(f"decouvert:{d['network']}:{d['handle']}", "account.unregistered") for d in expected["discovered"]}
+    planted |= {
+        (f"decouvert:{d['network']}:{d['handle']}", "account.unregistered") for d in expected["discovered"]
+    }
     assert failing == planted
     assert report["run"]["status"] == "complete" and all(a["verified"] for a in report["accounts"])
     assert {(d["network"], d["handle"]) for d in report["discovered"]} == {
@@ -81,3 +83,22 @@ def test_the_coordinators_email_shows_the_expected_logo_beside_the_avatar_found(
     assert {"<logo-enf@vigie>", "<avatar-enf-instagram@vigie>", "<chart@vigie>"} <= ids
     html = report.get_body(("html",)).get_content()
     assert "data:" not in html and "cid:avatar-enf-instagram@vigie" in html
+
+
+def test_preview_after_the_demo_points_at_the_demos_report(tmp_path):
+    """`run_audit.py --demo` then `run_audit.py preview --demo`, as the README says, from a fresh folder."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    run = [sys.executable, str(ROOT / "run_audit.py")]
+    demo = subprocess.run([*run, "--demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    assert "Avis aux directions d'école\u00a0: 3 envoyé(s)" in demo.stdout
+    shown = subprocess.run(
+        [*run, "preview", "--demo"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    page = Path(tmp_path / shown.stdout.strip())
+    assert page.is_file() and "Audit de la nuit" in page.read_text(encoding="utf-8")
