@@ -51,7 +51,15 @@ class ConfigError(Exception):
 class _Parsed:
     file: str
     data: object
-    lines: dict[YPath, int]
+    text: str
+    _lines: dict[YPath, int] | None = None
+
+    @property
+    def lines(self) -> dict[YPath, int]:
+        """Where each value stands: computed only when a problem must be located (a second parse)."""
+        if self._lines is None:
+            self._lines = load_with_lines(self.text)[1]
+        return self._lines
 
     def problem(self, path: YPath, message: str) -> Problem:
         return Problem(self.file, line_of(self.lines, path), format_path(path), message)
@@ -82,15 +90,15 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> _Parsed | None:
         problems.append(Problem(name, None, "", f"fichier illisible ({exc.__class__.__name__})"))
         return None
     try:
-        data, lines, yaml_problems = load_with_lines(text)
+        data, _, yaml_problems = load_with_lines(text, with_lines=False)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or "syntaxe YAML invalide"
         problems.append(Problem(name, line, "", f"erreur de syntaxe YAML ({what})"))
         return None
-    parsed = _Parsed(name, data, lines)
-    problems += [parsed.problem(p.path, p.message) for p in yaml_problems]
+    parsed = _Parsed(name, data, text)
+    problems += [Problem(name, p.line, format_path(p.path), p.message) for p in yaml_problems]
     if not isinstance(data, dict):
         problems.append(Problem(name, 1, "", "le fichier doit contenir des clés et des valeurs"))
         return None

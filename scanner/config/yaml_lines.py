@@ -36,38 +36,99 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def load_with_lines(text: str) -> tuple[object, dict[Path, int], list[YamlProblem]]:
-    """Parse `text` once (the node tree gives the lines, then the data); raise `yaml.YAMLError`."""
+def load_with_lines(
+    text: str, *, with_lines: bool = True
+) -> tuple[object, dict[Path, int], list[YamlProblem]]:
+    """Parse `text` from the parser's events (no node tree is kept: a large registry stays small);
+    raise `yaml.YAMLError` on a syntax error. `with_lines=False` skips the line index, which is
+    only needed to locate problems. Duplicate keys are always reported, with their line."""
     loader = _TextDatesLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
     lines: dict[Path, int] = {}
     problems: list[YamlProblem] = []
-    if node is not None:
-        _walk(node, (), lines, problems)
+    try:
+        loader.get_event()  # StreamStart
+        data = None
+        if not loader.check_event(yaml.StreamEndEvent):
+            loader.get_event()  # DocumentStart
+            data = _Builder(loader, lines if with_lines else None, problems).value(())
+            loader.get_event()  # DocumentEnd
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                None,
+                "but found another document",
+                event.start_mark,
+            )
+    finally:
+        loader.dispose()
     return data, lines, problems
 
 
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], problems: list[YamlProblem]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                problems.append(
-                    YamlProblem(key_node.start_mark.line + 1, (*path, key), f"clé «\u00a0{key}\u00a0» en double")
+class _Builder:
+    """Python values straight from parser events, with the safe constructors for scalars."""
+
+    def __init__(self, loader, lines: dict[Path, int] | None, problems: list[YamlProblem]):
+        self.loader = loader
+        self.lines = lines
+        self.problems = problems
+        self.anchors: dict[str, object] = {}
+
+    def value(self, path: Path) -> object:
+        event = self.loader.get_event()
+        if self.lines is not None:
+            self.lines.setdefault(path, event.start_mark.line + 1)
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {event.anchor}", event.start_mark
                 )
-            seen.add(key)
-            # A key's line is where the key is written (the value may start on the next line).
-            _walk(value_node, (*path, key), lines, problems)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines, problems)
+            return self.anchors[event.anchor]
+        if isinstance(event, yaml.ScalarEvent):
+            result = self._scalar(event)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            result = []
+            while not self.loader.check_event(yaml.SequenceEndEvent):
+                result.append(self.value((*path, len(result))))
+            self.loader.get_event()
+        else:  # MappingStartEvent
+            result = self._mapping(path)
+        if getattr(event, "anchor", None):
+            self.anchors[event.anchor] = result
+        return result
+
+    def _mapping(self, path: Path) -> dict:
+        result: dict = {}
+        while not self.loader.check_event(yaml.MappingEndEvent):
+            key_line = self.loader.peek_event().start_mark.line + 1
+            key = self._key()
+            name = str(key)
+            if key in result:
+                self.problems.append(
+                    YamlProblem(key_line, (*path, name), f"clé «\u00a0{name}\u00a0» en double")
+                )
+            result[key] = self.value((*path, name))
+            if self.lines is not None:
+                # A key's line is where the key is written (the value may start on the next line).
+                self.lines[(*path, name)] = key_line
+        self.loader.get_event()
+        return result
+
+    def _key(self) -> object:
+        event = self.loader.get_event()
+        if isinstance(event, yaml.ScalarEvent):
+            return self._scalar(event)
+        raise yaml.constructor.ConstructorError(
+            "while constructing a mapping", None, "found a key that is not a plain value", event.start_mark
+        )
+
+    def _scalar(self, event) -> object:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        constructor = self.loader.yaml_constructors.get(tag) or self.loader.yaml_constructors[None]
+        return constructor(self.loader, node)
 
 
 def line_of(lines: dict[Path, int], path: Path) -> int | None:
