@@ -242,6 +242,9 @@ def report(night: Night, number: int, verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from scanner.runtime import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as `run_audit.py` does first
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every sandbox answer")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
+from scanner.runtime import limit_malloc_arenas
 from scanner.timezones import prefer_bundled_tzdata
 
 EXIT_OK = 0
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     prefer_bundled_tzdata()
+    limit_malloc_arenas()
     try:
         config = load_config(args.config)
     except ConfigError as error:

@@ -140,7 +140,9 @@ def send_notices(
     log_before = notice_log(history, registry)
     pending = pending_records(history)
     planned = plan_notices(findings, registry, settings, now, log_before, catalogue=catalogue)
-    messages = [(n, render_notice(n, registry, settings, run_id=run_id, now=now)) for n in planned]
+    # A generator: each message is rendered, recorded (as bytes) and dropped before the next,
+    # so a night with hundreds of notices never holds hundreds of message trees at once.
+    messages = ((n, render_notice(n, registry, settings, run_id=run_id, now=now)) for n in planned)
     if dry_run:
         folder = outbox or Path(settings.state_dir) / "outbox"
         retried = [_write(_message(r), folder, r, retry=True) for r in pending]
