@@ -24,8 +24,6 @@ from scanner.snapshot import Snapshot, unverified
 
 log = logging.getLogger(__name__)
 
-GROUP_REASON = None  # a Facebook group is verified: its platform checks are `manuel` by design
-
 
 class ImageSource(Protocol):
     def fetch_many(self, urls: Sequence[str]) -> dict[str, ImageEvidence]: ...
@@ -160,7 +158,8 @@ def _link_urls(snapshots) -> list[str]:
 
 def _outcome(account: Account, snap: Snapshot | None) -> AccountOutcome:
     if account.network is Network.FACEBOOK_GROUP:
-        return AccountOutcome(account.id, account.school, account.network.value, True, GROUP_REASON)
+        # A Facebook group is verified: its platform checks are `manuel` by design (no API since 2024).
+        return AccountOutcome(account.id, account.school, account.network.value, True, None)
     verified = snap is not None and snap.verified
     reason = None if verified else (snap.reason if snap else "non lu")
     return AccountOutcome(account.id, account.school, account.network.value, verified, reason)

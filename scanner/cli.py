@@ -13,13 +13,10 @@ from pathlib import Path
 
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
+from scanner.job import EXIT_CONFIG, EXIT_OK
 from scanner.runtime import limit_malloc_arenas
 from scanner.timezones import prefer_bundled_tzdata
 
-EXIT_OK = 0
-EXIT_CONFIG = 2
-EXIT_UNVERIFIED = 3
-EXIT_LOCKED = 75
 NBSP = "\u00a0"
 
 COMMANDS = ("audit", "check", "daemon", "preview")

@@ -20,7 +20,9 @@ from scanner.secrets import Secrets
 
 log = logging.getLogger(__name__)
 
+# Exit statuses (SPEC.md, and the README's table): the only place they are defined.
 EXIT_OK = 0
+EXIT_REPORT_UNSENT = 1  # the audit was recorded, the coordinator's report could not be sent
 EXIT_CONFIG = 2  # also: a state folder that cannot be written (an installation problem)
 EXIT_UNVERIFIED = 3
 EXIT_LOCKED = 75

@@ -9,19 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from scanner.audit import AuditOutcome
 from scanner.checks.base import Status
 from scanner.config.models import Config
 from scanner.history import History
+from scanner.job import EXIT_OK, EXIT_REPORT_UNSENT, EXIT_UNVERIFIED
 from scanner.secrets import Secrets, scrub
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_REPORT_UNSENT = 1
-EXIT_UNVERIFIED = 3
 LOGO_CHECKS = ("logo.school", "logo.board")
 
 
@@ -162,8 +159,3 @@ def mail_report(config: Config, secrets: Secrets, report, images, *, dry_run: bo
         log.error("the report e-mail could not be sent (%s); kept in %s", scrub(str(error), secrets), kept)
         return kept, False
     return None, True
-
-
-def unsent_reports(state_dir: Path) -> list[Path]:
-    folder = state_dir / "outbox" / "non-envoyes"
-    return sorted(folder.glob("*.eml")) if folder.is_dir() else []

@@ -41,7 +41,11 @@ class Secrets:
 
     def values(self) -> list[str]:
         """Every secret value, for scrubbing text before it is logged or stored."""
-        return [v for v in (self.facebook_token, self.x_bearer_token, self.youtube_api_key, self.smtp_password) if v]
+        return [
+            v
+            for v in (self.facebook_token, self.x_bearer_token, self.youtube_api_key, self.smtp_password)
+            if v
+        ]
 
 
 def scrub(text: str, secrets: Secrets | None) -> str:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from scanner.atomic_write import write_atomic
 from scanner.audit import Sources
 from scanner.config.models import Config, Registry
 from scanner.platforms.retry import RetryPolicy
@@ -119,10 +120,7 @@ class HandleCache(dict):
             pass
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(dict(self), indent=0, sort_keys=True), encoding="utf-8")
-        temporary.replace(self.path)
+        write_atomic(self.path, json.dumps(dict(self), indent=0, sort_keys=True).encode("utf-8"))
 
 
 class ShownImages:

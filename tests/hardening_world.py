@@ -33,6 +33,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from scanner.config.load import load_config
 from scanner.config.models import Config
+from scanner.demo import free_port  # noqa: F401 - the helpers' tests use it from here
 from scanner.platforms.retry import RetryPolicy
 from scanner.sandbox.server import SandboxServer
 from scanner.sandbox.world import World
@@ -329,12 +330,6 @@ def start_smtp(mailbox: Mailbox, port: int = 0) -> Controller:
     )
     controller.start()
     return controller
-
-
-def free_port() -> int:
-    from scanner.demo import free_port as port
-
-    return port()
 
 
 # ---------------------------------------------------------------- the world

@@ -71,7 +71,7 @@ def test_lock_is_released_when_the_holder_dies(tmp_path: Path, holder) -> None:
 
 
 def test_cli_exit_status_for_a_held_lock_is_75() -> None:
-    from scanner.cli import EXIT_LOCKED
+    from scanner.job import EXIT_LOCKED
 
     assert EXIT_LOCKED == 75
 

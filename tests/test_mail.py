@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
 import time
 from email import message_from_bytes, policy
 
@@ -15,6 +14,7 @@ from factories import make_registry, make_report, make_settings
 from PIL import Image
 
 from scanner.checks.base import Status
+from scanner.demo import free_port
 from scanner.mail.delivery import (
     PermanentDeliveryError,
     RecipientsRefused,
@@ -26,12 +26,6 @@ from scanner.mail.render import html_body, render_report, subject
 from scanner.report.model import avatar_key, logo_key
 
 USER, PASSWORD = "audit@csno.ab.ca", "s3cret-pass"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:

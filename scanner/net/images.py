@@ -21,7 +21,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -34,6 +33,7 @@ from typing import Any
 from PIL import Image
 
 from scanner import imaging
+from scanner.atomic_write import write_atomic
 from scanner.checks.base import ImageEvidence
 from scanner.net.fetch import Fetcher, Once, redact
 
@@ -110,13 +110,7 @@ class ImageFetcher:
         payload = json.dumps(
             {"version": CACHE_VERSION, "entries": entries}, ensure_ascii=False, sort_keys=True
         )
-        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.cache_path.with_name(f".{self.cache_path.name}.{os.getpid()}.tmp")
-        with open(temporary, "w", encoding="utf-8") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, self.cache_path)
+        write_atomic(self.cache_path, payload.encode("utf-8"))
 
     # ---------------------------------------------------------------- one URL
 

@@ -8,14 +8,13 @@ Times are ISO 8601 with their offset, dates `YYYY-MM-DD`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
 
+from scanner.atomic_write import write_atomic
 from scanner.report.model import Report
 
 
@@ -44,15 +43,3 @@ def write_json(report: Report, path: Path) -> Path:
 
 def load_json(path: Path) -> Report:
     return from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -99,7 +99,9 @@ class FaultPlan:
                     break
                 if knobs.malformed_json > 0 and "json" in response.headers.get("Content-Type", ""):
                     knobs.malformed_json -= 1
-                    response = replace(response, body=response.body[: max(1, len(response.body) // 3)] + b"}{")
+                    response = replace(
+                        response, body=response.body[: max(1, len(response.body) // 3)] + b"}{"
+                    )
                     break
                 if knobs.truncated > 0:
                     knobs.truncated -= 1
