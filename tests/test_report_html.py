@@ -10,8 +10,8 @@ from factories import make_account, make_registry, make_report
 
 from scanner.checks.base import Discovered, Status
 from scanner.history import Finding, FindingState
-from scanner.report import french
-from scanner.report.html_report import ReportView, fit_html, render_html, render_text
+from scanner.report import french, html_report
+from scanner.report.html_report import LIMITS, ReportView, fit_html, render_html, render_text
 
 NBSP = "\u00a0"
 EVIL = "<script>alert(1)</script>"
@@ -145,6 +145,59 @@ def test_fit_html_respects_the_budget():
     fitted = fit_html(report, 60_000, attachment_name="rapport-complet.html")
     assert len(fitted.html.encode()) <= 60_000 and fitted.truncated
     assert "rapport-complet.html" in fitted.html
+
+
+def _fit_by_trying_all(report, max_bytes):
+    """The reference: inline every candidate in turn, as fit_html did before it skipped any."""
+    for limit in LIMITS:
+        html = render_html(ReportView(report, limit=limit))
+        if len(html.encode()) <= max_bytes:
+            return limit, html
+    return limit, html
+
+
+@pytest.mark.parametrize("schools,accounts", [(1, 1), (2, 5), (6, 40)])
+@pytest.mark.parametrize("max_bytes", [2_000, 20_000, 60_000, 100_000, 400_000])
+def test_fit_html_skipping_hopeless_candidates_changes_nothing(schools, accounts, max_bytes):
+    report = make_report(
+        make_registry(schools, accounts), lambda a, c: Status.NON_CONFORME if "name" in c else Status.CONFORME
+    )
+    fitted = fit_html(report, max_bytes)
+    limit, html = _fit_by_trying_all(report, max_bytes)
+    assert (fitted.view.limit, fitted.html) == (limit, html)
+
+
+@pytest.mark.parametrize("schools,accounts,failing", [(1, 1, ""), (1, 3, "name"), (6, 40, "")])
+def test_inlining_never_shrinks_a_rendering_below_the_assumed_bound(schools, accounts, failing):
+    """fit_html skips a candidate when raw × MIN_GROWTH is over the budget: the bound must hold."""
+    report = make_report(
+        make_registry(schools, accounts),
+        lambda a, c: Status.NON_CONFORME if failing and failing in c else Status.CONFORME,
+    )
+    for limit in (None, 5, 0):
+        view = ReportView(report, limit=limit)
+        raw = html_report._render_template(
+            view, inline=True, templates=html_report.TEMPLATES, template="report.html.j2"
+        )
+        assert len(render_html(view).encode()) >= html_report.MIN_GROWTH * len(raw.encode())
+
+
+def test_a_large_report_is_never_inlined_whole(monkeypatch):
+    """4,000 findings: the full rendering is far over budget and is not handed to the inliner."""
+    registry = make_registry(20, 50)
+    report = make_report(registry, lambda a, c: Status.NON_CONFORME if c in ("name.suffix", "links.board")
+                         else Status.CONFORME)  # fmt: skip
+    sizes = []
+    inline = html_report._finish
+
+    def spy(html):
+        sizes.append(len(html))
+        return inline(html)
+
+    monkeypatch.setattr(html_report, "_finish", spy)  # observes what reaches the inliner, changes nothing
+    fitted = fit_html(report, 100_000)
+    assert len(fitted.html.encode()) <= 100_000 and fitted.truncated
+    assert sizes and max(sizes) < 4 * 100_000 and len(sizes) < len(LIMITS)
 
 
 def test_findings_about_accounts_outside_the_registry_are_shown():

@@ -40,6 +40,8 @@ from scanner.urls import is_web_url
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 LIMITS = (None, 400, 250, 150, 100, 80, 60, 50, 40, 30, 20, 10, 5, 0)  # tried in turn until the HTML fits
 LIST_CAP = 12  # names, and items of the top lists, shown before « et N autres » in a cut e-mail
+MIN_GROWTH = 0.5  # inlined HTML is never under half its Jinja rendering (the style sheet is ~4 kB)
+GROWTH_MARGIN = 0.9  # of the growth measured on the previous candidate, to allow for variation
 _CLASS = re.compile(r' class="[^"]*"')
 
 SEVERITY_COLORS = {
@@ -262,10 +264,18 @@ def render_html(
     view: ReportView, *, inline: bool = True, templates: Path = TEMPLATES, template: str = "report.html.j2"
 ) -> str:
     """The HTML document; `inline` moves the style sheet into style attributes (for e-mail)."""
-    html = environment(templates).get_template(template).render(**_context(view, full=not inline))
-    if inline:
-        html = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False).inline(html)
-        html = _CLASS.sub("", html)  # styles are inlined: the classes only weigh
+    html = _render_template(view, inline=inline, templates=templates, template=template)
+    return _finish(html) if inline else french.typography_html(html)
+
+
+def _render_template(view: ReportView, *, inline: bool, templates: Path, template: str) -> str:
+    return environment(templates).get_template(template).render(**_context(view, full=not inline))
+
+
+def _finish(html: str) -> str:
+    """Inline the style sheet (e-mail clients drop <style>), then French typography."""
+    html = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False).inline(html)
+    html = _CLASS.sub("", html)  # styles are inlined: the classes only weigh
     return french.typography_html(html)
 
 
@@ -293,17 +303,35 @@ def fit_html(
     attachment_name: str | None = None,
     templates: Path = TEMPLATES,
 ) -> FittedHtml:
-    """The largest rendering (most important findings first) whose HTML is under `max_bytes`."""
+    """The largest rendering (most important findings first) whose HTML is under `max_bytes`.
+
+    Inlining the CSS parses the whole document into a tree: for 4,000 findings that is
+    10 MB of HTML and some 150 MB of memory, for a rendering certain not to fit. So each
+    candidate is first rendered by Jinja alone, and inlined only when its size, times the
+    growth inlining is known to bring, could fit. The growth (`inlined / raw`, about 1.6
+    for these templates) is unknown until a first inlining; until then it is taken as
+    `MIN_GROWTH`, a bound no rendering goes below (tested), so no fitting candidate is skipped.
+    """
     html, view = "", None
+    growth = MIN_GROWTH
     for limit in LIMITS:
         view = ReportView(
             report, limit=limit, image_src=image_src, variables=variables, attachment_name=attachment_name
         )
-        html = render_html(view, templates=templates)
-        if len(html.encode("utf-8")) <= max_bytes:
+        raw = _render_template(view, inline=True, templates=templates, template="report.html.j2")
+        if limit != LIMITS[-1] and len(raw) * growth > max_bytes:  # len ≤ UTF-8 bytes
+            continue  # cannot fit once inlined: not worth the tree
+        html = _finish(raw)
+        size = _utf8_len(html)
+        if size <= max_bytes:
             break
+        growth = max(MIN_GROWTH, GROWTH_MARGIN * size / max(_utf8_len(raw), 1))
     assert view is not None
     return FittedHtml(html, view)
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
 
 
 def render_full_html(
