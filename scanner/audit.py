@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 
 class ImageSource(Protocol):
+    def prefetch(self, urls: Sequence[str]) -> None: ...  # start, don't wait
+
     def fetch_many(self, urls: Sequence[str]) -> dict[str, ImageEvidence]: ...
 
 
@@ -69,11 +71,20 @@ def audit(
 
     started = clock()
     discovered = _safe_discover(sources, registry)
-    snapshots, found = _fetch_all(registry, discovered, sources.adapters)
+    snapshots, found = _fetch_all(
+        registry,
+        discovered,
+        sources.adapters,
+        # a platform's pictures download while the others are still being read
+        answered=lambda read: sources.images.prefetch(_image_urls(read.values())),
+    )
     discovered = [replace(d, snapshot=found.get((d.network, d.handle))) for d in discovered]
     every = [*snapshots.values(), *(d.snapshot for d in discovered if d.snapshot)]
-    images = sources.images.fetch_many(_image_urls(every))
-    links = sources.links.check(_link_urls(snapshots.values()))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="links") as side:
+        # the websites are other hosts than the CDNs: links are checked while images download
+        pending_links = side.submit(sources.links.check, _link_urls(snapshots.values()))
+        images = sources.images.fetch_many(_image_urls(every))
+        links = pending_links.result()
     context = Context(
         registry=registry,
         settings=settings,
@@ -101,9 +112,14 @@ def _safe_discover(sources: Sources, registry: Registry) -> list[Discovered]:
 
 
 def _fetch_all(
-    registry: Registry, discovered: list[Discovered], adapters: Mapping[str, PlatformAdapter]
+    registry: Registry,
+    discovered: list[Discovered],
+    adapters: Mapping[str, PlatformAdapter],
+    answered: Callable[[dict[str, Snapshot]], None] = lambda read: None,
 ) -> tuple[dict[str, Snapshot], dict[tuple[str, str], Snapshot]]:
-    """Every platform read once, concurrently: registry handles and discovered ones in the same batches."""
+    """Every platform read once, concurrently: registry handles and discovered ones in the same batches.
+
+    `answered` is told each platform's snapshots as soon as that platform is read."""
     wanted: dict[str, list[str]] = defaultdict(list)
     for account in registry.accounts:
         if account.network is not Network.FACEBOOK_GROUP:
@@ -128,8 +144,15 @@ def _fetch_all(
                 for h in handles
             }
 
+    per_network: dict[str, dict[str, Snapshot]] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
-        per_network = dict(zip(wanted, pool.map(read, wanted), strict=True))
+        reads = {pool.submit(read, network): network for network in wanted}
+        for done in as_completed(reads):
+            per_network[reads[done]] = done.result()
+            try:
+                answered(per_network[reads[done]])
+            except Exception:  # a head start, nothing more: fetch_many asks again
+                log.exception("could not start the downloads for %s", reads[done])
     snapshots = {}
     for account in registry.accounts:
         if account.network is not Network.FACEBOOK_GROUP:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from scanner.audit import AuditOutcome
 from scanner.checks.base import Status
@@ -20,6 +21,7 @@ from scanner.secrets import Secrets, scrub
 log = logging.getLogger(__name__)
 
 LOGO_CHECKS = ("logo.school", "logo.board")
+REPORT_IMAGE_WORKERS = 8
 
 
 def publish(
@@ -130,14 +132,16 @@ def report_images(
         for r in outcome.results
         if r.check in LOGO_CHECKS and r.status is Status.NON_CONFORME
     }
+    keys: dict[str, str] = {}  # image key -> URL
     for account, check in wanted.items():
         snap = outcome.snapshots.get(account)
         url = snap and (snap.cover_url if check == "logo.board" else snap.avatar_url)
-        if not url:
-            continue
-        data = fetch_image(url)
-        if data:
-            images[(cover_key if check == "logo.board" else avatar_key)(account)] = data
+        if url:
+            keys[(cover_key if check == "logo.board" else avatar_key)(account)] = url
+    if keys:  # a new finding's picture is downloaded (once, then kept on disk): several at a time
+        with ThreadPoolExecutor(max_workers=min(REPORT_IMAGE_WORKERS, len(keys))) as pool:
+            fetched = dict(zip(keys, pool.map(fetch_image, keys.values()), strict=True))
+        images.update((key, data) for key, data in fetched.items() if data)
     return images
 
 

@@ -7,6 +7,7 @@ package. Used by the name checks (§5.c–5.e) and the look-alike search.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -137,9 +138,14 @@ def suspects(text: str) -> list[Suspect]:
 
 def _suspect(text: str, index: int) -> Suspect | None:
     char = text[index]
-    code = ord(char)
-    if code in _EMOJI_GLUE and _next_to_emoji(text, index):
+    if ord(char) in _EMOJI_GLUE and _next_to_emoji(text, index):
         return None
+    return _char_suspect(char)
+
+
+@functools.lru_cache(maxsize=4096)
+def _char_suspect(char: str) -> Suspect | None:
+    """What one character is, whatever its neighbours: names repeat the same few letters."""
     if _is_invisible(char):
         return Suspect(char, "invisible")
     if not char.isalpha() and unicodedata.category(char) != "Nd":

@@ -74,7 +74,7 @@ def build_sources(
         discover=lambda registry: discover(registry, fetcher),
         logos=reference_logos(config),
         fetch_image=shown.get,
-        closers=[images.save, handle_cache.save, shown.prune],
+        closers=[images.close, images.save, handle_cache.save, shown.prune],
     )
 
 
@@ -149,8 +149,7 @@ class ShownImages:
         if not (answer.ok and answer.status == 200):
             return None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(answer.body)
+            write_atomic(path, answer.body)  # two findings may show the same picture at once
         except OSError:
             log.warning("could not keep a report image", exc_info=True)
         return answer.body

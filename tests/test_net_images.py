@@ -102,6 +102,18 @@ def test_each_url_is_fetched_once_per_run(sandbox):
     assert len(sandbox.requests_to("media")) == 1
 
 
+def test_prefetched_images_are_not_asked_again(sandbox):
+    """The audit starts a platform's pictures as soon as it answers; fetch_many waits for them."""
+    images = images_for(sandbox)
+    images.prefetch([f"{CDN}/eqv.jpg", f"{CDN}/csno.png"])
+    found = images.fetch_many([f"{CDN}/csno.png", f"{CDN}/eqv.jpg", f"{CDN}/eqv-copie.jpg"])
+    images.close()
+    assert list(found) == [f"{CDN}/csno.png", f"{CDN}/eqv.jpg", f"{CDN}/eqv-copie.jpg"]
+    assert all(e.error is None for e in found.values())
+    assert sorted(r.path for r in sandbox.requests_to("media")) == ["/csno.png", "/eqv-copie.jpg", "/eqv.jpg"]
+    assert images.fetch_many([f"{CDN}/eqv.jpg"])[f"{CDN}/eqv.jpg"] == found[f"{CDN}/eqv.jpg"]  # after close
+
+
 def test_identical_content_is_fingerprinted_once(sandbox):
     images = images_for(sandbox)
     found = images.fetch_many([f"{CDN}/eqv.jpg", f"{CDN}/eqv-copie.jpg", f"{CDN}/csno.png"])

@@ -6,6 +6,8 @@ free-text fields); a link still on t.co was not expanded and matches nothing.
 
 from __future__ import annotations
 
+import functools
+
 from scanner.checks.base import Context, Outcome, Severity, conforme, non_conforme, non_verifiable
 from scanner.checks.catalogue import check
 from scanner.checks.texts import listing
@@ -18,15 +20,20 @@ SHORTENERS = frozenset({"t.co"})
 
 def profile_links(snapshot: Snapshot) -> list[str]:
     """The profile's web links, normalised, in order, without unexpanded t.co links."""
-    links = []
-    for link in snapshot.links:
+    return list(_web_links(tuple(snapshot.links)))
+
+
+@functools.lru_cache(maxsize=256)  # the three link checks of one account ask in turn
+def _web_links(raw: tuple[str, ...]) -> tuple[str, ...]:
+    links: list[str] = []
+    for link in raw:
         if not is_web_url(link) and not is_web_url("http://" + link):
             continue
         url = normalise(link)
         if host_and_path(url)[0] in SHORTENERS or url in links:
             continue
         links.append(url)
-    return links
+    return tuple(links)
 
 
 def _links_to(snapshot: Snapshot, website: str, whose: str) -> Outcome:

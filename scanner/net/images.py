@@ -11,7 +11,8 @@ Images are untrusted: an image content type is required, the size is capped
 anything is decoded (decompression bombs); Pillow's own guard is kept on, its
 `DecompressionBombWarning` turned into an error.
 
-Up to `max_workers` images are fetched at once (the fetcher still limits each host to
+`prefetch` starts downloads in the background (as each platform's answers arrive),
+`fetch_many` waits for them. Up to `max_workers` images are fetched at once (the fetcher still limits each host to
 `network.concurrency_per_host`): avatars and banners are spread over a few CDN hosts.
 """
 
@@ -26,7 +27,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,8 @@ class ImageFetcher:
         self.fingerprinted = 0  # images decoded and hashed
         self._lock = threading.Lock()
         self._per_url: Once[ImageEvidence] = Once()
+        self._pool: ThreadPoolExecutor | None = None  # created on first use, `close` stops it
+        self._pending: dict[str, Future[ImageEvidence]] = {}  # URL -> its download, this run
         self._per_content: Once[tuple[Any, int, int] | str] = Once()  # sha256 -> (fingerprint, w, h) or error
         self._cache: dict[str, dict[str, Any]] = self._load()
 
@@ -83,14 +86,30 @@ class ImageFetcher:
         """The evidence for one image URL; asked of the network once per run, whoever asks."""
         return self._per_url.get(url, lambda: self._fetch(url))
 
+    def prefetch(self, urls: Iterable[str]) -> None:
+        """Start fetching these in the background and return at once: the audit calls this as
+        each platform answers, so avatars download while the slower platforms are still read.
+        `fetch_many` then waits for what is under way instead of asking again."""
+        with self._lock:
+            for url in dict.fromkeys(u for u in urls if u):
+                if url not in self._pending:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="images")
+                    self._pending[url] = self._pool.submit(self.fetch, url)
+
     def fetch_many(self, urls: Iterable[str]) -> dict[str, ImageEvidence]:
         unique = list(dict.fromkeys(u for u in urls if u))
-        if not unique:
-            return {}
-        with ThreadPoolExecutor(
-            max_workers=min(self.max_workers, len(unique)), thread_name_prefix="images"
-        ) as pool:
-            return dict(zip(unique, pool.map(self.fetch, unique), strict=True))
+        self.prefetch(unique)
+        with self._lock:
+            futures = [self._pending[url] for url in unique]
+        return {url: future.result() for url, future in zip(unique, futures, strict=True)}
+
+    def close(self) -> None:
+        """Stop the download threads (idle once `fetch_many` has returned)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def stats(self) -> dict[str, int]:
         return {
