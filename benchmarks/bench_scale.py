@@ -2,13 +2,15 @@
 
     .venv/bin/python benchmarks/bench_scale.py --accounts 10000 --latency 0.05
 
-Generates a world (`benchmarks.world_gen`), starts the sandbox and an SMTP server on
-loopback (like `run_audit.py --demo`), then runs the whole job twice on the unchanged
-world and prints, per night: wall time, API calls per platform against the batched
-minimum (counted from the sandbox's request log), image downloads (full vs 304), peak
-RSS, and the size of the coordinator's e-mail HTML body. `--audit-only` measures the
-audit stage alone (`scanner.audit.audit` with `build_sources`), without history, report
-and e-mails. `--profile FILE` writes a cProfile of the first night.
+Generates a world (`benchmarks.world_gen`) and serves it from a child process (the
+sandbox), receives mail on loopback in this one (like `run_audit.py --demo`), then runs
+the whole job twice on the unchanged world, each night in a fresh process as cron would
+start it, and prints per night: wall time (configuration loading included), CPU seconds of
+the job and of the sandbox, API calls per platform against the batched minimum (counted
+from the sandbox's request log), image downloads (full vs 304), the night's peak RSS, and
+the size of the coordinator's e-mail HTML body. `--audit-only` measures the audit stage
+alone (`scanner.audit.audit` with `build_sources`), without history, report and e-mails.
+`--profile FILE` writes a cProfile of the first night (its main thread).
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.world_gen import generate  # noqa: E402
-
 
 @dataclass
 class Night:
@@ -44,6 +44,10 @@ class Night:
     exit_status: int | None = None
     html_bytes: int | None = None
     mails: int = 0
+    cpu_job: float = 0.0  # CPU seconds of the job's process
+    cpu_sandbox: float = 0.0  # CPU seconds of the sandbox's (the platforms' side)
+    peak_rss_mb: float = 0.0  # of the night's own process
+    config_seconds: float = 0.0  # reading and validating the configuration, part of `seconds`
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -76,6 +80,12 @@ def count_requests(log: list[tuple[str, int]]) -> tuple[dict[str, int], Counter]
     return {k: calls.get(k, 0) for k in ("facebook", "instagram", "x", "youtube")}, detail
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -93,61 +103,118 @@ def coordinator_html_size(paths: list[Path], coordinator: str) -> int | None:
 def run_nights(args: argparse.Namespace) -> list[Night]:
     from aiosmtpd.controller import Controller
 
-    from scanner.config.load import load_config
-    from scanner.demo import DEMO_TOKENS, MailFolder, demo_settings, free_port
+    from scanner.demo import MailFolder, free_port
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="vigie-bench-"))
     started = time.perf_counter()
     nights: list[Night] = []
-    # The world is generated and served in the child: the job's process (whose peak RSS is
-    # reported) holds only what a real night holds.
+    # The world is generated and served by one child process, the mail received by this one,
+    # and each night runs in a fresh process, as cron starts it: its peak RSS and CPU are the
+    # job's alone (configuration loading included).
     with RemoteSandbox(args.accounts, workdir / "config", args.seed) as sandbox:
         per_network = sandbox.per_network
         print(
             f"world: {args.accounts} accounts {per_network}, generated in "
             f"{time.perf_counter() - started:.1f} s under {workdir}"
         )
-        started = time.perf_counter()
-        config = load_config(workdir / "config")
-        print(f"configuration loaded in {time.perf_counter() - started:.1f} s")
         sandbox.call("latency", args.latency)
         for number in (1, 2):
             mail = MailFolder(workdir / f"mail-{number}")
             controller = Controller(mail, hostname="127.0.0.1", port=free_port())
             controller.start()
             try:
-                settings = demo_settings(config.settings, sandbox.url, controller.port, workdir / "var")
-                night_config = config.model_copy(update={"settings": settings})
                 sandbox.call("clear")
-                profiler = cProfile.Profile() if args.profile and number == 1 else None
-                began = time.perf_counter()
-                if profiler:
-                    profiler.enable()
-                status, extra = _one_night(night_config, DEMO_TOKENS, sandbox, args.audit_only)
-                if profiler:
-                    profiler.disable()
-                    profiler.dump_stats(args.profile)
-                seconds = time.perf_counter() - began
+                sandbox_began = sandbox.call("cpu")
+                job = run_in_fresh_process(
+                    _night,
+                    workdir=workdir,
+                    sandbox_url=sandbox.url,
+                    sandbox_port=sandbox.port,
+                    smtp_port=controller.port,
+                    audit_only=args.audit_only,
+                    profile=args.profile if number == 1 else None,
+                )
+                cpu_sandbox = sandbox.call("cpu") - sandbox_began
             finally:
                 controller.stop()
             calls, detail = count_requests(sandbox.call("log"))
-            coordinator = config.registry.board.coordinator.email
             nights.append(
                 Night(
-                    seconds=seconds,
+                    seconds=job["seconds"],
                     calls=calls,
                     minimum=batched_minimum(per_network, first_night=number == 1),
                     images_full=detail[("media", 200)],
                     images_304=detail[("media", 304)],
                     web_pages=sum(v for (e, _), v in detail.items() if e == "web.page"),
-                    exit_status=status,
-                    html_bytes=coordinator_html_size(mail.received, coordinator),
+                    exit_status=job["status"],
+                    html_bytes=coordinator_html_size(mail.received, job["coordinator"]),
                     mails=len(mail.received),
-                    extra={**extra, "endpoints": dict(sorted(detail.items()))},
+                    cpu_job=job["cpu"],
+                    cpu_sandbox=cpu_sandbox,
+                    peak_rss_mb=job["peak_rss_mb"],
+                    config_seconds=job["config_seconds"],
+                    extra={**job["extra"], "endpoints": dict(sorted(detail.items()))},
                 )
             )
             report(nights[-1], number, args.verbose)
     return nights
+
+
+def run_in_fresh_process(target, **kwargs):
+    """`target(**kwargs)` in a new interpreter (spawned, not forked: nothing inherited)."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_answer, args=(sender, target, kwargs))
+    process.start()
+    sender.close()
+    try:
+        answer = receiver.recv()
+    except EOFError:
+        answer = RuntimeError(f"the night's process died (exit status {process.exitcode})")
+    process.join()
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
+
+
+def _answer(sender, target, kwargs) -> None:
+    try:
+        sender.send(target(**kwargs))
+    except BaseException as exc:
+        sender.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+        raise
+
+
+def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int, audit_only: bool,
+           profile: str | None) -> dict:  # fmt: skip
+    """One night, in its own process: what `run_audit.py` does, against the sandbox."""
+    from scanner.runtime import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as `run_audit.py` does first
+    began, cpu_began = time.perf_counter(), cpu_seconds()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    from scanner.config.load import load_config
+    from scanner.demo import DEMO_TOKENS, demo_settings
+
+    config = load_config(workdir / "config")
+    config_seconds = time.perf_counter() - began
+    settings = demo_settings(config.settings, sandbox_url, smtp_port, workdir / "var")
+    night_config = config.model_copy(update={"settings": settings})
+    status, extra = _one_night(night_config, DEMO_TOKENS, sandbox_port, audit_only)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    return {
+        "seconds": time.perf_counter() - began,
+        "config_seconds": config_seconds,
+        "cpu": cpu_seconds() - cpu_began,
+        "peak_rss_mb": peak_rss_mb(),
+        "status": status,
+        "extra": extra,
+        "coordinator": config.registry.board.coordinator.email,
+    }
 
 
 class RemoteSandbox:
@@ -179,6 +246,7 @@ class RemoteSandbox:
 
 
 def _serve(accounts: int, folder: Path, seed: int, conn) -> None:
+    from benchmarks.world_gen import generate
     from scanner.sandbox.server import SandboxServer
 
     generated = generate(accounts, folder, seed=seed)
@@ -195,13 +263,15 @@ def _serve(accounts: int, folder: Path, seed: int, conn) -> None:
                 sandbox.clear_log()
             elif command == "log":
                 answer = [(entry.endpoint, entry.status) for entry in sandbox.log]
+            elif command == "cpu":
+                answer = cpu_seconds()
             conn.send(answer)
             if command == "stop":
                 return
 
 
-def _one_night(config, secrets, sandbox, audit_only: bool) -> tuple[int | None, dict]:
-    resolve = {"*": f"127.0.0.1:{sandbox.port}"}
+def _one_night(config, secrets, sandbox_port: int, audit_only: bool) -> tuple[int | None, dict]:
+    resolve = {"*": f"127.0.0.1:{sandbox_port}"}
     if audit_only:
         from scanner.audit import audit
         from scanner.wiring import build_sources, close_sources
@@ -226,14 +296,21 @@ def _one_night(config, secrets, sandbox, audit_only: bool) -> tuple[int | None, 
 
 
 def report(night: Night, number: int, verbose: bool) -> None:
-    print(f"\n--- night {number}: {night.seconds:.1f} s wall, exit status {night.exit_status}")
+    print(
+        f"\n--- night {number}: {night.seconds:.1f} s wall (configuration {night.config_seconds:.1f} s), "
+        f"exit status {night.exit_status}"
+    )
+    print(
+        f"  CPU        {night.cpu_job:>6.1f} s job, {night.cpu_sandbox:.1f} s sandbox (2 cores: "
+        f"{(night.cpu_job + night.cpu_sandbox) / max(night.seconds, 1e-9) / 2:.0%} busy)"
+    )
     for platform, calls in night.calls.items():
         minimum = night.minimum[platform]
         ratio = calls / minimum if minimum else float("nan")
         print(f"  {platform:<10} {calls:>6} calls  (batched minimum {minimum:>6}, ×{ratio:.2f})")
     print(f"  images     {night.images_full:>6} full, {night.images_304} not modified (304)")
     print(f"  web pages  {night.web_pages:>6} (discovery and links)")
-    print(f"  peak RSS   {peak_rss_mb():>6.0f} MB")
+    print(f"  peak RSS   {night.peak_rss_mb:>6.0f} MB (the night's process)")
     if night.html_bytes is not None:
         print(f"  coordinator e-mail HTML body {night.html_bytes / 1000:.1f} kB, {night.mails} e-mails sent")
     for key, value in night.extra.items():
@@ -242,9 +319,6 @@ def report(night: Night, number: int, verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from scanner.runtime import limit_malloc_arenas
-
-    limit_malloc_arenas()  # as `run_audit.py` does first
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every sandbox answer")

@@ -12,8 +12,9 @@ anything is decoded (decompression bombs); Pillow's own guard is kept on, its
 `DecompressionBombWarning` turned into an error.
 
 `prefetch` starts downloads in the background (as each platform's answers arrive),
-`fetch_many` waits for them. Up to `max_workers` images are fetched at once (the fetcher still limits each host to
-`network.concurrency_per_host`): avatars and banners are spread over a few CDN hosts.
+`fetch_many` waits for them. Each host has its own workers, `network.concurrency_per_host`
+of them (at most `max_workers`): avatars and banners are spread over a few CDN hosts, and
+one busy host does not hold up the others.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from PIL import Image
 
@@ -75,7 +77,7 @@ class ImageFetcher:
         self.fingerprinted = 0  # images decoded and hashed
         self._lock = threading.Lock()
         self._per_url: Once[ImageEvidence] = Once()
-        self._pool: ThreadPoolExecutor | None = None  # created on first use, `close` stops it
+        self._pools: dict[str, ThreadPoolExecutor] = {}  # per host, created on first use; `close` stops them
         self._pending: dict[str, Future[ImageEvidence]] = {}  # URL -> its download, this run
         self._per_content: Once[tuple[Any, int, int] | str] = Once()  # sha256 -> (fingerprint, w, h) or error
         self._cache: dict[str, dict[str, Any]] = self._load()
@@ -93,9 +95,18 @@ class ImageFetcher:
         with self._lock:
             for url in dict.fromkeys(u for u in urls if u):
                 if url not in self._pending:
-                    if self._pool is None:
-                        self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="images")
-                    self._pending[url] = self._pool.submit(self.fetch, url)
+                    self._pending[url] = self._pool_for(url).submit(self.fetch, url)
+
+    def _pool_for(self, url: str) -> ThreadPoolExecutor:
+        """One pool per host, as wide as the host's limit: thousands of pictures queued for one
+        CDN never keep the workers from another's (one shared pool would have them all waiting
+        for the busy host's turn). Called with the lock held."""
+        host = (urlsplit(url).hostname or "").lower()
+        pool = self._pools.get(host)
+        if pool is None:
+            width = min(self.max_workers, self.fetcher.network.concurrency_per_host)
+            pool = self._pools[host] = ThreadPoolExecutor(width, thread_name_prefix=f"images-{host}"[:40])
+        return pool
 
     def fetch_many(self, urls: Iterable[str]) -> dict[str, ImageEvidence]:
         unique = list(dict.fromkeys(u for u in urls if u))
@@ -107,8 +118,8 @@ class ImageFetcher:
     def close(self) -> None:
         """Stop the download threads (idle once `fetch_many` has returned)."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def stats(self) -> dict[str, int]:
