@@ -49,7 +49,7 @@ class FindingState(StrEnum):
     RESOLVED = "resolved"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccountOutcome:
     """Whether the account's platform answered about it tonight (SPEC.md: *verified*)."""
 
@@ -60,7 +60,7 @@ class AccountOutcome:
     reason: str | None = None  # French, when not verified
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A non-conformity remembered across nights, as it stands after tonight's run."""
 
@@ -280,15 +280,15 @@ class History:
             sum(1 for r in results if r.status is Status.CONFORME),
             sum(1 for r in results if r.status is Status.NON_CONFORME),
         )
-        with self._transaction() as conn:
+        with self._transaction() as conn:  # rows are generated as SQLite takes them: no list of 200,000
             conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", run_row)
             conn.executemany(
                 "INSERT INTO snapshots (run_id, account, data) VALUES (?, ?, ?)",
-                [(run_id, account, snapshot_json(snap, secrets)) for account, snap in snapshots.items()],
+                ((run_id, account, snapshot_json(snap, secrets)) for account, snap in snapshots.items()),
             )
             conn.executemany(
                 "INSERT INTO results (run_id, account, check_id, status, detail) VALUES (?, ?, ?, ?, ?)",
-                [(run_id, r.account, r.check, str(r.status), r.detail) for r in results],
+                ((run_id, r.account, r.check, str(r.status), r.detail) for r in results),
             )
             return self._update_findings(conn, run_id, at, {a.id for a in accounts}, results)
 

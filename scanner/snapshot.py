@@ -22,7 +22,7 @@ class FetchStatus(StrEnum):
         return self is not FetchStatus.ERROR
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlatformAdmin:
     """Somebody the platform says manages the account (Graph `roles` edge, for instance)."""
 
@@ -32,7 +32,7 @@ class PlatformAdmin:
     role: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     network: str  # scanner.config.models.Network value
     handle: str  # as declared in the registry (or as discovered)

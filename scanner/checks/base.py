@@ -50,7 +50,7 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What a check function returns: a status and a French detail."""
 
@@ -74,7 +74,7 @@ def manuel(detail: str) -> Outcome:
     return Outcome(Status.MANUEL, detail)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageEvidence:
     """An image fetched by the I/O stage: its fingerprint (`scanner.imaging`) or why it is missing."""
 
@@ -85,7 +85,7 @@ class ImageEvidence:
     height: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkEvidence:
     """A link checked once per run by the I/O stage."""
 
@@ -148,7 +148,7 @@ class Check:
         return self.networks is None or account.network.value in self.networks
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """One status for one (account, check) in one run."""
 

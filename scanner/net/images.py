@@ -76,7 +76,6 @@ class ImageFetcher:
         self.not_modified = 0  # 304 answers served from the cache
         self.fingerprinted = 0  # images decoded and hashed
         self._lock = threading.Lock()
-        self._per_url: Once[ImageEvidence] = Once()
         self._pools: dict[str, ThreadPoolExecutor] = {}  # per host, created on first use; `close` stops them
         self._pending: dict[str, Future[ImageEvidence]] = {}  # URL -> its download, this run
         self._per_content: Once[tuple[Any, int, int] | str] = Once()  # sha256 -> (fingerprint, w, h) or error
@@ -86,7 +85,9 @@ class ImageFetcher:
 
     def fetch(self, url: str) -> ImageEvidence:
         """The evidence for one image URL; asked of the network once per run, whoever asks."""
-        return self._per_url.get(url, lambda: self._fetch(url))
+        if not url:
+            return ImageEvidence(url, error="aucune adresse d'image")
+        return self.fetch_many([url])[url]
 
     def prefetch(self, urls: Iterable[str]) -> None:
         """Start fetching these in the background and return at once: the audit calls this as
@@ -95,7 +96,7 @@ class ImageFetcher:
         with self._lock:
             for url in dict.fromkeys(u for u in urls if u):
                 if url not in self._pending:
-                    self._pending[url] = self._pool_for(url).submit(self.fetch, url)
+                    self._pending[url] = self._pool_for(url).submit(self._fetch, url)
 
     def _pool_for(self, url: str) -> ThreadPoolExecutor:
         """One pool per host, as wide as the host's limit: thousands of pictures queued for one
