@@ -27,7 +27,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 bench: setup
-	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_scale.py --accounts 10000 --latency 0.05 $(ARGS)
 
 screenshot: setup
 	$(BIN)/python tools/screenshot_report.py
