@@ -168,14 +168,31 @@ def _resource_error(value: str, detail: str, title: str, kind: str, parameter: s
 # ---------------------------------------------------------------- GET /2/users/by
 
 
-def _users_by(request: Request, server, world: dict) -> tuple[dict, int]:
-    errors = _list_errors("usernames", request.query.get("usernames"), pattern=r"^[A-Za-z0-9_]{1,15}$")
-    fields_raw = request.query.get("user.fields")
+def _batch_query(
+    request: Request,
+    list_name: str,
+    pattern: str,
+    fields_name: str,
+    allowed: tuple[str, ...],
+    default_fields: set[str],
+) -> tuple[set[str], tuple[dict, int] | None]:
+    """Validate a batch lookup's list (`usernames`, `ids`) and its `*.fields` as X does, all
+    problems in one 400; else the fields to return (the defaults always included)."""
+    errors = _list_errors(list_name, request.query.get(list_name), pattern=pattern)
+    fields_raw = request.query.get(fields_name)
     if fields_raw is not None:
-        errors += _list_errors("user.fields", fields_raw, allowed=USER_FIELDS)
+        errors += _list_errors(fields_name, fields_raw, allowed=allowed)
     if errors:
-        return _invalid_request(errors)
-    fields = set((fields_raw or "").split(",")) | {"id", "name", "username"}
+        return set(), _invalid_request(errors)
+    return set((fields_raw or "").split(",")) | default_fields, None
+
+
+def _users_by(request: Request, server, world: dict) -> tuple[dict, int]:
+    fields, invalid = _batch_query(
+        request, "usernames", r"^[A-Za-z0-9_]{1,15}$", "user.fields", USER_FIELDS, {"id", "name", "username"}
+    )
+    if invalid:
+        return invalid
     by_name = {str(u["username"]).lower(): u for u in world.get("users", [])}
     data, problems = [], []
     for username in request.query["usernames"].split(","):
@@ -279,13 +296,16 @@ def tco(url: str) -> str:
 
 
 def _tweets(request: Request, server, world: dict) -> tuple[dict, int]:
-    errors = _list_errors("ids", request.query.get("ids"), pattern=r"^[0-9]{1,19}$")
-    fields_raw = request.query.get("tweet.fields")
-    if fields_raw is not None:
-        errors += _list_errors("tweet.fields", fields_raw, allowed=TWEET_FIELDS)
-    if errors:
-        return _invalid_request(errors)
-    fields = set((fields_raw or "").split(",")) | {"id", "text", "edit_history_tweet_ids"}
+    fields, invalid = _batch_query(
+        request,
+        "ids",
+        r"^[0-9]{1,19}$",
+        "tweet.fields",
+        TWEET_FIELDS,
+        {"id", "text", "edit_history_tweet_ids"},
+    )
+    if invalid:
+        return invalid
     tweets = {}
     for user in world.get("users", []):
         tweet = _last_tweet(user, server)
