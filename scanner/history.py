@@ -3,21 +3,7 @@
 One SQLite file under `state_dir` (WAL, foreign keys, busy timeout), its schema in
 numbered `scanner/migrations/NNNN_*.sql` files tracked by `PRAGMA user_version`.
 
-Finding states (SPEC.md, « The machine-readable report »). *Failing* means a
-`non_conforme` result, whatever the check's severity. For each (account, check):
-
-- failing tonight, not open before -> `new` (`first_seen` is tonight). A finding
-  that was resolved and fails again later is a new occurrence: `new` again, a new
-  `first_seen`, `occurrence` + 1 (same stable id);
-- failing tonight, open before -> `open` (`first_seen` kept);
-- `conforme` or `derogation` tonight, open before -> `resolved` (a granted
-  exception lifts the finding; if it expires and the account still fails, that is
-  a new occurrence);
-- `non_verifiable` or `manuel` tonight -> nothing changes: an open finding keeps
-  its state, `first_seen` and last failing `detail`, and is reported with
-  tonight's status and `reason`; none is opened or resolved;
-- open findings of accounts no longer in the run (removed from the registry) are
-  closed silently: `record_run` expects every account of the registry.
+The finding states and their transitions are `scanner.findings`; this module stores them.
 
 Times are stored as ISO 8601 in UTC; the clock is the caller's (`started_at`).
 """
@@ -25,28 +11,21 @@ Times are stored as ISO 8601 in UTC; the clock is the caller's (`started_at`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
 from scanner.checks.base import Result, Status
+from scanner.findings import Finding, FindingState, transition
 from scanner.secrets import Secrets, scrub
 from scanner.snapshot import Snapshot
 
 BUSY_TIMEOUT_MS = 10_000
 HISTORY_FILE = "history.sqlite3"  # under state_dir
-
-
-class FindingState(StrEnum):
-    NEW = "new"
-    OPEN = "open"
-    RESOLVED = "resolved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,23 +37,6 @@ class AccountOutcome:
     network: str
     verified: bool
     reason: str | None = None  # French, when not verified
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A non-conformity remembered across nights, as it stands after tonight's run."""
-
-    id: str  # stable for the (account, check) pair
-    account: str
-    check: str
-    status: Status  # tonight's result for the pair
-    state: FindingState
-    first_seen: dt.datetime  # first night of this occurrence
-    last_seen: dt.datetime  # last night it was seen non_conforme
-    resolved_at: dt.datetime | None = None
-    detail: str | None = None  # what is wrong (the last failing detail, when not judged tonight)
-    occurrence: int = 1
-    reason: str | None = None  # why it was not judged tonight (status non_verifiable or manuel)
 
 
 @dataclass(frozen=True)
@@ -121,10 +83,6 @@ class NoticeRecord:
     message: bytes | None = None
 
 
-def finding_id(account: str, check: str) -> str:
-    return hashlib.sha256(f"{account}\0{check}".encode()).hexdigest()[:16]
-
-
 def _iso(value: dt.datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("aware datetimes only")
@@ -154,35 +112,6 @@ def snapshot_json(snapshot: Snapshot, secrets: Secrets | None = None) -> str:
     data["admins"] = [asdict(a) for a in snapshot.admins] if snapshot.admins is not None else None
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default)
     return scrub(text, secrets)
-
-
-def _transition(row: Mapping | None, result: Result, now: dt.datetime) -> Finding | None:
-    """Tonight's finding for one (account, check), given its stored row (module docstring's rules)."""
-    is_open = row is not None and row["resolved_at"] is None
-    failing = result.status is Status.NON_CONFORME
-    key = {"id": finding_id(result.account, result.check), "account": result.account, "check": result.check}
-    if not is_open and not failing:
-        return None
-    if is_open:
-        first_seen = dt.datetime.fromisoformat(row["first_seen"])
-        last_seen = now if failing else dt.datetime.fromisoformat(row["last_seen"])
-        occurrence = row["occurrence"]
-    else:
-        first_seen = last_seen = now
-        occurrence = row["occurrence"] + 1 if row is not None else 1
-    lifted = is_open and result.status in (Status.CONFORME, Status.DEROGATION)
-    judged = failing or lifted
-    return Finding(
-        **key,
-        status=result.status,
-        state=FindingState.RESOLVED if lifted else FindingState.OPEN if is_open else FindingState.NEW,
-        first_seen=first_seen,
-        last_seen=last_seen,
-        resolved_at=now if lifted else None,
-        detail=result.detail if judged else row["detail"],
-        occurrence=occurrence,
-        reason=None if judged else result.detail,
-    )
 
 
 class History:
@@ -300,7 +229,7 @@ class History:
         found: list[Finding] = []
         opened, kept, resolved = [], [], []
         for result in results:
-            finding = _transition(rows.get((result.account, result.check)), result, now)
+            finding = transition(rows.get((result.account, result.check)), result, now)
             if finding is None:
                 continue
             found.append(finding)

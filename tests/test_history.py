@@ -10,13 +10,8 @@ import pytest
 from factories import make_registry, make_result, make_snapshot, night, outcomes
 
 from scanner.checks.base import Status
-from scanner.history import (
-    AccountOutcome,
-    FindingState,
-    History,
-    finding_id,
-    migrations,
-)
+from scanner.findings import FindingState, finding_id
+from scanner.history import AccountOutcome, History, migrations
 from scanner.secrets import Secret, Secrets
 
 C, NC, NV, MAN, DER = (

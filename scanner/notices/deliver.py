@@ -42,7 +42,8 @@ from pathlib import Path
 
 from scanner.checks.base import Check
 from scanner.config.models import Registry, Settings, SmtpSettings
-from scanner.history import Finding, History, NoticeRecord
+from scanner.findings import Finding
+from scanner.history import History, NoticeRecord
 from scanner.mail.delivery import (
     DeliveryError,
     RecipientsRefused,

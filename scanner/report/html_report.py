@@ -24,7 +24,7 @@ import css_inline
 import jinja2
 
 from scanner.checks.base import Severity, Status
-from scanner.history import FindingState
+from scanner.findings import FindingState
 from scanner.report import french
 from scanner.report.model import (
     AccountEntry,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from scanner.checks.base import Check, Discovered, Result, Severity, Status
 from scanner.config.models import Network, Registry
-from scanner.history import AccountOutcome, Finding, FindingState, TrendPoint
+from scanner.findings import Finding, FindingState
+from scanner.history import AccountOutcome, TrendPoint
 from scanner.snapshot import Snapshot
 from scanner.urls import is_web_url
 
