@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from scanner.sandbox import graph
-from scanner.sandbox.graph import FieldSpec, GraphFailure, parse_fields
+from scanner.sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
 from scanner.sandbox.world import World
 
 TOKEN = "sandbox-facebook-token"
