@@ -226,16 +226,14 @@ PUBLIC_STANDIN = "127.0.0.2"  # plays a public web server: the policy is told it
 
 
 @pytest.fixture
-def public_site(monkeypatch, trap):
+def public_site(trap):
     """A 'public' site (on 127.0.0.2) whose pages redirect to private and metadata addresses."""
-    original = addresses.refusal
 
-    def refusal(address, *, allow_private):
+    def policy(address, *, allow_private):  # the real policy, but for the stand-in
         if str(address) == PUBLIC_STANDIN:
             return None
-        return original(address, allow_private=allow_private)
+        return addresses.refusal(address, allow_private=allow_private)
 
-    monkeypatch.setattr(addresses, "refusal", refusal)
     world = World(
         web={
             "sites": {
@@ -254,7 +252,9 @@ def public_site(monkeypatch, trap):
     )
     server = SandboxServer(world, host=PUBLIC_STANDIN).start()
     resolve = {"public.test": f"{PUBLIC_STANDIN}:{server.port}", "interne.test": f"127.0.0.1:{trap.port}"}
-    fetcher = Fetcher(NetworkSettings(allow_private_addresses=False, timeout=2), resolve=resolve)
+    fetcher = Fetcher(
+        NetworkSettings(allow_private_addresses=False, timeout=2), resolve=resolve, address_policy=policy
+    )
     yield fetcher, server
     server.stop()
 

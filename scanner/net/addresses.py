@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -104,10 +104,15 @@ def refusal(address: IPAddress | str, *, allow_private: bool) -> str | None:
     return f"adresse privée refusée\u00a0: {shown}"
 
 
-def first_refusal(addresses: Iterable[IPAddress | str], *, allow_private: bool) -> str | None:
-    """Every address a name resolves to must pass: one bad answer refuses the name."""
+Policy = Callable[..., str | None]  # `refusal`'s signature: (address, *, allow_private) -> reason or None
+
+
+def first_refusal(
+    addresses: Iterable[IPAddress | str], *, allow_private: bool, policy: Policy = refusal
+) -> str | None:
+    """Every address a name resolves to must pass `policy`: one bad answer refuses the name."""
     for address in addresses:
-        reason = refusal(address, allow_private=allow_private)
+        reason = policy(address, allow_private=allow_private)
         if reason is not None:
             return reason
     return None

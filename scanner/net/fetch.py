@@ -163,8 +163,10 @@ class Fetcher:
         *,
         resolve: Mapping[str, str] | None = None,
         session: requests.Session | None = None,
+        address_policy: addresses.Policy = addresses.refusal,
     ):
         self.network = network
+        self.address_policy = address_policy  # which addresses may be connected to (tests name their own)
         self.resolve = {name.lower(): _parse_override(value) for name, value in (resolve or {}).items()}
         self.session = session or requests.Session()
         self.session.trust_env = False  # no proxy from the environment: it would bypass the policy
@@ -295,7 +297,9 @@ class Fetcher:
                 raise _Failure(
                     ErrorKind.REFUSED, f"adresse hors du monde de démonstration refusée\u00a0: {host}"
                 )
-        reason = addresses.first_refusal(found, allow_private=self.network.allow_private_addresses)
+        reason = addresses.first_refusal(
+            found, allow_private=self.network.allow_private_addresses, policy=self.address_policy
+        )
         if reason is not None:
             raise _Failure(ErrorKind.REFUSED, reason)
         return [_Target(scheme, str(address), port) for address in found]
