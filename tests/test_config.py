@@ -121,6 +121,22 @@ def test_cross_references_are_checked_once_the_shapes_are_right(folder: Path):
     assert all(p.startswith("registry.yaml, ligne ") for p in found)
 
 
+def test_an_account_email_is_optional_and_checked(folder: Path):
+    text = (folder / "registry.yaml").read_text(encoding="utf-8")
+    declared = text.replace("  - id: eh-x\n", "  - id: eh-x\n    email: eh.x@csno.ab.ca\n", 1)
+    (folder / "registry.yaml").write_text(declared, encoding="utf-8")
+    config = load_config(folder, known_checks=CHECKS)
+    assert {a.id: a.email for a in config.registry.accounts if a.email} == {
+        "eqv-instagram": "eqv@csno.ab.ca",  # declared in the CSNO registry
+        "eh-x": "eh.x@csno.ab.ca",
+    }
+    line = declared.splitlines().index("    email: eh.x@csno.ab.ca") + 1
+    (folder / "registry.yaml").write_text(declared.replace("email: eh.x@csno.ab.ca", "email: eh-x"), "utf-8")
+    found = problems_of(folder)
+    assert len(found) == 1 and found[0].startswith(f"registry.yaml, ligne {line}, accounts[")
+    assert f"].email{NBSP}: adresse courriel invalide" in found[0]
+
+
 def test_the_same_account_declared_twice_is_an_error(folder: Path):
     text = (folder / "registry.yaml").read_text(encoding="utf-8")
     (folder / "registry.yaml").write_text(

@@ -65,11 +65,15 @@ def description_official(account: Account, snapshot: Snapshot, ctx: Context) -> 
 
 
 _NO_EMAIL = {
-    "facebook": "la page n'affiche aucune adresse courriel de contact\u00a0: vérifiez l'adresse du compte à la main",
-    "instagram": "Instagram ne montre pas l'adresse courriel du compte\u00a0: vérifiez-la à la main",
-    "x": "X ne montre pas l'adresse courriel du compte\u00a0: vérifiez-la à la main",
-    "youtube": "YouTube ne montre pas l'adresse courriel de la chaîne\u00a0: vérifiez-la à la main",
+    "facebook": "la page n'affiche aucune adresse courriel de contact",
+    "instagram": "Instagram ne montre pas l'adresse courriel du compte",
+    "x": "X ne montre pas l'adresse courriel du compte",
+    "youtube": "YouTube ne montre pas l'adresse courriel de la chaîne",
 }
+_DECLARE_EMAIL = (
+    "\u00a0: vérifiez-la à la main, puis inscrivez-la au registre (champ «\u00a0email\u00a0» du compte)"
+    " pour que l'audit la vérifie chaque nuit"
+)
 
 
 @check(
@@ -78,7 +82,9 @@ _NO_EMAIL = {
     severity=Severity.MAJEURE,
     title="Courriel de l'école pour la page officielle",
     verifies="""L'adresse courriel de contact que montre la page officielle de l'école est l'adresse de
-    l'école (par exemple eqv@csno.ab.ca). Quand la plateforme ne montre aucune adresse, la
+    l'école (par exemple eqv@csno.ab.ca). Quand la plateforme ne montre aucune adresse (Instagram,
+    X et YouTube ne la montrent jamais), c'est l'adresse du compte inscrite au registre (champ
+    «\u00a0email\u00a0» du compte, tirée du formulaire DA 142) qui est vérifiée; sans elle, la
     vérification se fait à la main. Ne s'applique pas aux comptes qui ne sont pas officiels.""",
     why="""La DA 142 («\u00a0Créer un compte Facebook et Twitter\u00a0») demande d'utiliser le courriel de
     l'école pour la page officielle\u00a0: une adresse personnelle fait sortir les messages des
@@ -89,13 +95,19 @@ _NO_EMAIL = {
 def contact_school_email(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome | None:
     if not account.official:
         return None
-    if not snapshot.emails:
-        return manuel(_NO_EMAIL.get(account.network.platform, "aucune adresse courriel visible"))
     school_email = ctx.registry.school(account.school).email.casefold()
     shown = [email.strip() for email in snapshot.emails]
-    if any(email.casefold() == school_email for email in shown):
-        return conforme()
-    return non_conforme(f"adresse de contact {listing(shown)} au lieu de {school_email}")
+    if shown:  # what families see comes first
+        if any(email.casefold() == school_email for email in shown):
+            return conforme()
+        return non_conforme(f"adresse de contact {listing(shown)} au lieu de {school_email}")
+    if account.email:
+        if account.email.casefold() == school_email:
+            return conforme("adresse du compte inscrite au registre")
+        return non_conforme(
+            f"adresse du compte inscrite au registre\u00a0: {account.email} au lieu de {school_email}"
+        )
+    return manuel(_NO_EMAIL.get(account.network.platform, "aucune adresse courriel visible") + _DECLARE_EMAIL)
 
 
 @check(

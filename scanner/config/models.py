@@ -131,10 +131,18 @@ class Account(Frozen):
     handle: str = Field(min_length=1)
     official: bool = False
     name: str = Field(min_length=1)
+    email: str | None = (
+        None  # the address the account was opened with (form DA 142), when the platform hides it
+    )
     admins: tuple[Admin, ...] = ()
     plan: Plan = Plan()
     permission: Permission | None = None
     exceptions: tuple[AccountException, ...] = ()
+
+    @field_validator("email")
+    @classmethod
+    def _account_email(cls, value: str | None) -> str | None:
+        return None if value is None else check_email(value)
 
 
 class Registry(Frozen):
