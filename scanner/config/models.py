@@ -131,9 +131,8 @@ class Account(Frozen):
     handle: str = Field(min_length=1)
     official: bool = False
     name: str = Field(min_length=1)
-    email: str | None = (
-        None  # the address the account was opened with (form DA 142), when the platform hides it
-    )
+    # The address the account was opened with (form DA 142): checked when the platform hides it.
+    email: str | None = None
     admins: tuple[Admin, ...] = ()
     plan: Plan = Plan()
     permission: Permission | None = None
