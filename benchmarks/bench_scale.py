@@ -10,7 +10,9 @@ the job and of the sandbox, API calls per platform against the batched minimum (
 from the sandbox's request log), image downloads (full vs 304), the night's peak RSS, and
 the size of the coordinator's e-mail HTML body. `--audit-only` measures the audit stage
 alone (`scanner.audit.audit` with `build_sources`), without history, report and e-mails.
-`--profile FILE` writes a cProfile of the first night (its main thread).
+`--profile FILE` writes a cProfile of the first night (its main thread). `--revalidate`
+expires the CDN's `max-age` in the image cache before night 2, so that every picture is
+asked again (`If-None-Match`): the second night then shows 304s, never a full download.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import json
 import math
 import multiprocessing
 import resource
@@ -119,6 +122,8 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
         )
         sandbox.call("latency", args.latency)
         for number in (1, 2):
+            if number == 2 and args.revalidate:
+                expire_image_cache(workdir / "var")
             mail = MailFolder(workdir / f"mail-{number}")
             controller = Controller(mail, hostname="127.0.0.1", port=free_port())
             controller.start()
@@ -158,6 +163,18 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
             )
             report(nights[-1], number, args.verbose)
     return nights
+
+
+def expire_image_cache(state_dir: Path) -> int:
+    """As if the CDN's `max-age` had run out: every cached picture must be asked again (a 304)."""
+    from scanner.net.images import default_cache_path
+
+    path = default_cache_path(state_dir)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for entry in data["entries"].values():
+        entry["fresh_until"] = 0
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return len(data["entries"])
 
 
 def run_in_fresh_process(target, **kwargs):
@@ -327,6 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audit-only", action="store_true", help="the audit stage only, no publish")
     parser.add_argument("--profile", help="write a cProfile of the first night to this file")
     parser.add_argument("--verbose", action="store_true", help="every endpoint and status counted")
+    parser.add_argument(
+        "--revalidate",
+        action="store_true",
+        help="before night 2, expire the CDN's max-age in the image cache: every picture is asked again",
+    )
     args = parser.parse_args(argv)
     nights = run_nights(args)
     first, second = nights

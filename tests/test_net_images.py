@@ -13,7 +13,7 @@ import pytest
 from scanner import imaging
 from scanner.config.models import NetworkSettings
 from scanner.net.fetch import Fetcher
-from scanner.net.images import ImageFetcher, default_cache_path
+from scanner.net.images import MAX_FRESH_DAYS, ImageFetcher, default_cache_path, fresh_until
 from scanner.sandbox import web
 from scanner.sandbox.server import SandboxServer
 from scanner.sandbox.world import World
@@ -187,6 +187,19 @@ def test_decompression_bomb_is_refused(sandbox, path):
 def test_bytes_that_are_not_an_image(sandbox):
     evidence = images_for(sandbox).fetch(f"{CDN}/faux.png")
     assert evidence.fingerprint is None and evidence.error == "image illisible"
+
+
+def test_freshness_follows_max_age_and_spreads_long_ones_over_the_week():
+    now = 1_000_000.0
+    assert fresh_until("u", "max-age=86400", now) == now + 86400  # short: as the CDN says
+    assert fresh_until("u", "public, max-age=3600, no-cache", now) == 0
+    assert fresh_until("u", "no-store", now) == 0 and fresh_until("u", None, now) == 0
+    week = MAX_FRESH_DAYS * 86400
+    due = [fresh_until(f"https://cdn.test/{n}.jpg", "max-age=2592000", now) - now for n in range(500)]
+    assert all(0.75 * week <= d <= week for d in due)  # capped, never beyond a week
+    days = {int(d // 86400) for d in due}
+    assert len(days) >= 2  # not all due the same night
+    assert fresh_until("https://cdn.test/1.jpg", "max-age=2592000", now) == due[1] + now  # stable per URL
 
 
 def test_missing_image(sandbox):

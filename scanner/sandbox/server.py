@@ -64,7 +64,13 @@ Route = Callable[[Request, "SandboxServer"], Response | None]
 
 
 class _QuietServer(ThreadingHTTPServer):
-    """A client that hangs up (a timeout test, a closed pool) is not the sandbox's error."""
+    """A client that hangs up (a timeout test, a closed pool) is not the sandbox's error.
+
+    The listen backlog is a real server's, not socketserver's 5: dozens of connections
+    opened at once (a pool warming up) must not see their SYNs dropped and retried a
+    second later, which a platform or CDN would never do."""
+
+    request_queue_size = 1024
 
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
