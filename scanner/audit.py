@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 
 class ImageSource(Protocol):
+    def due(self) -> list[str]: ...  # last run's pictures, to be asked again
+
     def prefetch(self, urls: Sequence[str]) -> None: ...  # start, don't wait
 
     def fetch_many(self, urls: Sequence[str]) -> dict[str, ImageEvidence]: ...
@@ -70,6 +72,9 @@ def audit(
     from scanner.checks.runner import evaluate, evaluate_discovered
 
     started = clock()
+    # Last night's pictures that must be asked again are revalidated during discovery and
+    # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
+    sources.images.prefetch(sources.images.due())
     discovered = _safe_discover(sources, registry)
     snapshots, found = _fetch_all(
         registry,

@@ -189,6 +189,28 @@ def test_bytes_that_are_not_an_image(sandbox):
     assert evidence.fingerprint is None and evidence.error == "image illisible"
 
 
+def test_last_runs_stale_pictures_are_due_and_a_dropped_one_only_once(sandbox, tmp_path):
+    cache = default_cache_path(tmp_path / "var")
+    kept, dropped = f"{CDN}/eqv.jpg", f"{CDN}/csno.png"
+    first = images_for(sandbox, cache)
+    first.fetch_many([kept, dropped])
+    first.save()
+    assert images_for(sandbox, cache).due() == []  # still fresh per max-age: nothing to ask
+
+    sandbox.clear_log()
+    second = images_for(sandbox, cache, now=two_days_later)
+    assert sorted(second.due()) == sorted([kept, dropped])
+    second.prefetch(second.due())  # what the audit does when the night starts
+    assert second.fetch_many([kept])[kept].error is None  # tonight only `kept` is still shown
+    second.close()
+    second.save()
+    assert sorted(r.path for r in sandbox.log) == ["/csno.png", "/eqv.jpg"]  # one 304 each, no repeat
+    assert {r.status for r in sandbox.log} == {304}
+
+    four_days_later = lambda: time.time() + 4 * 86400  # noqa: E731
+    assert images_for(sandbox, cache, now=four_days_later).due() == [kept]  # the dropped one is not
+
+
 def test_freshness_follows_max_age_and_spreads_long_ones_over_the_week():
     now = 1_000_000.0
     assert fresh_until("u", "max-age=86400", now) == now + 86400  # short: as the CDN says

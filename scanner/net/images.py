@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
 CACHE_TTL_DAYS = 30  # entries not seen for this long are dropped when saving
+LAST_RUN_HOURS = 6  # entries seen within this of the newest one were seen by the last run
 MAX_FRESH_DAYS = 7  # however long a CDN says an image stays valid, it is asked again after a week
 
 
@@ -109,12 +110,36 @@ class ImageFetcher:
             pool = self._pools[host] = ThreadPoolExecutor(width, thread_name_prefix=f"images-{host}"[:40])
         return pool
 
+    def due(self) -> list[str]:
+        """The pictures the last run saw whose freshness has run out: what tonight will most
+        likely ask again. Prefetching them when the night starts overlaps their revalidation
+        with discovery and the platform reads; on an unchanged world they are exactly tonight's
+        pictures, and a picture that changed costs one conditional request for its old URL."""
+        with self._lock:
+            if not self._cache:
+                return []
+            last_run = max(entry.get("seen", 0) for entry in self._cache.values())
+            now = self.now()
+            return [
+                url
+                for url, entry in self._cache.items()
+                if entry.get("seen", 0) >= last_run - LAST_RUN_HOURS * 3600
+                and entry.get("fresh_until", 0) <= now
+                and _cached_fingerprint(entry) is not None
+            ]
+
     def fetch_many(self, urls: Iterable[str]) -> dict[str, ImageEvidence]:
         unique = list(dict.fromkeys(u for u in urls if u))
         self.prefetch(unique)
         with self._lock:
             futures = [self._pending[url] for url in unique]
-        return {url: future.result() for url, future in zip(unique, futures, strict=True)}
+        found = {url: future.result() for url, future in zip(unique, futures, strict=True)}
+        now = int(self.now())
+        with self._lock:  # seen tonight: a picture only prefetched from `due` is not
+            for url in unique:
+                if url in self._cache:
+                    self._cache[url]["seen"] = now
+        return found
 
     def close(self) -> None:
         """Stop the download threads (idle once `fetch_many` has returned)."""
@@ -153,7 +178,6 @@ class ImageFetcher:
             # The CDN said this URL's bytes stay valid (Cache-Control: max-age): no request at all.
             with self._lock:
                 self.fresh += 1
-                entry["seen"] = int(self.now())
             return ImageEvidence(url, cached, width=entry.get("width"), height=entry.get("height"))
         headers = _conditional_headers(entry) if cached is not None else {}
         result = self.fetcher.get(
@@ -162,7 +186,6 @@ class ImageFetcher:
         if result.ok and result.status == 304 and cached is not None and entry is not None:
             with self._lock:
                 self.not_modified += 1
-                entry["seen"] = int(self.now())
                 entry["fresh_until"] = self._fresh_until(url, result.headers)
             return ImageEvidence(url, cached, width=entry.get("width"), height=entry.get("height"))
         if not result.ok:
@@ -181,6 +204,7 @@ class ImageFetcher:
             return ImageEvidence(url, error=known)
         fingerprint, width, height = known
         with self._lock:
+            previous = self._cache.get(url) or {}
             self._cache[url] = {
                 "etag": headers.get("etag"),
                 "last_modified": headers.get("last-modified"),
@@ -188,7 +212,7 @@ class ImageFetcher:
                 "fingerprint": fingerprint.dumps(),
                 "width": width,
                 "height": height,
-                "seen": int(self.now()),
+                "seen": previous.get("seen", int(self.now())),  # `fetch_many` says who asked
                 "fresh_until": self._fresh_until(url, headers),
             }
         return ImageEvidence(url, fingerprint, width=width, height=height)
