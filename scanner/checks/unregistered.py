@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz import fuzz
-
 from scanner.checks.base import Context, Discovered, Outcome, Severity, manuel, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.logos import closest_logo, image_fingerprint, logo_label
+from scanner.checks.name_likeness import Target, board_target, resembles, school_target
 from scanner.checks.texts import listing, quoted
 from scanner.config.models import Account
 from scanner.snapshot import Snapshot
-from scanner.unicode_names import fold, strip_accents, suspects
-
-NAME_SIMILARITY = 88  # rapidfuzz token_set_ratio, 0–100
+from scanner.unicode_names import strip_accents, suspects
 
 
 @check(
@@ -101,15 +98,18 @@ def _has_suffix(name: str, suffix: str) -> bool:
 
 
 def _similar_name(names: list[str], ctx: Context) -> str | None:
-    targets = [(school.name, f"l'{school.name}") for school in ctx.registry.schools]
-    targets.append((ctx.registry.board.name, f"le {ctx.registry.board.name}"))
+    board = ctx.registry.board
+
+    def build() -> list[tuple[Target, str]]:
+        targets = [
+            (school_target(school.name, school.acronyms, board.suffix), f"l'{school.name}")
+            for school in ctx.registry.schools
+        ]
+        return [*targets, (board_target(board.name, board.suffix), f"le {board.name}")]
+
     for name in names:
-        spaced = fold(re.sub(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])", " ", name))
-        for target, label in targets:
-            folded = fold(target)
-            if fuzz.token_set_ratio(spaced, folded) >= NAME_SIMILARITY or folded.replace(
-                " ", ""
-            ) in spaced.replace(" ", ""):
+        for target, label in ctx.memo("unregistered.targets", build):
+            if resembles(name, target):
                 return f"le nom {quoted(name)} ressemble à celui de {label}"
     return None
 
