@@ -69,7 +69,7 @@ def normalise(url: str) -> str:
     except ValueError:
         return url
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
+    host = (parts.hostname or "").strip().lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
     if scheme in _DEFAULT_PORTS:
@@ -77,8 +77,9 @@ def normalise(url: str) -> str:
         if port in _DEFAULT_PORTS.values():
             port = None
     netloc = host if port is None else f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
+    # Spaces before a dropped fragment (« 0 #x ») would be stripped by the next call: drop them now.
+    path = re.sub(r"[/\s]+$", "", re.sub(r"/{2,}", "/", parts.path))
+    return urlunsplit((scheme, netloc, path, parts.query.rstrip(), ""))
 
 
 def host_and_path(url: str) -> tuple[str, str]:

@@ -207,6 +207,9 @@ def test_normalise_is_insensitive_to_presentation(parts, trailing, www, upper, d
 @given(st.one_of(urls().map(lambda p: build(*p)), st.text(max_size=60)))
 @example("HTTP://WWW.Exemple.CA:80//a//b/")
 @example("www.csno.ab.ca")
+@example("0 #")  # found by hypothesis: the space before the fragment survived the first call
+@example("eqv.csno.ab.ca/a/ #x")
+@example("eqv.csno.ab.ca/?q= #x")
 def test_normalise_is_idempotent(url):
     once = normalise(url)
     assert normalise(once) == once
