@@ -26,6 +26,8 @@ EXIT_REPORT_UNSENT = 1  # the audit was recorded, the coordinator's report could
 EXIT_CONFIG = 2  # also: a state folder that cannot be written (an installation problem)
 EXIT_UNVERIFIED = 3
 EXIT_LOCKED = 75
+EXIT_BUG = 70  # sysexits EX_SOFTWARE: an internal error, traceback in the log
+EXIT_STORAGE = 74  # sysexits EX_IOERR: the state folder's disk full, read-only or failing
 
 
 @dataclass
@@ -80,10 +82,19 @@ def run_job(
     )
 
 
-def run_once(config: Config, *, dry_run: bool = False) -> int:
+def run_once(
+    config: Config,
+    *,
+    dry_run: bool = False,
+    resolve: Mapping[str, str] | None = None,
+    retry: RetryPolicy | None = None,
+) -> int:
+    """One night as cron runs it: lock, job, summary; a night that stops half-way says why in
+    one French line on stderr (full disk: EXIT_STORAGE; anything else: EXIT_BUG)."""
+    from scanner.failures import bug_line, storage_problem
     from scanner.healthcheck import ping
     from scanner.lock import AlreadyRunning, run_lock
-    from scanner.logs import setup_logging
+    from scanner.logs import LOG_NAME, setup_logging
 
     state_dir = config.state_dir
     problem = unwritable(state_dir)
@@ -96,11 +107,17 @@ def run_once(config: Config, *, dry_run: bool = False) -> int:
         with run_lock(state_dir):
             ping(config.settings.healthcheck_url, "start")
             try:
-                outcome = run_job(config, secrets, dry_run=dry_run)
-            except Exception:
-                log.exception("the audit failed")
+                outcome = run_job(config, secrets, dry_run=dry_run, resolve=resolve, retry=retry)
+            except Exception as error:
                 ping(config.settings.healthcheck_url, "fail")
-                raise
+                problem = storage_problem(error, state_dir)
+                if problem is None:
+                    log.exception("the audit failed")  # a bug: the traceback is for whoever fixes it
+                    print(bug_line(error, state_dir / "logs" / LOG_NAME), file=sys.stderr)
+                    return EXIT_BUG
+                log.error("the audit stopped: the state folder could not be written (%s)", error)
+                print(problem, file=sys.stderr)
+                return EXIT_STORAGE
             ping(config.settings.healthcheck_url, "success" if outcome.exit_status == EXIT_OK else "fail")
     except AlreadyRunning:
         log.warning("another run holds the lock in %s", state_dir)

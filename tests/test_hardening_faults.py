@@ -596,6 +596,69 @@ def test_state_folder_read_only():
         shutil.rmtree(root, ignore_errors=True)
 
 
+NIGHT_IN_A_PROCESS = """
+import resource, signal, sys
+from pathlib import Path
+limit, config_dir, sandbox, bug = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4] == "bug"
+if limit:  # no file of the night may grow past `limit` bytes: the next write fails (EFBIG), like a full disk
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+if bug:  # an internal error, the only way to have one on purpose
+    import scanner.audit
+    def broken(*args, **kwargs):
+        raise KeyError("simulated bug")
+    scanner.audit.audit = broken
+from scanner.config.load import load_config
+from scanner.job import run_once
+from scanner.platforms.retry import RetryPolicy
+fast = RetryPolicy(attempts=3, base=0.01, cap=0.02, budget=0.5, max_server_wait=0.5)
+sys.exit(run_once(load_config(config_dir), resolve={"*": sandbox}, retry=fast))
+"""
+
+
+def night_in_a_process(hw: HardWorld, *, file_limit: int = 0, bug: bool = False):
+    """`run_once` (what cron runs) in its own process, against the hard world, only on loopback."""
+    command = [sys.executable, "-c", NIGHT_IN_A_PROCESS, str(file_limit), str(hw.config_dir),
+               f"127.0.0.1:{hw.sandbox.port}", "bug" if bug else "-"]  # fmt: skip
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, env=env, cwd=hw.root, capture_output=True, timeout=120, text=True)
+
+
+def test_history_that_cannot_grow_stops_the_night_cleanly_and_loses_nothing(hw):
+    """The disk fills while the night is being recorded: exit 74 with one French line, the
+    history keeps the earlier nights intact, nothing is sent, and the next night runs normally."""
+    hw.start()
+    hw.run(night=0)
+    sent = len(hw.mailbox.received)
+    history = hw.state_dir / "history.sqlite3"
+    done = night_in_a_process(hw, file_limit=history.stat().st_size - 4096)  # the WAL cannot hold the night
+    assert done.returncode == 74, done.stderr
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert str(hw.state_dir) in last and "la nuit s'est arrêtée là" in last and "nuits précédentes" in last
+    assert hw.integrity() == "ok"
+    with hw.db() as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1  # night 0 only, whole
+        assert conn.execute("SELECT count(DISTINCT run_id) FROM results").fetchone()[0] == 1
+    assert len(hw.mailbox.received) == sent  # no notice, no report: the night was not recorded
+
+    assert night_in_a_process(hw).returncode in (0, 3)  # room again: the next night goes through
+    with hw.db() as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
+    assert hw.integrity() == "ok"
+
+
+def test_an_internal_error_exits_70_with_a_french_line_and_the_traceback_in_the_log(hw):
+    hw.start()
+    done = night_in_a_process(hw, bug=True)
+    assert done.returncode == 70, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    log_file = hw.state_dir / "logs" / "vigie.log"
+    assert last.startswith("Erreur interne de Vigie (KeyError)") and str(log_file) in last
+    assert "Traceback" in log_file.read_text(encoding="utf-8")  # for whoever fixes it
+    assert not hw.sandbox.log
+
+
 def test_second_run_while_locked_exits_75(hw, tmp_path):
     from scanner.lock import run_lock
 
