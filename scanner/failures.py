@@ -21,24 +21,24 @@ _TAIL = (
 
 def storage_problem(error: BaseException, state_dir: Path) -> str | None:
     """The French line for a storage failure of the state folder, or None when `error` is not one."""
-    where = f"le dossier d'état {state_dir}"
+    folder = f"dossier d'état {state_dir}"
     if isinstance(error, sqlite3.Error):
         text = str(error).lower()
         if "full" in text:
-            return f"Le disque est plein pour {where} (base de données\u00a0: {error}){_TAIL}"
+            return f"Le disque du {folder} est plein (base de données\u00a0: {error}){_TAIL}"
         if "readonly" in text or "read-only" in text or "unable to open" in text:
-            return f"Vigie ne peut plus écrire dans {where} (base de données\u00a0: {error}){_TAIL}"
+            return f"Vigie ne peut plus écrire dans le {folder} (base de données\u00a0: {error}){_TAIL}"
         if "i/o" in text or "malformed" in text or "not a database" in text:
-            return f"Erreur de lecture ou d'écriture du disque pour {where} (base de données\u00a0: {error}){_TAIL}"
+            return f"Erreur de lecture ou d'écriture sur le disque du {folder} (base de données\u00a0: {error}){_TAIL}"
         return None
     if isinstance(error, OSError) and error.errno is not None:
         detail = error.strerror or str(error)
         if error.errno in _FULL:
-            return f"Le disque est plein pour {where} ({detail}){_TAIL}"
+            return f"Le disque du {folder} est plein ({detail}){_TAIL}"
         if error.errno in _READ_ONLY:
-            return f"Vigie ne peut plus écrire dans {where} ({detail}){_TAIL}"
+            return f"Vigie ne peut plus écrire dans le {folder} ({detail}){_TAIL}"
         if error.errno == errno.EIO:
-            return f"Erreur de lecture ou d'écriture du disque pour {where} ({detail}){_TAIL}"
+            return f"Erreur de lecture ou d'écriture sur le disque du {folder} ({detail}){_TAIL}"
     return None
 
 
