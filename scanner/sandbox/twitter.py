@@ -168,6 +168,17 @@ def _resource_error(value: str, detail: str, title: str, kind: str, parameter: s
 # ---------------------------------------------------------------- GET /2/users/by
 
 
+def _batch_answer(data: list[dict], problems: list[dict]) -> tuple[dict, int]:
+    """X's batch lookup answer: 200 with `data` for what was found and `errors` for the rest;
+    a key is left out when it would be empty (only errors: no `data` key at all)."""
+    body: dict[str, Any] = {}
+    if data:
+        body["data"] = data
+    if problems:
+        body["errors"] = problems
+    return body, 200
+
+
 def _batch_query(
     request: Request,
     list_name: str,
@@ -211,12 +222,7 @@ def _users_by(request: Request, server, world: dict) -> tuple[dict, int]:
             )
         else:
             data.append(_user(user, fields, server))
-    body: dict[str, Any] = {}
-    if data:
-        body["data"] = data
-    if problems:
-        body["errors"] = problems
-    return body, 200
+    return _batch_answer(data, problems)
 
 
 def _user(user: dict, fields: set[str], server) -> dict:
@@ -326,12 +332,7 @@ def _tweets(request: Request, server, world: dict) -> tuple[dict, int]:
         else:
             full = {**tweet, "author_id": str(user["id"]), "edit_history_tweet_ids": [tweet["id"]]}
             data.append({k: v for k, v in full.items() if k in fields})
-    body: dict[str, Any] = {}
-    if data:
-        body["data"] = data
-    if problems:
-        body["errors"] = problems
-    return body, 200
+    return _batch_answer(data, problems)
 
 
 def _last_tweet(user: dict, server) -> dict | None:
