@@ -9,7 +9,7 @@ start it, and prints per night: wall time (configuration loading included), CPU 
 the job and of the sandbox, API calls per platform against the batched minimum (counted
 from the sandbox's request log), image downloads (full vs 304), the night's peak RSS, and
 the size of the coordinator's e-mail HTML body. `--audit-only` measures the audit stage
-alone (`scanner.audit.audit` with `build_sources`), without history, report and e-mails.
+alone (`scanner.night.audit.audit` with `build_sources`), without history, report and e-mails.
 `--profile FILE` writes a cProfile of the first night (its main thread). `--revalidate`
 expires the CDN's `max-age` in the image cache before night 2, so that every picture is
 asked again (`If-None-Match`): the second night then shows 304s, never a full download.
@@ -106,7 +106,7 @@ def coordinator_html_size(paths: list[Path], coordinator: str) -> int | None:
 def run_nights(args: argparse.Namespace) -> list[Night]:
     from aiosmtpd.controller import Controller
 
-    from scanner.demo import MailFolder, free_port
+    from vigie_sandbox.demo import MailFolder, free_port
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="vigie-bench-"))
     started = time.perf_counter()
@@ -205,7 +205,7 @@ def _answer(sender, target, kwargs) -> None:
 def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int, audit_only: bool,
            profile: str | None) -> dict:  # fmt: skip
     """One night, in its own process: what `run_audit.py` does, against the sandbox."""
-    from scanner.runtime import limit_malloc_arenas
+    from scanner.plumbing.runtime import limit_malloc_arenas
 
     limit_malloc_arenas()  # as `run_audit.py` does first
     began, cpu_began = time.perf_counter(), cpu_seconds()
@@ -213,7 +213,7 @@ def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int
     if profiler:
         profiler.enable()
     from scanner.config.load import load_config
-    from scanner.demo import DEMO_TOKENS, demo_settings
+    from vigie_sandbox.demo import DEMO_TOKENS, demo_settings
 
     config = load_config(workdir / "config")
     config_seconds = time.perf_counter() - began
@@ -264,7 +264,7 @@ class RemoteSandbox:
 
 def _serve(accounts: int, folder: Path, seed: int, conn) -> None:
     from benchmarks.world_gen import generate
-    from scanner.sandbox.server import SandboxServer
+    from vigie_sandbox.server import SandboxServer
 
     generated = generate(accounts, folder, seed=seed)
     conn.send(generated.per_network)
@@ -290,8 +290,8 @@ def _serve(accounts: int, folder: Path, seed: int, conn) -> None:
 def _one_night(config, secrets, sandbox_port: int, audit_only: bool) -> tuple[int | None, dict]:
     resolve = {"*": f"127.0.0.1:{sandbox_port}"}
     if audit_only:
-        from scanner.audit import audit
-        from scanner.wiring import build_sources, close_sources
+        from scanner.night.audit import audit
+        from scanner.night.wiring import build_sources, close_sources
 
         sources = build_sources(config, secrets, resolve=resolve)
         try:
@@ -306,7 +306,7 @@ def _one_night(config, secrets, sandbox_port: int, audit_only: bool) -> tuple[in
             "non_conforme": dict(failing.most_common()),
             "non_verifiable": dict(not_verifiable.most_common()),
         }
-    from scanner.job import run_job
+    from scanner.night.job import run_job
 
     outcome = run_job(config, secrets, resolve=resolve)
     return outcome.exit_status, {"summary": outcome.summary}

@@ -6,7 +6,7 @@
 - 20 accounts per school: 8 Facebook pages, 4 Instagram, 6 X and 2 YouTube accounts
   (40 / 20 / 30 / 10 %), the first of each network the school's official account;
 - every account has its own avatar and banner URLs on the platforms' sandbox CDNs
-  (`web.accounts`, served by `scanner.sandbox.web`), made from its school's logo (the
+  (`web.accounts`, served by `vigie_sandbox.web`), made from its school's logo (the
   banner from the board's): URLs differ per account, the bytes are shared by the accounts
   of one school on one network, as when a school uploads its logo everywhere;
 - every school's website links the school's accounts and the board's site;
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from scanner.sandbox.world import World
+from vigie_sandbox.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGOS = ROOT / "config" / "logos"

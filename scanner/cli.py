@@ -13,9 +13,9 @@ from pathlib import Path
 
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
-from scanner.job import EXIT_CONFIG, EXIT_OK
-from scanner.runtime import limit_malloc_arenas
-from scanner.timezones import prefer_bundled_tzdata
+from scanner.night.job import EXIT_CONFIG, EXIT_OK
+from scanner.plumbing.runtime import limit_malloc_arenas
+from scanner.plumbing.timezones import prefer_bundled_tzdata
 
 NBSP = "\u00a0"
 
@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(config))
         return EXIT_OK
     if args.command == "preview":
-        from scanner.demo import DEMO_STATE_DIR
         from scanner.report.preview import preview
+        from vigie_sandbox.demo import DEMO_STATE_DIR
 
         state_dir = DEMO_STATE_DIR if args.demo else config.state_dir
         try:
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(path)
         return EXIT_OK
-    from scanner import job
+    from scanner.night import job
 
     if args.command == "daemon":
         return job.daemon(config, dry_run=args.dry_run)

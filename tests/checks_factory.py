@@ -17,9 +17,9 @@ import yaml
 
 from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence
 from scanner.config.models import Account, Network, Registry, Settings
-from scanner.imaging import Fingerprint, fingerprint
-from scanner.snapshot import FetchStatus, PlatformAdmin, Snapshot
-from scanner.urls import normalise
+from scanner.net.imaging import Fingerprint, fingerprint
+from scanner.net.urls import normalise
+from scanner.platforms.snapshot import FetchStatus, PlatformAdmin, Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"

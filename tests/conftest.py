@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import World
-from scanner.timezones import prefer_bundled_tzdata
+from scanner.plumbing.timezones import prefer_bundled_tzdata
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import World
 
 
 def pytest_configure(config):

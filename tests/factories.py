@@ -12,8 +12,8 @@ from pathlib import Path
 
 from scanner.checks.base import Check, Outcome, Result, Severity, Status, conforme
 from scanner.config.models import Account, Admin, Board, Person, Plan, Registry, School, Settings
-from scanner.history import AccountOutcome
-from scanner.snapshot import FetchStatus, Snapshot
+from scanner.history.store import AccountOutcome
+from scanner.platforms.snapshot import FetchStatus, Snapshot
 
 NIGHT = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.UTC)  # 4 h 00 in Edmonton
 GROUPS = ("4e année", "Bibliothèque", "Volleyball", "Robotique", "Théâtre", "Conseil étudiant", "Musique")
@@ -213,11 +213,11 @@ def make_report(
     catalogue: dict[str, Check] | None = None,
     **build,
 ):
-    """A report for `nights` nights recorded in `history` (a `scanner.history.History`, or a fresh
+    """A report for `nights` nights recorded in `history` (a `scanner.history.store.History`, or a fresh
     in-memory-like one under a temporary folder when None); `status_of(account, check)` per result."""
     import tempfile
 
-    from scanner.history import History
+    from scanner.history.store import History
     from scanner.report.model import RunInfo, build_report
 
     registry = registry or make_registry()

@@ -33,11 +33,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from scanner.config.load import load_config
 from scanner.config.models import Config
-from scanner.demo import free_port  # noqa: F401 - the helpers' tests use it from here
 from scanner.platforms.retry import RetryPolicy
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import World
-from scanner.secrets import Secret, Secrets
+from scanner.plumbing.secrets import Secret, Secrets
+from vigie_sandbox.demo import free_port  # noqa: F401 - the helpers' tests use it from here
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGOS = ROOT / "config" / "logos"
@@ -410,7 +410,7 @@ class HardWorld:
 
     def run(self, *, night: int = 0, dry_run: bool = False, secrets: Secrets = SECRETS, resolve=None):
         """One nightly job (`run_job`), `night` days after `self.now`, short retries."""
-        from scanner.job import run_job
+        from scanner.night.job import run_job
 
         when = self.now + dt.timedelta(days=night)
         self.sandbox.now = lambda: when

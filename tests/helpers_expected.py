@@ -16,7 +16,7 @@ import yaml
 from scanner.checks.base import Result, Severity, Status
 from scanner.checks.catalogue import get
 
-EXPECTED = Path(__file__).resolve().parents[1] / "scanner" / "sandbox" / "worlds" / "csno" / "expected.yaml"
+EXPECTED = Path(__file__).resolve().parents[1] / "vigie_sandbox" / "worlds" / "csno" / "expected.yaml"
 UNREGISTERED = "account.unregistered"
 
 

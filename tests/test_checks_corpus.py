@@ -20,9 +20,9 @@ from logo_variants import LOGO_IDS, TRANSFORMS, load
 
 from scanner.checks.base import Discovered, ImageEvidence, LinkEvidence, Result
 from scanner.checks.runner import discovered_id, evaluate, evaluate_discovered
-from scanner.imaging import fingerprint
-from scanner.snapshot import FetchStatus, PlatformAdmin, Snapshot
-from scanner.urls import normalise
+from scanner.net.imaging import fingerprint
+from scanner.net.urls import normalise
+from scanner.platforms.snapshot import FetchStatus, PlatformAdmin, Snapshot
 
 CORPUS = Path(__file__).parent / "corpus"
 CONFORMING = {"conforme", "absent"}

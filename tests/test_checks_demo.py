@@ -2,7 +2,7 @@
 
 `test_demo_by_hand` builds the snapshots by hand, mirroring the world's YAML files;
 `test_demo_end_to_end` audits the sandbox through the real adapters, image and link
-fetchers and discovery (with `scanner.wiring.build_sources` once it exists).
+fetchers and discovery (with `scanner.night.wiring.build_sources` once it exists).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from helpers_expected import assert_matches_expected
 
 from scanner.checks.base import Discovered, ImageEvidence, LinkEvidence
 from scanner.checks.runner import evaluate_all
-from scanner.snapshot import PlatformAdmin, Snapshot
-from scanner.urls import normalise
+from scanner.net.urls import normalise
+from scanner.platforms.snapshot import PlatformAdmin, Snapshot
 
 DEAD = "http://enf.csno.ab.ca/ancien-site"
 PARENTS_AVATAR = "https://images.test/parents-eh.jpg"
@@ -96,19 +96,19 @@ def test_demo_by_hand():
 
 
 PIPELINE = (
-    "scanner.audit",
-    "scanner.demo",
-    "scanner.discovery",
+    "scanner.night.audit",
+    "vigie_sandbox.demo",
+    "scanner.discovery.sites",
     "scanner.net.images",
     "scanner.net.links",
     "scanner.platforms.facebook",
     "scanner.platforms.instagram",
     "scanner.platforms.x",
     "scanner.platforms.youtube",
-    "scanner.sandbox.graph",
-    "scanner.sandbox.twitter",
-    "scanner.sandbox.youtube",
-    "scanner.sandbox.web",
+    "vigie_sandbox.graph",
+    "vigie_sandbox.twitter",
+    "vigie_sandbox.youtube",
+    "vigie_sandbox.web",
 )
 
 
@@ -120,16 +120,16 @@ def _pipeline_ready() -> bool:
 
 
 def _sources(config, secrets, resolve):
-    """`scanner.wiring.build_sources` once the lead has written it; until then, the same by hand."""
-    if importlib.util.find_spec("scanner.wiring"):
-        wiring = importlib.import_module("scanner.wiring")
+    """`scanner.night.wiring.build_sources` once the lead has written it; until then, the same by hand."""
+    if importlib.util.find_spec("scanner.night.wiring"):
+        wiring = importlib.import_module("scanner.night.wiring")
         return wiring.build_sources(config, secrets, resolve=resolve), wiring.close_sources
-    from scanner.audit import Sources
-    from scanner.discovery import discover
-    from scanner.imaging import fingerprint
+    from scanner.discovery.sites import discover
     from scanner.net.fetch import Fetcher
     from scanner.net.images import ImageFetcher
+    from scanner.net.imaging import fingerprint
     from scanner.net.links import LinkChecker
+    from scanner.night.audit import Sources
     from scanner.platforms.facebook import FacebookAdapter
     from scanner.platforms.instagram import InstagramAdapter
     from scanner.platforms.x import XAdapter
@@ -157,9 +157,9 @@ def _sources(config, secrets, resolve):
 
 @pytest.mark.skipif(not _pipeline_ready(), reason="the adapters, sandbox or audit are not there yet")
 def test_demo_end_to_end(tmp_path):
-    from scanner.audit import audit
     from scanner.config.load import load_config
-    from scanner.demo import demo_world
+    from scanner.night.audit import audit
+    from vigie_sandbox.demo import demo_world
 
     with demo_world(load_config(CONFIG), state_dir=tmp_path) as world:
         sources, close = _sources(world.config, world.secrets, world.resolve)

@@ -12,9 +12,9 @@ from scanner.checks.base import Status
 from scanner.checks.cadence import Cadence, allowed_days, parse
 from scanner.checks.catalogue import CATALOGUE, all_checks
 from scanner.checks.runner import GROUP_NO_API, evaluate
+from scanner.checks.unicode_names import french_name, skeleton, suspects
 from scanner.config.models import ActivitySettings
-from scanner.snapshot import unverified
-from scanner.unicode_names import french_name, skeleton, suspects
+from scanner.platforms.snapshot import unverified
 
 
 def statuses(acc, snapshot, ctx=None):

@@ -18,7 +18,7 @@ import pytz
 import schedule
 
 from scanner.config.models import Settings
-from scanner.daemon import next_run, run_daemon, schedule_job, zone_for
+from scanner.night.daemon import next_run, run_daemon, schedule_job, zone_for
 
 EDMONTON = ZoneInfo("America/Edmonton")
 UTC = dt.UTC
@@ -171,7 +171,7 @@ def test_failed_nights_do_not_stop_the_daemon(caplog) -> None:
         for scheduled in scheduler.jobs:  # make the next night due at once
             scheduled.next_run = dt.datetime.now() - dt.timedelta(seconds=1)
 
-    with caplog.at_level(logging.INFO, logger="scanner.daemon"):
+    with caplog.at_level(logging.INFO, logger="scanner.night.daemon"):
         status = run_daemon(
             job, settings(), scheduler=scheduler, sleep=sleep, stop=stop, handle_signals=False
         )
@@ -188,7 +188,7 @@ DAEMON = textwrap.dedent(
     """
     import logging, sys
     from scanner.config.models import Settings
-    from scanner.daemon import run_daemon
+    from scanner.night.daemon import run_daemon
 
     logging.basicConfig(level=logging.INFO)
     settings = Settings.model_validate({

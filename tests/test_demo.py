@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from scanner.config.load import load_config
-from scanner.demo import demo_world
-from scanner.job import run_job
-from scanner.sandbox.world import DEMO_WORLD
+from scanner.night.job import run_job
+from vigie_sandbox.demo import demo_world
+from vigie_sandbox.world import DEMO_WORLD
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,11 +8,11 @@ import pytest
 import yaml
 
 from scanner.config.models import NetworkSettings, Registry
-from scanner.discovery import crawl, discover, parse_social_url, social_links
+from scanner.discovery.sites import crawl, discover, parse_social_url, social_links
 from scanner.net.fetch import Fetcher
-from scanner.sandbox import web
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import DEMO_WORLD, World
+from vigie_sandbox import web
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import DEMO_WORLD, World
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 

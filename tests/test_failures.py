@@ -1,4 +1,4 @@
-"""The one French line a night that stopped half-way leaves on stderr (`scanner.failures`)."""
+"""The one French line a night that stopped half-way leaves on stderr (`scanner.plumbing.failures`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.failures import bug_line, storage_problem
+from scanner.plumbing.failures import bug_line, storage_problem
 
 STATE = Path("/var/lib/vigie")
 

@@ -1,6 +1,6 @@
 """Fault matrix: every way a platform, the web or the mail server can fail, and what a night does.
 
-Each row turns one knob of the sandbox (`scanner.sandbox.faults`) or of the SMTP server
+Each row turns one knob of the sandbox (`vigie_sandbox.faults`) or of the SMTP server
 (`tests/hardening_world.Mailbox`) and checks the contract of SPEC.md: the run finishes
 with the right exit status (0 / 3 / 2 / 75), the affected accounts are `non_verifiable`
 with a French reason and never `conforme`, no finding is resolved by mistake, no notice
@@ -27,12 +27,12 @@ import pytest
 from hardening_world import ENV, FAST_RETRY, SECRETS, HardWorld, find
 from PIL import Image
 
-from scanner.audit import AuditOutcome, audit
 from scanner.checks.base import Status
 from scanner.checks.catalogue import all_checks
 from scanner.config.models import NetworkSettings
 from scanner.net.fetch import ErrorKind, Fetcher
-from scanner.wiring import build_sources, close_sources
+from scanner.night.audit import AuditOutcome, audit
+from scanner.night.wiring import build_sources, close_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM_CHECKS = {c.id for c in all_checks() if c.needs_platform}
@@ -211,7 +211,7 @@ def test_youtube_quota_exceeded(hw):
 def test_missing_credentials_are_never_conforme(hw):
     hw.start()
     config = hw.config()
-    from scanner.secrets import Secrets
+    from scanner.plumbing.secrets import Secrets
 
     sources = build_sources(config, Secrets(), resolve=hw.resolve, retry=FAST_RETRY, clock=lambda: hw.now)
     outcome = audit(config.registry, config.settings, sources, lambda: hw.now)
@@ -604,12 +604,12 @@ if limit:  # no file of the night may grow past `limit` bytes: the next write fa
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 if bug:  # an internal error, the only way to have one on purpose
-    import scanner.audit
+    import scanner.night.audit
     def broken(*args, **kwargs):
         raise KeyError("simulated bug")
-    scanner.audit.audit = broken
+    scanner.night.audit.audit = broken
 from scanner.config.load import load_config
-from scanner.job import run_once
+from scanner.night.job import run_once
 from scanner.platforms.retry import RetryPolicy
 fast = RetryPolicy(attempts=3, base=0.01, cap=0.02, budget=0.5, max_server_wait=0.5)
 sys.exit(run_once(load_config(config_dir), resolve={"*": sandbox}, retry=fast))
@@ -660,7 +660,7 @@ def test_an_internal_error_exits_70_with_a_french_line_and_the_traceback_in_the_
 
 
 def test_second_run_while_locked_exits_75(hw, tmp_path):
-    from scanner.lock import run_lock
+    from scanner.plumbing.lock import run_lock
 
     hw.start()
     env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}

@@ -22,8 +22,8 @@ from hardening_world import HardWorld, find, hrefs
 from scanner.config.models import NetworkSettings
 from scanner.net import addresses
 from scanner.net.fetch import ErrorKind, Fetcher
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import World
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import World
 
 SCRIPT = "<script>alert('vigie')</script>"
 INJECT = "\r\nBcc: pirate@evil.example\r\nX-Injecte: oui"

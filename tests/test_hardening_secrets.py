@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from hardening_world import ENV, PLANTED, SECRETS, SMTP_PASSWORD, HardWorld, database_text, find
 
-from scanner.logs import setup_logging
+from scanner.plumbing.logs import setup_logging
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from scanner.healthcheck import Healthcheck
+from scanner.night.healthcheck import Healthcheck
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -88,7 +88,7 @@ def test_unreachable_or_slow_server_never_raises(server) -> None:
 
 
 def test_ping_function(server) -> None:
-    from scanner.healthcheck import ping
+    from scanner.night.healthcheck import ping
 
     assert ping(base(server), "start", run_id="r1")
     assert ping(base(server), "fail", "boom")

@@ -10,9 +10,9 @@ import pytest
 from factories import make_registry, make_result, make_snapshot, night, outcomes
 
 from scanner.checks.base import Status
-from scanner.findings import FindingState, finding_id
-from scanner.history import AccountOutcome, History, migrations
-from scanner.secrets import Secret, Secrets
+from scanner.history.findings import FindingState, finding_id
+from scanner.history.store import AccountOutcome, History, migrations
+from scanner.plumbing.secrets import Secret, Secrets
 
 C, NC, NV, MAN, DER = (
     Status.CONFORME,

@@ -9,7 +9,7 @@ from logo_variants import LOGO_IDS, LOGOS, variants
 from PIL import Image
 
 from scanner.config.models import LogoSettings
-from scanner.imaging import Fingerprint, ImageError, distance, fingerprint
+from scanner.net.imaging import Fingerprint, ImageError, distance, fingerprint
 
 THRESHOLD = LogoSettings().max_distance
 MIN_MARGIN = 4  # bits on each side of the threshold

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from scanner.lock import LOCK_NAME, LockHeld, RunLock
+from scanner.plumbing.lock import LOCK_NAME, LockHeld, RunLock
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from scanner.lock import RunLock
+    from scanner.plumbing.lock import RunLock
 
     lock = RunLock(Path(sys.argv[1])).acquire()
     print("held", flush=True)
@@ -71,13 +71,13 @@ def test_lock_is_released_when_the_holder_dies(tmp_path: Path, holder) -> None:
 
 
 def test_cli_exit_status_for_a_held_lock_is_75() -> None:
-    from scanner.job import EXIT_LOCKED
+    from scanner.night.job import EXIT_LOCKED
 
     assert EXIT_LOCKED == 75
 
 
 def test_run_lock_context_manager(tmp_path: Path) -> None:
-    from scanner.lock import AlreadyRunning, run_lock
+    from scanner.plumbing.lock import AlreadyRunning, run_lock
 
     with run_lock(tmp_path) as lock:
         assert lock.held

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.logs import log_path, setup_logging
-from scanner.secrets import Secret, Secrets
+from scanner.plumbing.logs import log_path, setup_logging
+from scanner.plumbing.secrets import Secret, Secrets
 
 TOKEN = "EAAGm0PX4ZCpsBAPlantedToken123"
 PASSWORD = "hunter2-smtp-Pa55"

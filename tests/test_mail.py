@@ -14,7 +14,6 @@ from factories import make_registry, make_report, make_settings
 from PIL import Image
 
 from scanner.checks.base import Status
-from scanner.demo import free_port
 from scanner.mail.delivery import (
     PermanentDeliveryError,
     RecipientsRefused,
@@ -24,6 +23,7 @@ from scanner.mail.delivery import (
 from scanner.mail.outbox import write_eml
 from scanner.mail.render import html_body, render_report, subject
 from scanner.report.model import avatar_key, logo_key
+from vigie_sandbox.demo import free_port
 
 USER, PASSWORD = "audit@csno.ab.ca", "s3cret-pass"
 

@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from factories import make_settings
 
-from scanner.demo import free_port
 from scanner.mail.delivery import PermanentDeliveryError, TemporaryDeliveryError, send
+from vigie_sandbox.demo import free_port
 
 USER, PASSWORD = "audit@csno.ab.ca", "s3cret-pass"
 

@@ -13,9 +13,9 @@ import requests
 from scanner.config.models import NetworkSettings
 from scanner.net import addresses
 from scanner.net.fetch import ErrorKind, Fetcher, PinnedAdapter, human_size, redact
-from scanner.sandbox import web
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import World
+from vigie_sandbox import web
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import World
 
 NBSP = "\u00a0"
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from scanner import imaging
 from scanner.config.models import NetworkSettings
+from scanner.net import imaging
 from scanner.net.fetch import Fetcher
 from scanner.net.images import MAX_FRESH_DAYS, ImageFetcher, default_cache_path, fresh_until
-from scanner.sandbox import web
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import World
+from vigie_sandbox import web
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import World
 
 LOGOS = Path(__file__).resolve().parents[1] / "config" / "logos"
 CDN = "https://cdn.test"

@@ -7,9 +7,9 @@ import pytest
 from scanner.config.models import NetworkSettings
 from scanner.net.fetch import Fetcher
 from scanner.net.links import LinkChecker, status_reason
-from scanner.sandbox import web
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import World
+from vigie_sandbox import web
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import World
 
 SITES = {
     "ecole.test": {

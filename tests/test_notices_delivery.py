@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from factories import make_catalogue, make_registry, make_result, make_settings, night, outcomes
 
 from scanner.checks.base import Status
-from scanner.history import History
+from scanner.history.store import History
 from scanner.mail.delivery import send as smtp_send
 from scanner.notices.deliver import notice_log, queue, send_notices
 from scanner.notices.plan import plan_notices

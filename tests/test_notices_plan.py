@@ -8,7 +8,7 @@ import pytest
 from factories import make_catalogue, make_registry, make_settings, night
 
 from scanner.checks.base import Status
-from scanner.findings import Finding, FindingState, finding_id
+from scanner.history.findings import Finding, FindingState, finding_id
 from scanner.notices.plan import NoticeKind, NoticeLog, PastNotice, Reason, plan_notices
 
 NC, NV, MAN, C = Status.NON_CONFORME, Status.NON_VERIFIABLE, Status.MANUEL, Status.CONFORME

@@ -9,7 +9,7 @@ from factories import make_account, make_catalogue, make_registry, make_school, 
 
 from scanner.checks.base import Status
 from scanner.config.models import Admin, Person
-from scanner.findings import Finding, FindingState, finding_id
+from scanner.history.findings import Finding, FindingState, finding_id
 from scanner.notices.plan import NoticeLog, PastNotice, plan_notices
 from scanner.notices.render import message_id, render_notice, subject
 

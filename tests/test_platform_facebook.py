@@ -14,9 +14,9 @@ from scanner.config.models import FacebookSettings
 from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
 from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.retry import RetryPolicy
-from scanner.sandbox import graph
-from scanner.sandbox.world import World
-from scanner.snapshot import FetchStatus
+from scanner.platforms.snapshot import FetchStatus
+from vigie_sandbox import graph
+from vigie_sandbox.world import World
 
 TOKEN = "sandbox-facebook-token"
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)

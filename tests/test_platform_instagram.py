@@ -13,9 +13,9 @@ from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
 from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.instagram import BAD_BUSINESS_ACCOUNT, NO_BUSINESS_ACCOUNT, NOT_FOUND, InstagramAdapter
 from scanner.platforms.retry import RetryPolicy
-from scanner.sandbox import graph
-from scanner.sandbox.world import World
-from scanner.snapshot import FetchStatus
+from scanner.platforms.snapshot import FetchStatus
+from vigie_sandbox import graph
+from vigie_sandbox.world import World
 
 TOKEN = "sandbox-facebook-token"
 IG_ID = "17841400000000000"

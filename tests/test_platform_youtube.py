@@ -12,10 +12,10 @@ from scanner.config.models import YouTubeSettings
 from scanner.platforms import youtube as yt
 from scanner.platforms.base import NO_CREDENTIALS
 from scanner.platforms.retry import RetryPolicy
-from scanner.sandbox import twitter, youtube
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import World
-from scanner.snapshot import FetchStatus
+from scanner.platforms.snapshot import FetchStatus
+from vigie_sandbox import twitter, youtube
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import World
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 KEY = "sandbox-youtube-key"

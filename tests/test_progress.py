@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from scanner.progress import Progress
+from scanner.plumbing.progress import Progress
 
 
 class FakeTty(io.StringIO):

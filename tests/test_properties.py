@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from scanner.checks.base import Context, Status
 from scanner.checks.names import name_registered, name_suffix
+from scanner.checks.unicode_names import _INVISIBLE_NAMES
 from scanner.net import addresses
-from scanner.snapshot import FetchStatus, Snapshot
-from scanner.unicode_names import _INVISIBLE_NAMES
-from scanner.urls import is_web_url, matches_site, normalise, split_free_text_links
+from scanner.net.urls import is_web_url, matches_site, normalise, split_free_text_links
+from scanner.platforms.snapshot import FetchStatus, Snapshot
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

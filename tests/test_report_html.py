@@ -9,7 +9,7 @@ import pytest
 from factories import make_account, make_registry, make_report
 
 from scanner.checks.base import Discovered, Status
-from scanner.findings import Finding, FindingState
+from scanner.history.findings import Finding, FindingState
 from scanner.report import french, html_report
 from scanner.report.html_report import LIMITS, ReportView, fit_html, render_html, render_text
 

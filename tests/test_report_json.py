@@ -8,8 +8,8 @@ import json
 from factories import make_registry, make_report, night, outcomes
 
 from scanner.checks.base import Discovered, Status
-from scanner.findings import Finding, FindingState
-from scanner.history import History
+from scanner.history.findings import Finding, FindingState
+from scanner.history.store import History
 from scanner.report.archive import save_report
 from scanner.report.json_report import from_dict, load_json, to_dict
 from scanner.report.model import NoticeEntry, RunInfo, avatar_key, build_report, logo_key

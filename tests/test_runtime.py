@@ -2,7 +2,7 @@
 
 import platform
 
-from scanner.runtime import limit_malloc_arenas
+from scanner.plumbing.runtime import limit_malloc_arenas
 
 
 def test_malloc_arenas_are_capped_on_glibc():

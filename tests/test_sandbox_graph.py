@@ -8,9 +8,9 @@ import json
 import pytest
 import requests
 
-from scanner.sandbox import graph
-from scanner.sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
-from scanner.sandbox.world import World
+from vigie_sandbox import graph
+from vigie_sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
+from vigie_sandbox.world import World
 
 TOKEN = "sandbox-facebook-token"
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)

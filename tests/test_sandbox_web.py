@@ -1,4 +1,4 @@
-"""The sandbox's websites and image CDNs (scanner.sandbox.web, scanner.sandbox.images)."""
+"""The sandbox's websites and image CDNs (vigie_sandbox.web, vigie_sandbox.images)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import requests
 import yaml
 from PIL import Image
 
-from scanner import imaging
-from scanner.sandbox import web
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import DEMO_WORLD, World
+from scanner.net import imaging
+from vigie_sandbox import web
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import DEMO_WORLD, World
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 

@@ -9,9 +9,9 @@ import pytest
 import requests
 import yaml
 
-from scanner.sandbox import twitter, youtube
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import DEMO_WORLD, World
+from vigie_sandbox import twitter, youtube
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import DEMO_WORLD, World
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 TOKEN = "sandbox-x-token"
@@ -237,7 +237,7 @@ def test_other_paths_are_left_to_other_routes(sandbox):
 
 def registry_handles(network: str) -> dict[str, str]:
     registry = yaml.safe_load(
-        (DEMO_WORLD.parents[3] / "config" / "registry.yaml").read_text(encoding="utf-8")
+        (DEMO_WORLD.parents[2] / "config" / "registry.yaml").read_text(encoding="utf-8")
     )
     return {a["id"]: a for a in registry["accounts"] if a["network"] == network}
 

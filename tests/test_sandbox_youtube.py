@@ -8,9 +8,9 @@ import pytest
 import requests
 import yaml
 
-from scanner.sandbox import twitter, youtube
-from scanner.sandbox.server import SandboxServer
-from scanner.sandbox.world import DEMO_WORLD, World
+from vigie_sandbox import twitter, youtube
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import DEMO_WORLD, World
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 KEY = "sandbox-youtube-key"
@@ -187,7 +187,7 @@ def test_endpoints_are_named_in_the_log(sandbox):
 
 def test_demo_world_has_every_registry_youtube_account():
     registry = yaml.safe_load(
-        (DEMO_WORLD.parents[3] / "config" / "registry.yaml").read_text(encoding="utf-8")
+        (DEMO_WORLD.parents[2] / "config" / "registry.yaml").read_text(encoding="utf-8")
     )
     accounts = [a for a in registry["accounts"] if a["network"] == "youtube"]
     channels = {c["handle"].lower(): c for c in World.demo().youtube["channels"]}

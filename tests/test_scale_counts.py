@@ -10,11 +10,11 @@ import pytest
 
 from benchmarks.bench_scale import batched_minimum, count_requests
 from benchmarks.world_gen import generate
-from scanner.audit import audit
 from scanner.config.load import load_config
-from scanner.demo import DEMO_TOKENS, demo_settings
-from scanner.sandbox.server import SandboxServer
-from scanner.wiring import build_sources, close_sources
+from scanner.night.audit import audit
+from scanner.night.wiring import build_sources, close_sources
+from vigie_sandbox.demo import DEMO_TOKENS, demo_settings
+from vigie_sandbox.server import SandboxServer
 
 N = 60
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scanner.checks.base import Context, Outcome, Severity, conforme, non_conforme
 from scanner.checks.catalogue import check
 from scanner.config.models import Account
-from scanner.snapshot import FetchStatus, Snapshot
+from scanner.platforms.snapshot import FetchStatus, Snapshot
 
 _GONE = {
     FetchStatus.NOT_FOUND: "la plateforme indique que ce compte n'existe pas (ou plus)",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from scanner.checks.base import Context, Outcome, Severity, conforme, manuel, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.texts import listing, quoted
+from scanner.checks.unicode_names import fold
 from scanner.config.models import Account, Role
-from scanner.snapshot import Snapshot
-from scanner.unicode_names import fold
+from scanner.platforms.snapshot import Snapshot
 
 MIN_ADMINS = 2
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from scanner.config.models import Account, Registry, Settings
-from scanner.snapshot import Snapshot
+from scanner.platforms.snapshot import Snapshot
 
 
 class Status(StrEnum):
@@ -76,10 +76,10 @@ def manuel(detail: str) -> Outcome:
 
 @dataclass(frozen=True, slots=True)
 class ImageEvidence:
-    """An image fetched by the I/O stage: its fingerprint (`scanner.imaging`) or why it is missing."""
+    """An image fetched by the I/O stage: its fingerprint (`scanner.net.imaging`) or why it is missing."""
 
     url: str
-    fingerprint: Any | None = None  # scanner.imaging.Fingerprint
+    fingerprint: Any | None = None  # scanner.net.imaging.Fingerprint
     error: str | None = None  # French
     width: int | None = None
     height: int | None = None

@@ -10,8 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from scanner.checks.unicode_names import fold
 from scanner.config.models import ActivitySettings
-from scanner.unicode_names import fold
 
 _NUMBERS = {
     "un": 1,

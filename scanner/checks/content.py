@@ -10,9 +10,9 @@ from scanner.checks.cadence import allowed_days, parse
 from scanner.checks.catalogue import check
 from scanner.checks.runner import platform_gate
 from scanner.checks.texts import french_date, listing, quoted
+from scanner.checks.unicode_names import fold
 from scanner.config.models import Account, Network
-from scanner.snapshot import Snapshot
-from scanner.unicode_names import fold
+from scanner.platforms.snapshot import Snapshot
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w.-]+\.(?:ca|com|org|net)\b\S*")
 _OFFICIAL_WORDS = re.compile(r"\b(?:officiel|officielle|officiels|officielles|classe|organisme)\b")

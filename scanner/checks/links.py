@@ -12,8 +12,8 @@ from scanner.checks.base import Context, Outcome, Severity, conforme, non_confor
 from scanner.checks.catalogue import check
 from scanner.checks.texts import listing
 from scanner.config.models import Account
-from scanner.snapshot import Snapshot
-from scanner.urls import host_and_path, is_web_url, matches_site, normalise
+from scanner.net.urls import host_and_path, is_web_url, matches_site, normalise
+from scanner.platforms.snapshot import Snapshot
 
 SHORTENERS = frozenset({"t.co"})
 

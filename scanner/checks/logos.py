@@ -16,8 +16,8 @@ from scanner.checks.base import (
 )
 from scanner.checks.catalogue import check
 from scanner.config.models import Account
-from scanner.imaging import Fingerprint, distance
-from scanner.snapshot import Snapshot
+from scanner.net.imaging import Fingerprint, distance
+from scanner.platforms.snapshot import Snapshot
 
 BOARD = "board"
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from scanner.unicode_names import fold
+from scanner.checks.unicode_names import fold
 
 # Between two words, 0–100: 100 × (1 − Damerau-Levenshtein distance / longer length), so one
 # typo (a letter missing, added, changed or two swapped) in a word of five letters or more

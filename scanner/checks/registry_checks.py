@@ -9,7 +9,7 @@ from scanner.checks.catalogue import check
 from scanner.checks.runner import board_today
 from scanner.checks.texts import french_date, listing
 from scanner.config.models import Account
-from scanner.snapshot import Snapshot
+from scanner.platforms.snapshot import Snapshot
 
 
 @check(

@@ -16,7 +16,7 @@ from scanner.checks.base import Check, Context, Outcome, Result, Status
 from scanner.checks.catalogue import all_checks
 from scanner.checks.texts import french_date
 from scanner.config.models import Account, AccountException, Network
-from scanner.snapshot import FetchStatus, Snapshot
+from scanner.platforms.snapshot import FetchStatus, Snapshot
 
 log = logging.getLogger(__name__)
 

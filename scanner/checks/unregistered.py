@@ -18,9 +18,9 @@ from scanner.checks.catalogue import check
 from scanner.checks.logos import closest_logo, image_fingerprint, logo_label
 from scanner.checks.name_likeness import Target, board_target, resembles, school_target
 from scanner.checks.texts import listing, quoted
+from scanner.checks.unicode_names import strip_accents, suspects
 from scanner.config.models import Account
-from scanner.snapshot import Snapshot
-from scanner.unicode_names import strip_accents, suspects
+from scanner.platforms.snapshot import Snapshot
 
 
 @check(

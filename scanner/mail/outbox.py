@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from scanner.atomic_write import write_atomic
+from scanner.plumbing.atomic_write import write_atomic
 
 
 def eml_name(message: EmailMessage) -> str:

@@ -35,10 +35,10 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 
-from scanner import imaging
-from scanner.atomic_write import write_atomic
 from scanner.checks.base import ImageEvidence
+from scanner.net import imaging
 from scanner.net.fetch import Fetcher, Once, redact
+from scanner.plumbing.atomic_write import write_atomic
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from scanner.checks.base import LinkEvidence
 from scanner.net.fetch import ErrorKind, Fetcher, FetchResult, Once
-from scanner.urls import is_web_url, normalise
+from scanner.net.urls import is_web_url, normalise
 
 HEAD_REFUSED = frozenset({400, 403, 405, 406, 501})
 _NOT_CHECKED = frozenset({ErrorKind.REFUSED, ErrorKind.INVALID})

@@ -42,8 +42,8 @@ from pathlib import Path
 
 from scanner.checks.base import Check
 from scanner.config.models import Registry, Settings, SmtpSettings
-from scanner.findings import Finding
-from scanner.history import History, NoticeRecord
+from scanner.history.findings import Finding
+from scanner.history.store import History, NoticeRecord
 from scanner.mail.delivery import (
     DeliveryError,
     RecipientsRefused,
@@ -55,7 +55,7 @@ from scanner.mail.delivery import send as smtp_send
 from scanner.mail.outbox import write_eml
 from scanner.notices.plan import Notice, NoticeLog, PastNotice, plan_notices
 from scanner.notices.render import render_notice
-from scanner.secrets import Secrets, scrub
+from scanner.plumbing.secrets import Secrets, scrub
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from enum import StrEnum
 
 from scanner.checks.base import Check, Status
 from scanner.config.models import Account, Person, Registry, School, Settings
-from scanner.findings import Finding, FindingState, finding_id
+from scanner.history.findings import Finding, FindingState, finding_id
 from scanner.report.french import days_between
 
 

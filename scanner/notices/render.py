@@ -27,11 +27,11 @@ import css_inline
 
 from scanner.checks.base import Check, Severity, Status
 from scanner.config.models import Person, Registry, Settings
+from scanner.net.urls import is_web_url
 from scanner.notices.plan import Notice, NoticeItem, NoticeKind, Reason
 from scanner.report import french
 from scanner.report.html_report import SEVERITY_COLORS, TEMPLATES, environment
 from scanner.report.model import profile_url
-from scanner.urls import is_web_url
 
 DEFAULT_DOMAIN = "vigie.csno"
 TEMPLATE = {NoticeKind.FIRST: "notice", NoticeKind.REMINDER: "notice", NoticeKind.ESCALATION: "escalation"}

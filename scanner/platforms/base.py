@@ -2,7 +2,7 @@
 
 An adapter is built with its settings and its secret as a value (never the name of an
 environment variable it would read itself), talks HTTP only, and never raises for one
-account: an account it could not read comes back as `scanner.snapshot.unverified(...)`.
+account: an account it could not read comes back as `scanner.platforms.snapshot.unverified(...)`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from scanner.snapshot import Snapshot
+from scanner.platforms.snapshot import Snapshot
 
 NO_CREDENTIALS = "aucun identifiant configuré pour cette plateforme"
 EXPIRED_TOKEN = (

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from scanner.config.models import FacebookSettings
+from scanner.net.urls import split_free_text_links
 from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
 from scanner.platforms.graph_client import (
     DEFAULT_RETRY,
@@ -34,8 +35,7 @@ from scanner.platforms.graph_client import (
     TokenRejected,
 )
 from scanner.platforms.retry import RetryPolicy
-from scanner.snapshot import FetchStatus, PlatformAdmin, Snapshot, unverified
-from scanner.urls import split_free_text_links
+from scanner.platforms.snapshot import FetchStatus, PlatformAdmin, Snapshot, unverified
 
 NETWORK = "facebook"
 BATCH = 50

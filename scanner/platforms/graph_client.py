@@ -25,7 +25,7 @@ import requests
 from pyfacebook import FacebookError, GraphAPI, LibraryError
 
 from scanner.platforms.retry import RetryBudget, RetryPolicy
-from scanner.secrets import scrub
+from scanner.plumbing.secrets import scrub
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scanner.config.models import PlatformSettings
+from scanner.net.urls import split_free_text_links
 from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
 from scanner.platforms.facebook import parse_graph_time
 from scanner.platforms.graph_client import (
@@ -32,8 +33,7 @@ from scanner.platforms.graph_client import (
     is_permission_code,
 )
 from scanner.platforms.retry import RetryPolicy
-from scanner.snapshot import FetchStatus, Snapshot, unverified
-from scanner.urls import split_free_text_links
+from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
 
 NETWORK = "instagram"
 PROFILE_FIELDS = "id,username,name,biography,website,profile_picture_url,followers_count,media_count,media.limit(1){timestamp}"

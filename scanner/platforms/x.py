@@ -25,8 +25,8 @@ from requests.adapters import HTTPAdapter
 from scanner.config.models import XSettings
 from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped
 from scanner.platforms.retry import RetryBudget, RetryPolicy
-from scanner.secrets import scrub
-from scanner.snapshot import FetchStatus, Snapshot, unverified
+from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
+from scanner.plumbing.secrets import scrub
 
 log = logging.getLogger(__name__)
 

@@ -31,11 +31,11 @@ from typing import Any
 import requests
 
 from scanner.config.models import YouTubeSettings
+from scanner.net.urls import split_free_text_links
 from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped
 from scanner.platforms.retry import RetryBudget, RetryPolicy
-from scanner.secrets import scrub
-from scanner.snapshot import FetchStatus, Snapshot, unverified
-from scanner.urls import split_free_text_links
+from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
+from scanner.plumbing.secrets import scrub
 
 log = logging.getLogger(__name__)
 

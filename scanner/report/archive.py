@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.atomic_write import write_atomic
+from scanner.plumbing.atomic_write import write_atomic
 from scanner.report.chart import prepare_images
 from scanner.report.html_report import fit_html, render_full_html
 from scanner.report.json_report import write_json

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-from scanner.history import TrendPoint
+from scanner.history.store import TrendPoint
 from scanner.report.french import date_short, percent
 from scanner.report.model import CHART_KEY, Report
 

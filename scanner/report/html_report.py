@@ -24,7 +24,8 @@ import css_inline
 import jinja2
 
 from scanner.checks.base import Severity, Status
-from scanner.findings import FindingState
+from scanner.history.findings import FindingState
+from scanner.net.urls import is_web_url
 from scanner.report import french
 from scanner.report.model import (
     AccountEntry,
@@ -35,7 +36,6 @@ from scanner.report.model import (
     network_label,
     profile_url,
 )
-from scanner.urls import is_web_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 LIMITS = (None, 400, 250, 150, 100, 80, 60, 50, 40, 30, 20, 10, 5, 0)  # tried in turn until the HTML fits

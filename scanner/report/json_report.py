@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from scanner.atomic_write import write_atomic
+from scanner.plumbing.atomic_write import write_atomic
 from scanner.report.model import Report
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 
 from scanner.checks.base import Check, Discovered, Result, Severity, Status
 from scanner.config.models import Network, Registry
-from scanner.findings import Finding, FindingState
-from scanner.history import AccountOutcome, TrendPoint
-from scanner.snapshot import Snapshot
-from scanner.urls import is_web_url
+from scanner.history.findings import Finding, FindingState
+from scanner.history.store import AccountOutcome, TrendPoint
+from scanner.net.urls import is_web_url
+from scanner.platforms.snapshot import Snapshot
 
 SCHEMA_VERSION = 1
 EXPIRY_WARNING_DAYS = 30

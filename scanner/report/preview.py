@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.atomic_write import write_atomic
-from scanner.history import HISTORY_FILE, History
+from scanner.history.store import HISTORY_FILE, History
+from scanner.plumbing.atomic_write import write_atomic
 from scanner.report.archive import DEFAULT_MAX_HTML_BYTES, REPORTS, image_file, safe_name
 from scanner.report.html_report import fit_html
 from scanner.report.json_report import load_json

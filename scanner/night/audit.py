@@ -3,7 +3,7 @@
 `audit(registry, settings, sources, clock)` takes everything it uses: the tests pass a
 real sandbox behind real adapters, the CLI passes adapters pointed at the platforms.
 It never raises for one account: what cannot be read is `non_verifiable` with its reason.
-History, report and notices come after, in `scanner.job`.
+History, report and notices come after, in `scanner.night.job`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Protocol
 
 from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence, Result
 from scanner.config.models import Account, Network, Registry, Settings
-from scanner.history import AccountOutcome
+from scanner.history.store import AccountOutcome
 from scanner.platforms.base import PlatformAdapter
-from scanner.snapshot import Snapshot, unverified
+from scanner.platforms.snapshot import Snapshot, unverified
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class Sources:
     images: ImageSource
     links: LinkSource
     discover: Callable[[Registry], list[Discovered]]
-    logos: Mapping[str, object]  # school id / "board" -> scanner.imaging.Fingerprint
+    logos: Mapping[str, object]  # school id / "board" -> scanner.net.imaging.Fingerprint
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
 

@@ -1,9 +1,9 @@
 """Vigie's memory between nights: the only module that speaks SQL.
 
 One SQLite file under `state_dir` (WAL, foreign keys, busy timeout), its schema in
-numbered `scanner/migrations/NNNN_*.sql` files tracked by `PRAGMA user_version`.
+numbered `scanner/history/migrations/NNNN_*.sql` files tracked by `PRAGMA user_version`.
 
-The finding states and their transitions are `scanner.findings`; this module stores them.
+The finding states and their transitions are `scanner.history.findings`; this module stores them.
 
 Times are stored as ISO 8601 in UTC; the clock is the caller's (`started_at`).
 """
@@ -20,9 +20,9 @@ from importlib import resources
 from pathlib import Path
 
 from scanner.checks.base import Result, Status
-from scanner.findings import Finding, FindingState, transition
-from scanner.secrets import Secrets, scrub
-from scanner.snapshot import Snapshot
+from scanner.history.findings import Finding, FindingState, transition
+from scanner.platforms.snapshot import Snapshot
+from scanner.plumbing.secrets import Secrets, scrub
 
 BUSY_TIMEOUT_MS = 10_000
 HISTORY_FILE = "history.sqlite3"  # under state_dir
@@ -94,9 +94,9 @@ def _dt(value: str | None) -> dt.datetime | None:
 
 
 def migrations() -> list[tuple[int, str]]:
-    """Every `NNNN_name.sql` of `scanner.migrations`, in order."""
+    """Every `NNNN_name.sql` of `scanner.history.migrations`, in order."""
     found = []
-    for entry in resources.files("scanner.migrations").iterdir():
+    for entry in resources.files("scanner.history.migrations").iterdir():
         if entry.name.endswith(".sql") and entry.name[:4].isdigit():
             found.append((int(entry.name[:4]), entry.read_text(encoding="utf-8")))
     return sorted(found)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from scanner.config.models import Config
 from scanner.platforms.retry import RetryPolicy
-from scanner.secrets import Secrets
+from scanner.plumbing.secrets import Secrets
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ def run_job(
     retry: RetryPolicy | None = None,
 ) -> JobOutcome:
     """Audit, remember, report, notify. Raises only on bugs; per-account trouble is in the results."""
-    from scanner.audit import audit
-    from scanner.wiring import build_sources, close_sources
+    from scanner.night.audit import audit
+    from scanner.night.wiring import build_sources, close_sources
 
     state_dir = config.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def run_job(
         outcome = audit(config.registry, config.settings, sources, clock)
     finally:
         close_sources(sources)
-    from scanner.publish import publish
+    from scanner.night.publish import publish
 
     return publish(
         config,
@@ -91,10 +91,10 @@ def run_once(
 ) -> int:
     """One night as cron runs it: lock, job, summary; a night that stops half-way says why in
     one French line on stderr (full disk: EXIT_STORAGE; anything else: EXIT_BUG)."""
-    from scanner.failures import bug_line, storage_problem
-    from scanner.healthcheck import ping
-    from scanner.lock import AlreadyRunning, run_lock
-    from scanner.logs import LOG_NAME, setup_logging
+    from scanner.night.healthcheck import ping
+    from scanner.plumbing.failures import bug_line, storage_problem
+    from scanner.plumbing.lock import AlreadyRunning, run_lock
+    from scanner.plumbing.logs import LOG_NAME, setup_logging
 
     state_dir = config.state_dir
     problem = unwritable(state_dir)
@@ -143,14 +143,14 @@ def unwritable(state_dir: Path) -> str | None:
 
 
 def daemon(config: Config, *, dry_run: bool = False) -> int:
-    from scanner.daemon import run_daemon
+    from scanner.night.daemon import run_daemon
 
     return run_daemon(lambda: run_once(config, dry_run=dry_run), config.settings)
 
 
 def demo(config: Config) -> int:
-    from scanner.demo import demo_world
-    from scanner.logs import setup_logging
+    from scanner.plumbing.logs import setup_logging
+    from vigie_sandbox.demo import demo_world
 
     with demo_world(config) as world:
         setup_logging(world.config.state_dir, world.secrets)
@@ -160,6 +160,6 @@ def demo(config: Config) -> int:
 
 
 def print_summary(outcome: JobOutcome, mail_folder: Path | None = None) -> None:
-    from scanner.summary import french_summary
+    from scanner.night.summary import french_summary
 
     print(french_summary(outcome, mail_folder))

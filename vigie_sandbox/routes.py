@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def default_routes() -> list:
-    from scanner.sandbox import graph, twitter, web, youtube
+    from vigie_sandbox import graph, twitter, web, youtube
 
     return [graph.route, twitter.route, youtube.route, web.route]

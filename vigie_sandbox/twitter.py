@@ -45,7 +45,7 @@ import re
 import time
 from typing import Any
 
-from scanner.sandbox.server import Request, Response
+from vigie_sandbox.server import Request, Response
 
 _PROBLEMS = "https://api.twitter.com/2/problems/"
 _URL = re.compile(r"https?://[^\s<>\"']+")

@@ -35,7 +35,7 @@ import hashlib
 import json
 from typing import Any
 
-from scanner.sandbox.server import Request, Response
+from vigie_sandbox.server import Request, Response
 
 _CHANNEL_PARTS = {
     "auditDetails",

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from scanner.atomic_write import write_atomic
-from scanner.audit import Sources
 from scanner.config.models import Config, Registry
+from scanner.night.audit import Sources
 from scanner.platforms.retry import RetryPolicy
-from scanner.secrets import Secrets
+from scanner.plumbing.atomic_write import write_atomic
+from scanner.plumbing.secrets import Secrets
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def build_sources(
     retry: RetryPolicy | None = None,
     clock: Callable[[], dt.datetime] | None = None,
 ) -> Sources:
-    from scanner.discovery import discover
+    from scanner.discovery.sites import discover
     from scanner.net.fetch import Fetcher
     from scanner.net.images import ImageFetcher, default_cache_path
     from scanner.net.links import LinkChecker
@@ -89,7 +89,7 @@ def close_sources(sources: Sources) -> None:
 
 def reference_logos(config: Config) -> dict[str, object]:
     """Fingerprints of the official logos: one per school, and "board"."""
-    from scanner.imaging import ImageError, fingerprint
+    from scanner.net.imaging import ImageError, fingerprint
 
     registry: Registry = config.registry
     wanted = {"board": registry.board.logo, **{s.id: s.logo for s in registry.schools}}

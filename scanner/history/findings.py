@@ -1,6 +1,6 @@
 """Findings: a non-conformity remembered across nights, and how one night changes it.
 
-Pure: `transition` takes the stored row and tonight's result; `scanner.history` stores
+Pure: `transition` takes the stored row and tonight's result; `scanner.history.store` stores
 what it returns.
 
 Finding states (SPEC.md, « The machine-readable report »). *Failing* means a

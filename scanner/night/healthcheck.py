@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from scanner.secrets import Secrets, scrub
+from scanner.plumbing.secrets import Secrets, scrub
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
 """The sandbox's HTTP server: one loopback port answering as four platforms and the web.
 
-Requests are dispatched in order to the route handlers of `scanner.sandbox.routes`:
+Requests are dispatched in order to the route handlers of `vigie_sandbox.routes`:
 an API request by its path (`/v23.0/…` Graph, `/2/…` X, `/youtube/v3/…` YouTube),
 anything else by its `Host` header (the schools' sites, the platforms' image CDNs),
 which is how the demo and the tests reach "https://eqv.csno.ab.ca" on loopback.
 
 Every request is logged (`SandboxServer.log`) so tests and benchmarks can count calls.
-Faults (`scanner.sandbox.faults`) are applied here for the generic knobs (latency,
+Faults (`vigie_sandbox.faults`) are applied here for the generic knobs (latency,
 5xx bursts, malformed or truncated bodies, slow bodies); platform-shaped faults
 (rate limits, expired tokens) are applied by the platform handlers themselves.
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from scanner.sandbox.faults import FaultPlan
+from vigie_sandbox.faults import FaultPlan
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class SandboxServer:
         port: int = 0,
         now: Callable[[], dt.datetime] | None = None,
     ):
-        from scanner.sandbox.routes import default_routes
+        from vigie_sandbox.routes import default_routes
 
         self.world = world
         # The world's relative times ("last post 75 days ago") are resolved against this clock.

@@ -11,12 +11,12 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from scanner.audit import AuditOutcome
 from scanner.checks.base import Status
 from scanner.config.models import Config
-from scanner.history import History
-from scanner.job import EXIT_OK, EXIT_REPORT_UNSENT, EXIT_UNVERIFIED
-from scanner.secrets import Secrets, scrub
+from scanner.history.store import History
+from scanner.night.audit import AuditOutcome
+from scanner.night.job import EXIT_OK, EXIT_REPORT_UNSENT, EXIT_UNVERIFIED
+from scanner.plumbing.secrets import Secrets, scrub
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def publish(
     fetch_image: Callable[[str], bytes | None] | None = None,
 ):
     from scanner.checks.catalogue import CATALOGUE
-    from scanner.job import JobOutcome
+    from scanner.night.job import JobOutcome
     from scanner.notices.deliver import send_notices
     from scanner.report.archive import save_report
     from scanner.report.model import RunInfo, build_report

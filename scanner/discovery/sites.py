@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup
 from scanner.checks.base import Discovered
 from scanner.config.models import Registry
 from scanner.net.fetch import Fetcher, redact
-from scanner.urls import is_web_url, matches_site, normalise
+from scanner.net.urls import is_web_url, matches_site, normalise
 
 logger = logging.getLogger(__name__)
 

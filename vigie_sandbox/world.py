@@ -4,11 +4,11 @@ Each section is read only by its own route module, which documents its shape:
 
 | file / key       | read by                      |
 | ---------------- | ---------------------------- |
-| `facebook.yaml`  | `scanner.sandbox.graph`      | pages, groups, users, roles, posts
-| `instagram.yaml` | `scanner.sandbox.graph`      | business accounts for business_discovery
-| `x.yaml`         | `scanner.sandbox.twitter`    | users and tweets
-| `youtube.yaml`   | `scanner.sandbox.youtube`    | channels, uploads
-| `web.yaml`       | `scanner.sandbox.web`        | websites (host -> pages) and media (images)
+| `facebook.yaml`  | `vigie_sandbox.graph`      | pages, groups, users, roles, posts
+| `instagram.yaml` | `vigie_sandbox.graph`      | business accounts for business_discovery
+| `x.yaml`         | `vigie_sandbox.twitter`    | users and tweets
+| `youtube.yaml`   | `vigie_sandbox.youtube`    | channels, uploads
+| `web.yaml`       | `vigie_sandbox.web`        | websites (host -> pages) and media (images)
 
 `assets` is the folder that relative image sources are read from (the demo world uses
 the configuration's logos, transformed, as the accounts' profile pictures).
@@ -46,4 +46,4 @@ class World:
     @classmethod
     def demo(cls) -> World:
         """The CSNO demo world, with the configuration's logos as image sources."""
-        return cls.load(DEMO_WORLD, assets=Path(__file__).resolve().parents[2] / "config")
+        return cls.load(DEMO_WORLD, assets=Path(__file__).resolve().parents[1] / "config")

@@ -4,7 +4,7 @@ The scrubbing filter sits on the *handlers*, not on a logger: a filter on a
 logger does not see the records that its children propagate, while a handler
 filter sees every record it is about to write, from any library (requests,
 urllib3, smtplib…). It rewrites the message, the exception text and the stack
-text with `scanner.secrets.scrub`: every secret value read from the
+text with `scanner.plumbing.secrets.scrub`: every secret value read from the
 environment, and anything shaped like `token=…`/`access_token=…` in a URL.
 
 Logs are for the technician and may be in English.
@@ -18,7 +18,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TextIO
 
-from scanner.secrets import Secrets, scrub
+from scanner.plumbing.secrets import Secrets, scrub
 
 LOG_NAME = "vigie.log"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

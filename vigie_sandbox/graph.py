@@ -67,8 +67,8 @@ import re
 import threading
 from typing import Any
 
-from scanner.sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
-from scanner.sandbox.server import Request, Response
+from vigie_sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
+from vigie_sandbox.server import Request, Response
 
 _VERSIONED = re.compile(r"^/v\d+\.\d+(?:/(.*))?$")
 MAX_IDS = 50

@@ -19,7 +19,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from scanner.config.models import Config, Settings, SmtpSecurity
-from scanner.secrets import Secret, Secrets
+from scanner.plumbing.secrets import Secret, Secrets
 
 DEMO_STATE_DIR = Path("var/demo")
 DEMO_TOKENS = Secrets(
@@ -64,8 +64,8 @@ class DemoWorld:
 
 @contextlib.contextmanager
 def demo_world(config: Config, state_dir: Path = DEMO_STATE_DIR) -> Iterator[DemoWorld]:
-    from scanner.sandbox.server import SandboxServer
-    from scanner.sandbox.world import World
+    from vigie_sandbox.server import SandboxServer
+    from vigie_sandbox.world import World
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every SMTP command
     mail = MailFolder(state_dir / "mail")

@@ -17,7 +17,7 @@ Endpoint names for faults and the request log: `web.page` (websites), `media` (i
         /sans-head: {head_status: 405}     # a server that refuses HEAD (GET answers 200)
         "*": {title: Page}                # any other path (without it: 404)
     media:
-      cdn.example.test:                   # host -> path -> image (see scanner.sandbox.images)
+      cdn.example.test:                   # host -> path -> image (see vigie_sandbox.images)
         /logo.jpg: {source: logos/eqv.png, size: 96, format: jpeg, quality: 70}
         /brut.gz: {source: bomb.gz, raw: true, content_type: text/html, headers: {Content-Encoding: gzip}}
     accounts:                             # images by CDN convention (CDN_CONVENTIONS below)
@@ -38,8 +38,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.sandbox import images
-from scanner.sandbox.server import Request, Response
+from vigie_sandbox import images
+from vigie_sandbox.server import Request, Response
 
 # network -> kind -> [(host, path template, transforms)]; `{id}` is the account id.
 # Other worlds (facebook.yaml, x.yaml…) put these URLs in their profiles.

@@ -1,1 +1,0 @@
-"""Numbered SQL migrations of the history database (`NNNN_name.sql`), applied by `scanner.history`."""
