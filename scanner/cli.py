@@ -1,4 +1,5 @@
-"""The command line: `python run_audit.py [--config DIR] [--dry-run | --demo] [check | daemon | preview]`.
+"""The command line: `python run_audit.py [--config DIR] [--dry-run | --demo] [check | daemon | preview]`,
+and `python run_audit.py registry export --xlsx FILE | --yaml FILE`.
 
 Exit statuses (SPEC.md): 0 every account verified; 3 finished but some accounts could
 not be verified; 2 configuration error; 75 another run holds the lock; anything else is a bug.
@@ -11,7 +12,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from scanner.config.load import ConfigError, load_config
+from scanner.config import registry_export
+from scanner.config.load import ConfigError, load_config, load_registry
 from scanner.config.models import Config, Network
 from scanner.night.job import EXIT_CONFIG, EXIT_OK
 from scanner.plumbing.runtime import limit_malloc_arenas
@@ -19,7 +21,7 @@ from scanner.plumbing.timezones import prefer_bundled_tzdata
 
 NBSP = "\u00a0"
 
-COMMANDS = ("audit", "check", "daemon", "preview")
+COMMANDS = ("audit", "check", "daemon", "preview", "registry")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "commands: audit (default) runs one audit and sends the e-mails; check only validates the "
             "configuration; daemon stays up and runs the audit every day at the configured time; "
-            "preview writes the last report's HTML to a file and prints its path. "
+            "preview writes the last report's HTML to a file and prints its path; "
+            "registry export --xlsx FILE (or --yaml FILE) writes the registry in the other form. "
             "Exit status: 0 all accounts verified, 3 some accounts could not be verified, "
             "2 configuration error, 75 another run is in progress."
         ),
@@ -41,11 +44,24 @@ def build_parser() -> argparse.ArgumentParser:
         "command", nargs="?", default="audit", choices=COMMANDS, help="what to do (default: audit)"
     )
     parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("export",),
+        help="with the registry command: export (see --xlsx, --yaml)",
+    )
+    export = parser.add_mutually_exclusive_group()
+    export.add_argument(
+        "--xlsx", type=Path, metavar="FILE", help="registry export: write the registry as a workbook"
+    )
+    export.add_argument(
+        "--yaml", type=Path, metavar="FILE", help="registry export: write the registry as YAML"
+    )
+    parser.add_argument(
         "--config",
         type=Path,
         default=Path("config"),
         metavar="DIR",
-        help="configuration folder holding registry.yaml and settings.yaml (default: config/)",
+        help="configuration folder holding registry.yaml (or registre.xlsx) and settings.yaml (default: config/)",
     )
     parser.add_argument(
         "--dry-run",
@@ -61,9 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    exporting = args.command == "registry"
+    if exporting != (args.action == "export") or exporting != bool(args.xlsx or args.yaml):
+        parser.error("use: registry export --xlsx FILE | --yaml FILE")
     prefer_bundled_tzdata()
     limit_malloc_arenas()
+    if args.command == "registry":
+        return export_registry(args.config, xlsx=args.xlsx, yaml_file=args.yaml)
     try:
         config = load_config(args.config)
     except ConfigError as error:
@@ -91,6 +113,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo:
         return job.demo(config)
     return job.run_once(config, dry_run=args.dry_run)
+
+
+def export_registry(folder: Path, *, xlsx: Path | None, yaml_file: Path | None) -> int:
+    """`registry export`: the registry (YAML or workbook) written in the other form."""
+    try:
+        registry = load_registry(folder)
+    except ConfigError as error:
+        print_problems(error)
+        return EXIT_CONFIG
+    target = xlsx or yaml_file
+    try:
+        if xlsx:
+            registry_export.export_xlsx(registry, xlsx)
+        else:
+            registry_export.export_yaml(registry, yaml_file)
+    except OSError as error:
+        print(f"Impossible d’écrire {target}{NBSP}: {error.strerror or error}.", file=sys.stderr)
+        return EXIT_CONFIG
+    accounts = len(registry.accounts)
+    print(f"Registre écrit dans {target} ({accounts} compte{'s' if accounts > 1 else ''}).")
+    return EXIT_OK
 
 
 def print_problems(error: ConfigError) -> None:

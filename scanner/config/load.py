@@ -16,8 +16,10 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from scanner.config.messages import translate
+from scanner.config.messages import Problem, translate
 from scanner.config.models import Config, Registry, Settings
+from scanner.config.xlsx_layout import REGISTRY_XLSX, SHEET_RANK
+from scanner.config.xlsx_read import XlsxSource, read_workbook
 from scanner.config.yaml_lines import Path as YPath
 from scanner.config.yaml_lines import format_path, line_of, load_with_lines
 
@@ -26,19 +28,15 @@ SETTINGS_FILE = "settings.yaml"
 NBSP = "\u00a0"
 M = TypeVar("M", bound=BaseModel)
 
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}, ligne {self.line}"
-        if self.path:
-            where += f", {self.path}"
-        return f"{where}{NBSP}: {self.message}"
+__all__ = [
+    "REGISTRY_FILE",
+    "REGISTRY_XLSX",
+    "SETTINGS_FILE",
+    "ConfigError",
+    "Problem",
+    "load_config",
+    "load_registry",
+]
 
 
 class ConfigError(Exception):
@@ -68,15 +66,69 @@ class _Parsed:
 def load_config(folder: Path, known_checks: frozenset[str] | None = None) -> Config:
     folder = Path(folder)
     problems: list[Problem] = []
-    parsed = {name: _read(folder, name, problems) for name in (REGISTRY_FILE, SETTINGS_FILE)}
-    registry = _validate(parsed[REGISTRY_FILE], Registry, problems)
-    settings = _validate(parsed[SETTINGS_FILE], Settings, problems)
-    if parsed[REGISTRY_FILE] is not None:
-        problems += _cross_check(parsed[REGISTRY_FILE], folder, known_checks or _catalogue_ids())
-    problems.sort(key=lambda p: (p.file != REGISTRY_FILE, p.file, p.line or 0))
+    source = _registry_source(folder, problems)
+    settings_source = _read(folder, SETTINGS_FILE, problems)
+    registry = _checked_registry(source, folder, known_checks, problems)
+    settings = _validate(settings_source, Settings, problems)
+    _sort(problems)
     if problems or registry is None or settings is None:
         raise ConfigError(problems)
     return Config(folder=folder, registry=registry, settings=settings)
+
+
+def load_registry(folder: Path, known_checks: frozenset[str] | None = None) -> Registry:
+    """The registry alone (`registry.yaml` or `registre.xlsx`), for `registry export`."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    registry = _checked_registry(_registry_source(folder, problems), folder, known_checks, problems)
+    _sort(problems)
+    if problems or registry is None:
+        raise ConfigError(problems)
+    return registry
+
+
+def _checked_registry(
+    source: _Parsed | XlsxSource | None,
+    folder: Path,
+    known_checks: frozenset[str] | None,
+    problems: list[Problem],
+) -> Registry | None:
+    registry = _validate(source, Registry, problems)
+    if source is not None:
+        problems += _cross_check(source, folder, known_checks or _catalogue_ids())
+    return registry
+
+
+def _sort(problems: list[Problem]) -> None:
+    """Registry first, then settings; in a workbook sheet by sheet, row by row."""
+    problems.sort(
+        key=lambda p: (p.file == SETTINGS_FILE, p.file, SHEET_RANK.get(p.sheet or "", -1), p.line or 0)
+    )
+
+
+def _registry_source(folder: Path, problems: list[Problem]) -> _Parsed | XlsxSource | None:
+    """`registry.yaml` or `registre.xlsx`, whichever the folder holds: never both."""
+    yaml_path, xlsx_path = folder / REGISTRY_FILE, folder / REGISTRY_XLSX
+    if yaml_path.exists() and xlsx_path.exists():
+        newer, older = (
+            (xlsx_path, yaml_path)
+            if xlsx_path.stat().st_mtime >= yaml_path.stat().st_mtime
+            else (yaml_path, xlsx_path)
+        )
+        message = (
+            f"{REGISTRY_FILE} et {REGISTRY_XLSX} sont tous deux dans {folder}{NBSP}: le registre doit être "
+            f"l’un ou l’autre. Gardez {newer.name} (le plus récemment modifié) et retirez {older.name} "
+            f"du dossier, ou l’inverse si c’est {older.name} qui est à jour"
+        )
+        problems.append(Problem(REGISTRY_FILE, None, "", message))
+        return None
+    if xlsx_path.exists():
+        return read_workbook(xlsx_path, problems)
+    if not yaml_path.exists():
+        message = f"fichier introuvable dans {folder} (le registre est {REGISTRY_FILE} ou {REGISTRY_XLSX})"
+        problems.append(Problem(REGISTRY_FILE, None, "", message))
+        return None
+    return _read(folder, REGISTRY_FILE, problems)
 
 
 def _read(folder: Path, name: str, problems: list[Problem]) -> _Parsed | None:
@@ -105,15 +157,16 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> _Parsed | None:
     return parsed
 
 
-def _validate(parsed: _Parsed | None, model: type[M], problems: list[Problem]) -> M | None:
+def _validate(parsed: _Parsed | XlsxSource | None, model: type[M], problems: list[Problem]) -> M | None:
     if parsed is None:
         return None
     try:
         return model.model_validate(parsed.data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            path = _clean_loc(error["loc"])
-            problems.append(parsed.problem(path, translate(error)))
+            problem = parsed.problem(_clean_loc(error["loc"]), translate(error))
+            if problem is not None:  # None: a workbook's missing column, already reported once
+                problems.append(problem)
         return None
 
 
@@ -122,7 +175,7 @@ def _clean_loc(loc: tuple) -> YPath:
     return tuple(p for p in loc if isinstance(p, int) or not (isinstance(p, str) and "[" in p))
 
 
-def _cross_check(parsed: _Parsed, folder: Path, checks: frozenset[str]) -> list[Problem]:
+def _cross_check(parsed: _Parsed | XlsxSource, folder: Path, checks: frozenset[str]) -> list[Problem]:
     """Checks across entries, on the raw data so they run even when some entries are malformed."""
     data = parsed.data if isinstance(parsed.data, dict) else {}
     schools = _entries(data.get("schools"))
@@ -169,7 +222,7 @@ def _cross_check(parsed: _Parsed, folder: Path, checks: frozenset[str]) -> list[
             message = _logo_problem(logo if logo.is_absolute() else folder / logo, relative)
             if message:
                 problems.append(parsed.problem(path, message))
-    return problems
+    return [problem for problem in problems if problem is not None]
 
 
 def _entries(value: object) -> list[tuple[int, dict]]:

@@ -1,10 +1,35 @@
-"""French messages for pydantic's validation errors, for the coordinator who edits the registry."""
+"""French messages for the coordinator who edits the registry: pydantic's validation errors in
+French, and the `Problem` that says where each one is (file, line, field; or, in a workbook,
+sheet, row and column)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 NBSP = "\u00a0"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+    sheet: str | None = None  # a workbook's sheet, then `line` is its row and `column` its header
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"feuille {self.sheet}")
+        if self.line is not None:
+            where.append(f"ligne {self.line}")
+        if self.column:
+            where.append(f"colonne {self.column}")
+        elif self.path:
+            where.append(self.path)
+        return f"{', '.join(where)}{NBSP}: {self.message}"
 
 
 def _quote(value: Any) -> str:

@@ -105,6 +105,8 @@ class Board(Frozen):
     logo: Path
     coordinator: Person
     direction_generale: Person
+    # The board's technician, named where a notice sends someone to her or him (optional).
+    technician: Person | None = None
 
     @field_validator("email_domains")
     @classmethod
