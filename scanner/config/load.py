@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from scanner.config.messages import Problem, translate
 from scanner.config.models import Config, Registry, Settings
-from scanner.config.xlsx_layout import REGISTRY_XLSX, SHEET_RANK
+from scanner.config.xlsx_layout import COLUMN_RANK, REGISTRY_XLSX, SHEET_RANK
 from scanner.config.xlsx_read import XlsxSource, read_workbook
 from scanner.config.yaml_lines import Path as YPath
 from scanner.config.yaml_lines import format_path, line_of, load_with_lines
@@ -100,9 +100,15 @@ def _checked_registry(
 
 
 def _sort(problems: list[Problem]) -> None:
-    """Registry first, then settings; in a workbook sheet by sheet, row by row."""
+    """Registry first, then settings; in a workbook sheet by sheet, row by row, column by column."""
     problems.sort(
-        key=lambda p: (p.file == SETTINGS_FILE, p.file, SHEET_RANK.get(p.sheet or "", -1), p.line or 0)
+        key=lambda p: (
+            p.file == SETTINGS_FILE,
+            p.file,
+            SHEET_RANK.get(p.sheet or "", -1),
+            p.line or 0,
+            COLUMN_RANK.get((p.sheet or "", p.column or ""), -1),
+        )
     )
 
 

@@ -446,6 +446,9 @@ EXCEPTIONS = Sheet(
 
 SHEETS: tuple[Sheet, ...] = (BOARD, SCHOOLS, ACCOUNTS, ADMINS, EXCEPTIONS)
 SHEET_RANK = {sheet.name: rank for rank, sheet in enumerate(SHEETS)}
+COLUMN_RANK = {
+    (sheet.name, column.header): rank for sheet in SHEETS for rank, column in enumerate(sheet.columns)
+}
 # « Facebook (page) » and the other labels of the report are accepted for a network.
 NETWORK_ALIASES = {label: network.value for network, label in NETWORK_LABELS.items()}
 

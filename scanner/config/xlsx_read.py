@@ -78,12 +78,16 @@ class XlsxSource:
     exception_rows: dict[int, list[int]] = field(default_factory=dict)
     # (sheet, header) already reported missing; header None for a whole sheet: no second message.
     missing: set[tuple[str, str | None]] = field(default_factory=set)
+    # (sheet, row, header) of cells the reader already reported (a formula error): no second message.
+    reported: set[tuple[str, int | None, str | None]] = field(default_factory=set)
 
     def problem(self, path: Path_, message: str) -> Problem | None:
         sheet, row, key = self._where(path)
         column = sheet.column_for(key)
         header = column.header if column else None
         if (sheet.name, None) in self.missing or (sheet.name, header) in self.missing:
+            return None
+        if (sheet.name, row, header) in self.reported:
             return None
         return Problem(self.file, row, "", message, sheet=sheet.name, column=header)
 
@@ -141,6 +145,7 @@ class _Reader:
         self.problems = problems
 
     def report(self, sheet: Sheet, row: int | None, column: str | None, message: str) -> None:
+        self.source.reported.add((sheet.name, row, column))
         self.problems.append(Problem(self.source.file, row, "", message, sheet=sheet.name, column=column))
 
     def sheet_missing(self, sheet: Sheet) -> None:
@@ -218,7 +223,7 @@ class _Reader:
         if column.kind is Kind.YES_NO:
             answer = _yes_no(raw)
             if answer is None:
-                self.report(sheet, number, column.header, f"{_q(_text(raw))}{NBSP}: oui ou non attendu")
+                self.report(sheet, number, column.header, f"{_q(_text(raw))} n’est ni oui ni non")
                 return _EMPTY
             return answer
         text = _text(raw)
