@@ -117,6 +117,9 @@ def test_no_registry_text_becomes_a_formula(tmp_path: Path):
     with zipfile.ZipFile(path) as package:
         sheets = [name for name in package.namelist() if name.startswith("xl/worksheets/")]
         assert not any("<f>" in package.read(name).decode() for name in sheets)
+        # Text in a shared-string table, as Excel and LibreOffice save it (and faster to read).
+        assert not any("inlineStr" in package.read(name).decode() for name in sheets)
+        assert "xl/sharedStrings.xml" in package.namelist()
     cells = {c.value: c for row in load_workbook(path)["Comptes"].iter_rows() for c in row}
     for account in tricky:
         assert cells[account.name].data_type == "s"

@@ -17,6 +17,7 @@ import datetime as dt
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -196,26 +197,35 @@ class _Reader:
     def _row(self, sheet: Sheet, number: int, values, positions: dict[int, Column]) -> _Row | None:
         row = _Row(number, {})
         filled = False
+        width = len(values)
         for position, column in positions.items():
-            raw = values[position] if position < len(values) else None
-            if not _filled(raw):
+            raw = values[position] if position < width else None
+            if raw is None:
                 continue
+            if raw.__class__ is str:
+                raw = raw.strip()
+                if not raw:
+                    continue
             filled = True
-            value = self._value(sheet, number, column, raw)
-            if value is _EMPTY:
-                continue
-            if column.key == ACCOUNT_LINK:
+            # The common case first: plain text in a text column (a large registry is mostly that).
+            if column.kind is Kind.TEXT and raw.__class__ is str and raw not in FORMULA_ERRORS:
+                value = raw
+            else:
+                value = self._value(sheet, number, column, raw)
+                if value is _EMPTY:
+                    continue
+            key = column.key
+            if key == ACCOUNT_LINK:
                 row.link = value
-                continue
-            target = row.record
-            for part in column.key[:-1]:
-                target = target.setdefault(part, {})
-            target[column.key[-1]] = value
+            elif len(key) == 1:
+                row.record[key[0]] = value
+            else:
+                row.record.setdefault(key[0], {})[key[1]] = value
         return row if filled else None
 
     def _value(self, sheet: Sheet, number: int, column: Column, raw: object) -> object:
-        if isinstance(raw, str) and raw.strip() in FORMULA_ERRORS:
-            message = f"la formule de cette cellule donne une erreur ({raw.strip()})"
+        if isinstance(raw, str) and raw in FORMULA_ERRORS:
+            message = f"la formule de cette cellule donne une erreur ({raw})"
             self.report(sheet, number, column.header, message)
             return _EMPTY
         if column.kind is Kind.DATE:
@@ -231,11 +241,11 @@ class _Reader:
             items = [item.strip() for item in _LIST_SEPARATORS.split(text)]
             return [item for item in items if item] or _EMPTY
         if column.kind is Kind.CHOICE:
-            key = normalise(text)
+            key = _word(text)
             choice = _ALIASES.get(key, key)
             return choice if choice in column.choices else text
         if column.kind is Kind.CALENDAR:
-            return normalise(text) if normalise(text) in CALENDARS else text
+            return _word(text) if _word(text) in CALENDARS else text
         return text
 
     # ------------------------------------------------------------ the whole registry
@@ -287,6 +297,12 @@ class _Reader:
         return by_id[row.link]
 
 
+@lru_cache(maxsize=1024)
+def _word(text: str) -> str:
+    """A choice as typed (« Facebook », « HEBDOMADAIRE »): few distinct values, normalised once each."""
+    return normalise(text)
+
+
 def _filled(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
@@ -321,7 +337,7 @@ def _date(value: object) -> object:
 def _yes_no(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
-    key = normalise(_text(value))
+    key = _word(_text(value))
     if key in YES:
         return True
     if key in NO:

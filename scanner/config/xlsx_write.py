@@ -9,6 +9,7 @@ becomes a formula.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -33,6 +34,7 @@ from scanner.config.xlsx_layout import (
     Sheet,
     french_spaces,
 )
+from scanner.config.xlsx_strings import share_strings
 
 README_SHEET = "Lisez-moi"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -73,8 +75,10 @@ def write_workbook(registry: Registry, path: Path, rules: Sequence[RuleInfo]) ->
         _validate(worksheet, sheet, rules_range)
         worksheet.freeze_panes = sheet.freeze
         worksheet.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{count + 1}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    path.write_bytes(share_strings(buffer.getvalue()))
 
 
 def set_text(cell, text: str) -> None:
