@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint bench screenshot docs clean
+.PHONY: setup demo demo-xlsx test lint bench screenshot docs clean
 
 setup: $(VENV)/.installed
 
@@ -16,7 +16,15 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/python run_audit.py --demo
+	$(BIN)/python run_audit.py --demo $(ARGS)
+
+# The same demo with the registry kept as a spreadsheet: a copy of config/ whose registry.yaml
+# is exported to registre.xlsx (the bundled config/ keeps YAML).
+demo-xlsx: setup
+	rm -rf var/config-xlsx && mkdir -p var/config-xlsx
+	cp -r config/settings.yaml config/logos var/config-xlsx/
+	$(BIN)/python run_audit.py registry export --xlsx var/config-xlsx/registre.xlsx
+	$(BIN)/python run_audit.py --demo --config var/config-xlsx
 
 test: setup
 	$(BIN)/ruff check .
