@@ -1,1 +1,2 @@
-"""The configuration folder: `registry.yaml` (the approved accounts) and `settings.yaml`."""
+"""The configuration folder: the registry of approved accounts (`registry.yaml`, or the spreadsheet
+`registre.xlsx`) and `settings.yaml`."""

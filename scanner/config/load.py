@@ -3,6 +3,9 @@
 `load_config(folder)` returns a `Config` or raises `ConfigError`, whose `problems`
 are French messages such as
 `registry.yaml, ligne 41, accounts[3].admins[0].email : adresse courriel invalide`.
+The registry is `registry.yaml` or `registre.xlsx` (never both): a workbook is read by
+`xlsx_read` into the YAML's shape and goes through the same models and cross-checks, its
+problems located by sheet, row and column.
 No network call is made here: a wrong file stops the run before any.
 """
 
