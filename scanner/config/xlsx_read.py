@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -45,6 +46,10 @@ from scanner.config.xlsx_layout import (
 )
 
 NBSP = "\u00a0"
+UNREADABLE = (
+    f"fichier illisible{NBSP}: ce n’est pas un classeur Excel valide (enregistrez-le au format "
+    f"«{NBSP}Classeur Excel (.xlsx){NBSP}»)"
+)
 HEADER_SEARCH_ROWS = 20  # title rows people put above the header
 FORMULA_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"})
 _EMPTY = object()
@@ -115,28 +120,17 @@ def _at(rows: list[int], index: int | None) -> int | None:
 
 
 def read_workbook(path: Path, problems: list[Problem]) -> XlsxSource | None:
-    """The registry in `path`, or None when the file cannot be opened (reported in `problems`)."""
-    name = path.name
+    """The registry in `path`, or None when the file cannot be read (reported in `problems`)."""
+    reader = _Reader(XlsxSource(path.name), problems)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        problems.append(
-            Problem(name, None, "", f"fichier illisible{NBSP}: ce n’est pas un classeur Excel (.xlsx) valide")
-        )
+        try:
+            tables = reader.tables(workbook)
+        finally:
+            workbook.close()
+    except (InvalidFileException, zipfile.BadZipFile, ParseError, KeyError, OSError, ValueError, TypeError):
+        problems.append(Problem(path.name, None, "", UNREADABLE))
         return None
-    reader = _Reader(XlsxSource(name), problems)
-    try:
-        titles = {normalise(title): title for title in workbook.sheetnames}
-        tables: dict[Entity, list[_Row]] = {}
-        for sheet in SHEETS:
-            title = titles.get(normalise(sheet.name))
-            worksheet = workbook[title] if title is not None else None
-            if worksheet is None or not hasattr(worksheet, "iter_rows"):
-                reader.sheet_missing(sheet)
-                continue
-            tables[sheet.entity] = reader.table(sheet, worksheet)
-    finally:
-        workbook.close()
     return reader.assemble(tables)
 
 
@@ -153,6 +147,18 @@ class _Reader:
         self.source.missing.add((sheet.name, None))
         message = f"feuille {_q(sheet.name)} introuvable dans le classeur"
         self.problems.append(Problem(self.source.file, None, "", message))
+
+    def tables(self, workbook) -> dict[Entity, list[_Row]]:
+        titles = {normalise(title): title for title in workbook.sheetnames}
+        tables: dict[Entity, list[_Row]] = {}
+        for sheet in SHEETS:
+            title = titles.get(normalise(sheet.name))
+            worksheet = workbook[title] if title is not None else None
+            if worksheet is None or not hasattr(worksheet, "iter_rows"):
+                self.sheet_missing(sheet)
+                continue
+            tables[sheet.entity] = self.table(sheet, worksheet)
+        return tables
 
     # ------------------------------------------------------------ one sheet
 
