@@ -84,7 +84,7 @@ def test_ten_planted_faults_give_one_located_message_each(folder: Path):
             "Comptes",
             accounts.set(accounts.row_of("eqv-x"), "Nom déclaré", "   "),
             "Nom déclaré",
-        ): "champ obligatoire manquant",
+        ): f"cellule vide{NBSP}: elle est obligatoire",
         (
             "Comptes",
             accounts.set(accounts.row_of("enf-instagram"), "Compte sur le réseau", "#REF!"),
@@ -121,10 +121,14 @@ def test_ten_planted_faults_give_one_located_message_each(folder: Path):
             "Compte",
         ): "compte inconnu «\u00a0inexistant\u00a0»",
         ("Dérogations", exceptions.set(2, "Règle", "name.inexistante"), "Règle"): "règle inconnue",
-        ("Dérogations", exceptions.set(2, "Jusqu’au", None), "Jusqu’au"): "champ obligatoire manquant",
+        (
+            "Dérogations",
+            exceptions.set(2, "Jusqu’au", None),
+            "Jusqu’au",
+        ): f"cellule vide{NBSP}: elle est obligatoire",
         ("Écoles", schools.set(3, "Courriel", "eh-at-csno"), "Courriel"): "adresse courriel invalide",
         ("Écoles", schools.set(4, "Logo", "logos/absent.png"), "Logo"): "fichier de logo introuvable",
-        ("Conseil", board.set(2, "Site Web", None), "Site Web"): "champ obligatoire manquant",
+        ("Conseil", board.set(2, "Site Web", None), "Site Web"): f"cellule vide{NBSP}: elle est obligatoire",
     }
     book.save(path)
 
@@ -252,7 +256,7 @@ def test_missing_sheets_and_columns_are_reported_once(folder: Path):
         f"registre.xlsx, feuille Comptes, ligne 1{NBSP}: colonne «{NBSP}Réseau{NBSP}» introuvable dans l’en-tête"
         in messages
     )
-    assert len(messages) == 2  # not one « champ obligatoire manquant » per account
+    assert len(messages) == 2  # not one « cellule vide » per account
 
 
 def test_a_file_that_is_not_a_workbook_is_reported(folder: Path):

@@ -50,6 +50,11 @@ UNREADABLE = (
     f"fichier illisible{NBSP}: ce n’est pas un classeur Excel valide (enregistrez-le au format "
     f"«{NBSP}Classeur Excel (.xlsx){NBSP}»)"
 )
+# The models' messages speak of fields; in a sheet, the same thing is a cell.
+CELL_WORDING = {
+    "champ obligatoire manquant": f"cellule vide{NBSP}: elle est obligatoire",
+    "vrai ou faux attendu (true ou false)": "oui ou non attendu",
+}
 HEADER_SEARCH_ROWS = 20  # title rows people put above the header
 FORMULA_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"})
 _EMPTY = object()
@@ -95,7 +100,9 @@ class XlsxSource:
             return None
         if (sheet.name, row, header) in self.reported:
             return None
-        return Problem(self.file, row, "", message, sheet=sheet.name, column=header)
+        return Problem(
+            self.file, row, "", CELL_WORDING.get(message, message), sheet=sheet.name, column=header
+        )
 
     def _where(self, path: Path_) -> tuple[Sheet, int | None, Path_]:
         head, index = path[0] if path else "board", _index(path, 1)
@@ -293,7 +300,9 @@ class _Reader:
         if (sheet.name, header) in self.source.missing:
             return None
         if row.link is None:
-            self.report(sheet, row.number, header, "champ obligatoire manquant (l’identifiant du compte)")
+            self.report(
+                sheet, row.number, header, f"cellule vide{NBSP}: l’identifiant du compte est obligatoire"
+            )
             return None
         if row.link not in by_id:
             self.report(
