@@ -89,6 +89,13 @@ def test_the_export_is_a_workbook_the_coordinator_can_keep(tmp_path: Path):
     assert lists["K2"].errorStyle == "information"  # Calendrier: free text allowed after a message
     assert lists["M2"].type == "date"
     assert lists["B2"].formula1 == "'Écoles'!$A$2:$A$1048576"
+    rule_list = next(
+        dv.formula1
+        for dv in workbook["Dérogations"].data_validations.dataValidation
+        if str(dv.sqref).startswith("B2")
+    )
+    first_rule = re.match(r"'Lisez-moi'!\$A\$(\d+):\$A\$(\d+)$", rule_list)
+    assert workbook["Lisez-moi"].cell(int(first_rule[1]), 1).value == "permission.on-file"
     roles = workbook["Administrateurs"].data_validations.dataValidation
     assert any(dv.formula1 == '"enseignant,direction,personnel"' for dv in roles)
     # Real dates, lists in one cell.
@@ -151,6 +158,18 @@ def test_registry_export_both_ways_from_the_command_line(tmp_path: Path):
     assert run_cli("registry", "export", "--config", str(folder), "--yaml", str(exported)).returncode == 0
     shutil.copy(exported, tmp_path / "back.yaml")
     assert "eqv-facebook" in exported.read_text(encoding="utf-8")
+
+
+def test_registry_export_of_a_broken_registry_lists_the_problems(tmp_path: Path):
+    folder = tmp_path / "config"
+    shutil.copytree(ROOT / "config", folder)
+    text = (folder / "registry.yaml").read_text(encoding="utf-8")
+    (folder / "registry.yaml").write_text(
+        text.replace("network: x\n", "network: myspace\n", 1), encoding="utf-8"
+    )
+    done = run_cli("registry", "export", "--config", str(folder), "--xlsx", str(tmp_path / "out.xlsx"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "myspace" in done.stderr and not (tmp_path / "out.xlsx").exists()
 
 
 def test_registry_export_needs_a_target():
