@@ -59,7 +59,7 @@ def test_a_generated_1000_account_registry_survives_the_round_trip(tmp_path: Pat
     assert any(a.permission and a.permission.date is None for a in registry.accounts)
     assert any(a.handle.isdigit() for a in registry.accounts)
     assert any(a.name.startswith("=") for a in registry.accounts)
-    assert any("\n" in e.reason for a in registry.accounts for e in a.exceptions)
+    assert any("\r\n" in e.reason for a in registry.accounts for e in a.exceptions)
     round_trip(tmp_path / "generated", tmp_path)
 
 

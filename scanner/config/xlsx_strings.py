@@ -37,7 +37,8 @@ def share_strings(package: bytes) -> bytes:
     def to_index(match: re.Match) -> bytes:
         nonlocal uses
         uses += 1
-        index = strings.setdefault(match.group(1), len(strings))
+        # A carriage return must be a character reference, or XML reading turns « \r\n » into « \n ».
+        index = strings.setdefault(match.group(1).replace(b"\r", b"&#13;"), len(strings))
         return b't="s"><v>%d</v>' % index
 
     source = zipfile.ZipFile(io.BytesIO(package))
