@@ -12,12 +12,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from benchmarks.registry_gen import write_registry
 from scanner.config.load import ConfigError, load_config, load_registry
 from scanner.config.registry_export import export_xlsx, export_yaml
 from scanner.config.xlsx_layout import SHEETS
+from scanner.config.xlsx_read import FORMULA_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
 NBSP = "\u00a0"
@@ -61,6 +64,38 @@ def test_a_generated_1000_account_registry_survives_the_round_trip(tmp_path: Pat
     assert any(a.name.startswith("=") for a in registry.accounts)
     assert any("\r\n" in e.reason for a in registry.accounts for e in a.exceptions)
     round_trip(tmp_path / "generated", tmp_path)
+
+
+TEXT = (
+    st.text(
+        st.characters(whitelist_categories=("L", "N", "P", "S", "Zs"), whitelist_characters="\n\r\t"),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(lambda text: text and text not in FORMULA_ERRORS)
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=TEXT, reason=TEXT, objectif=TEXT)
+def test_any_text_survives_the_workbook(tmp_path: Path, name: str, reason: str, objectif: str):
+    """Whatever the coordinator writes (guillemets, « ; », line breaks, =, emoji) comes back as is."""
+    base = load_registry(ROOT / "config")
+    last = base.accounts[-1]
+    account = last.model_copy(
+        update={
+            "name": name,
+            "plan": last.plan.model_copy(update={"objectif": objectif}),
+            "exceptions": (last.exceptions[0].model_copy(update={"reason": reason}),),
+        }
+    )
+    registry = base.model_copy(update={"accounts": (*base.accounts[:-1], account)})
+    folder = tmp_path / "property"
+    if not folder.exists():
+        shutil.copytree(ROOT / "config" / "logos", folder / "logos")
+    export_xlsx(registry, folder / "registre.xlsx")
+    assert load_registry(folder).accounts[-1] == account
 
 
 def test_the_whole_configuration_loads_from_a_workbook(tmp_path: Path):
