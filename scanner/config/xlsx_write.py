@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -82,7 +83,9 @@ def write_workbook(registry: Registry, path: Path, rules: Sequence[RuleInfo]) ->
 
 
 def set_text(cell, text: str) -> None:
-    """Write `text` as text, whatever it starts with: never a formula (or a formula injection)."""
+    """Write `text` as text, whatever it starts with: never a formula (or a formula injection).
+    Control characters a workbook cannot hold (from a YAML escape such as "\\x01") are dropped."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
     cell.value = text
     if text.startswith(FORMULA_STARTS):
         cell.data_type = "s"
