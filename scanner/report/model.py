@@ -173,6 +173,8 @@ class Report:
     manual: tuple[CheckNote, ...] = ()
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
+    recommendations: tuple[ReportFinding, ...] = ()  # severity `info`: never a non-conformity
+
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
@@ -242,22 +244,26 @@ def build_report(
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
     derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
+    reported = _report_findings(catalogue, accounts, findings)
     return Report(
         run=run,
         accounts=_account_entries(registry, accounts, snapshots or {}),
-        findings=_report_findings(catalogue, accounts, findings),
+        findings=tuple(f for f in reported if f.severity is not Severity.INFO),
         discovered=tuple(_discovered(d) for d in discovered),
         notices=tuple(notices),
         version=SCHEMA_VERSION,
         board=registry.board.name,
         timezone=timezone,
         generated_at=generated_at,
-        summary=_summary(accounts, results, findings),
+        summary=_summary(accounts, results, findings, catalogue),
         schools=tuple(SchoolEntry(s.id, s.name, s.website) for s in registry.schools),
         derogations=derogations,
         manual=manual,
         unverifiable_checks=unverifiable,
         trend=tuple(trend),
+        recommendations=tuple(
+            f for f in reported if f.severity is Severity.INFO and f.state is not FindingState.RESOLVED
+        ),
     )
 
 
@@ -326,14 +332,25 @@ def _notes(
     return tuple(derogations), tuple(manual), tuple(unverifiable)
 
 
+def is_recommendation(catalogue: Mapping[str, Check], check_id: str) -> bool:
+    """A check of severity `info` (SPEC: a recommendation, never a non-conformity)."""
+    check = catalogue.get(check_id)
+    return check is not None and check.severity is Severity.INFO
+
+
 def _summary(
-    accounts: Sequence[AccountOutcome], results: Sequence[Result], findings: Sequence[Finding]
+    accounts: Sequence[AccountOutcome],
+    results: Sequence[Result],
+    findings: Sequence[Finding],
+    catalogue: Mapping[str, Check],
 ) -> Summary:
-    failing = {r.account for r in results if r.status is Status.NON_CONFORME}
+    """The headline numbers; recommendations (severity `info`) count in none of them."""
+    judged = [r for r in results if not is_recommendation(catalogue, r.check)]
+    failing = {r.account for r in judged if r.status is Status.NON_CONFORME}
     verified = [a for a in accounts if a.verified]
-    conforme = sum(1 for r in results if r.status is Status.CONFORME)
-    non_conforme = sum(1 for r in results if r.status is Status.NON_CONFORME)
-    states = [f.state for f in findings]
+    conforme = sum(1 for r in judged if r.status is Status.CONFORME)
+    non_conforme = sum(1 for r in judged if r.status is Status.NON_CONFORME)
+    states = [f.state for f in findings if not is_recommendation(catalogue, f.check)]
     return Summary(
         accounts_total=len(accounts),
         accounts_verified=len(verified),
