@@ -192,8 +192,8 @@ def test_check_command_prints_a_french_summary():
     done = run_cli("check")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
-        f"Configuration valide{NBSP}: 3 écoles, 14 comptes "
-        "(Facebook (page) 4, Facebook (groupe) 1, Instagram 4, X 4, YouTube 1)."
+        f"Configuration valide{NBSP}: 3 écoles, 15 comptes "
+        "(page Facebook 4, groupe Facebook 1, Instagram 4, X 5, YouTube 1)."
     )
 
 

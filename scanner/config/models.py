@@ -47,8 +47,8 @@ class Network(StrEnum):
 
 
 NETWORK_LABELS = {
-    Network.FACEBOOK: "Facebook (page)",
-    Network.FACEBOOK_GROUP: "Facebook (groupe)",
+    Network.FACEBOOK: "page Facebook",
+    Network.FACEBOOK_GROUP: "groupe Facebook",
     Network.INSTAGRAM: "Instagram",
     Network.X: "X",
     Network.YOUTUBE: "YouTube",

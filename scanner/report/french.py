@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -34,26 +35,27 @@ def _local(value: dt.datetime | dt.date, timezone: str | None) -> dt.date | dt.d
     return value
 
 
-def date_long(value: dt.datetime | dt.date | None, timezone: str | None = None) -> str:
-    """« 24 novembre 2026 » (the local date of an aware datetime)."""
-    if value is None:
-        return ""
+def _format(value: dt.datetime | dt.date, timezone: str | None, pattern: str) -> str:
+    """Babel's `fr_CA` date, with « 1er » for the first of a month (Babel writes « 1 »)."""
     local = _local(value, timezone)
-    return format_date(local.date() if isinstance(local, dt.datetime) else local, "long", locale=LOCALE)
+    day = local.date() if isinstance(local, dt.datetime) else local
+    text = format_date(day, pattern, locale=LOCALE)
+    return "1er" + text[1:] if day.day == 1 and text.startswith("1 ") else text
+
+
+def date_long(value: dt.datetime | dt.date | None, timezone: str | None = None) -> str:
+    """« 24 novembre 2026 », « 1er décembre 2026 » (the local date of an aware datetime)."""
+    return "" if value is None else _format(value, timezone, "long")
 
 
 def date_medium(value: dt.datetime | dt.date | None, timezone: str | None = None) -> str:
     """« 24 nov. 2026 »."""
-    if value is None:
-        return ""
-    local = _local(value, timezone)
-    return format_date(local.date() if isinstance(local, dt.datetime) else local, "medium", locale=LOCALE)
+    return "" if value is None else _format(value, timezone, "medium")
 
 
 def date_short(value: dt.datetime | dt.date, timezone: str | None = None) -> str:
     """« 24 nov. », for the chart's axis."""
-    local = _local(value, timezone)
-    return format_date(local.date() if isinstance(local, dt.datetime) else local, "d MMM", locale=LOCALE)
+    return _format(value, timezone, "d MMM")
 
 
 def time_short(value: dt.datetime, timezone: str | None = None) -> str:
@@ -116,6 +118,21 @@ def typography(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return text
+
+
+_QUOTE = re.compile(r"«[^«»]{0,60}»")
+_HOLD = "\x00"  # a space that must not break a line (inside short « … »), restored after wrapping
+
+
+def wrap(text: str | None, width: int = 76, indent: str = "") -> str:
+    """`text` on lines of at most `width` characters, continued lines indented by `indent`.
+
+    Typography first (a no-break space after « and before », before :), and never a break
+    inside a short quotation: a line never ends on « nor starts with » or « : ».
+    """
+    held = _QUOTE.sub(lambda m: m.group(0).replace(" ", _HOLD), typography(one_line(text)))
+    lines = textwrap.wrap(held, width=width, break_long_words=False, break_on_hyphens=False)
+    return ("\n" + indent).join(lines).replace(_HOLD, " ")
 
 
 def _nbsp(text: str) -> str:

@@ -154,6 +154,7 @@ class Summary:
     new: int
     open: int
     resolved: int
+    first_audit: bool = False  # no earlier night in the history: « constatées cette nuit (premier audit) »
 
 
 @dataclass(frozen=True)
@@ -255,13 +256,13 @@ def build_report(
         board=registry.board.name,
         timezone=timezone,
         generated_at=generated_at,
-        summary=_summary(accounts, results, findings, catalogue),
+        summary=replace(_summary(accounts, results, findings, catalogue), first_audit=len(trend) == 1),
         schools=tuple(SchoolEntry(s.id, s.name, s.website) for s in registry.schools),
         derogations=derogations,
         manual=manual,
         unverifiable_checks=unverifiable,
         trend=tuple(trend),
-        recommendations=tuple(
+        recommendations=tuple(  # open ones only: a resolved recommendation is not news
             f for f in reported if f.severity is Severity.INFO and f.state is not FindingState.RESOLVED
         ),
     )
