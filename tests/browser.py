@@ -105,7 +105,8 @@ def framed(page: Path, width: int, height: int = 900) -> Path:
     source = page.read_text(encoding="utf-8")
     frame = page.with_name(f"{page.stem}.a-{width}px.html")
     frame.write_text(
-        _FRAME % {"width": width, "height": height, "srcdoc": html_lib.escape(source, quote=True), "mark": MARK},
+        _FRAME
+        % {"width": width, "height": height, "srcdoc": html_lib.escape(source, quote=True), "mark": MARK},
         encoding="utf-8",
     )
     return frame

@@ -81,7 +81,7 @@ def test_the_csno_configuration_is_valid():
     config = load_config(ROOT / "config", known_checks=CHECKS)
     registry = config.registry
     assert {s.id for s in registry.schools} == {"eqv", "eh", "enf"}
-    assert len(registry.accounts) == 14
+    assert len(registry.accounts) == 15
     assert registry.school("eh").acronyms == ("ÉH",)
     assert config.settings.escalation.escalate_days == 30
 

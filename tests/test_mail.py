@@ -141,8 +141,8 @@ def test_report_mail_through_smtp(smtp, tmp_path):
         and "cid:avatar-eqv-facebook-0@vigie" in html
     )
     assert "cid:logo-eh@vigie" not in html  # unreadable image: left out, not broken
-    assert "Taux de conformité" in text and "Comment corriger" in text
-    assert "jeton d'accès de la plateforme est expiré" in text
+    assert "Part des vérifications conformes" in text and "Comment corriger" in text
+    assert "jeton d’accès de la plateforme est expiré" in text
     assert len(html.encode()) < settings.report.max_html_bytes
     assert not any(p.get_filename() == "rapport-complet-2026-11-25.html" for p in received.walk())
 

@@ -65,20 +65,21 @@ def test_control_characters_cannot_forge_lines_in_text():
 def test_the_ten_seconds_summary():
     report = evil_report()
     html = render_html(ReportView(report, variables={"instagram": "FACEBOOK_ACCESS_TOKEN"}))
-    assert "taux de conformité" in html and "%</span>" in html
-    assert "Le jeton d'accès de la plateforme est expiré ou révoqué" in html
+    assert "comptes conformes sur" in html and "Part des vérifications conformes" in html
+    assert "Le jeton d’accès de la plateforme est expiré ou révoqué" in html
     assert "FACEBOOK_ACCESS_TOKEN" in html
-    assert "Nouvelles non-conformités (1)" in html
+    assert "Constatées cette nuit (premier audit)" in html and "Non-conformités (1)" in html
     text = render_text(ReportView(report, variables={"instagram": "FACEBOOK_ACCESS_TOKEN"}))
     assert (
-        "NON VÉRIFIÉS — Instagram (2" in text
+        "NON VÉRIFIÉS — INSTAGRAM (2" in text
         and f"Variable d’environnement{NBSP}: FACEBOOK_ACCESS_TOKEN" in text
     )
 
 
 def test_outlook_safe_markup():
     html = render_html(ReportView(evil_report()))
-    assert "<table" in html and 'width="680"' in html and "bgcolor=" in html
+    assert "<table" in html and "max-width: 680px" in html and "bgcolor=" in html
+    assert '<!--[if mso]><table role="presentation" width="680"' in html  # Outlook for Windows only
     for forbidden in ("display: flex", "display:flex", "grid", "data:", "<style", "position:"):
         assert forbidden not in html
     assert 'class="kpi"' not in html or "style=" in html  # styles are inlined
@@ -207,6 +208,6 @@ def test_findings_about_accounts_outside_the_registry_are_shown():
                       night0, night0, detail="se présente comme l’ÉQV")  # fmt: skip
     view = ReportView(make_report(registry, findings=[finding]))
     html = render_html(view)
-    assert "Comptes non inscrits au registre" in html and "se présente comme l’ÉQV" in html
-    assert "(X, hors registre)" in html and "decouvert:" not in html
+    assert "Comptes non inscrits au registre" in html and "Se présente comme l’ÉQV" in html
+    assert "— X, hors registre" in html and "decouvert:" not in html
     assert "EQV_faux" in render_text(view)

@@ -70,12 +70,17 @@ def admins_teacher(account: Account, snapshot: Snapshot | None, ctx: Context) ->
 def admins_staff(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome:
     domains = ctx.registry.board.email_domains
     outside = [
-        f"{admin.name} ({admin.email})"
+        f"{admin.name} utilise l’adresse {admin.email}"
         for admin in account.admins
         if not on_board_domain(admin.email, domains)
     ]
     if outside:
-        return non_conforme(f"adresse hors du CSNO\u00a0: {listing(outside)}")
+        which = (
+            "qui n’est pas une adresse du CSNO"
+            if len(outside) < 2
+            else "qui ne sont pas des adresses du CSNO"
+        )
+        return non_conforme(f"{listing(outside)}, {which}")
     return conforme()
 
 
@@ -116,9 +121,11 @@ def admins_platform(account: Account, snapshot: Snapshot, ctx: Context) -> Outco
     absent = [quoted(name) for key, name in declared.items() if key not in seen]
     problems = []
     if unknown:
-        problems.append(f"gère le compte sans être déclaré au registre\u00a0: {listing(unknown)}")
+        verb = "gère le compte sans figurer" if len(unknown) < 2 else "gèrent le compte sans figurer"
+        problems.append(f"{listing(unknown)} {verb} au registre")
     if absent:
-        problems.append(f"déclaré au registre mais absent de la plateforme\u00a0: {listing(absent)}")
+        verb = "figure au registre" if len(absent) < 2 else "figurent au registre"
+        problems.append(f"{listing(absent)} {verb} sans être parmi les administrateurs sur la plateforme")
     if problems:
         return non_conforme("; ".join(problems))
     return conforme()

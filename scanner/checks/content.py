@@ -90,7 +90,7 @@ _DECLARE_EMAIL = (
     l'école pour la page officielle\u00a0: une adresse personnelle fait sortir les messages des
     familles du contrôle de l'école et l'accès au compte se perd avec la personne.""",
     fix="""Dans les paramètres de la page, remplacez l'adresse de contact par celle de l'école;
-    pour changer l'adresse de connexion du compte, communiquez avec la technicienne.""",
+    pour changer l'adresse de connexion du compte, communiquez avec {soutien}.""",
 )
 def contact_school_email(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome | None:
     if not account.official:
@@ -141,11 +141,15 @@ def activity_calendar(account: Account, snapshot: Snapshot, ctx: Context) -> Out
         return manuel("la plateforme n'indique pas la date de la dernière publication")
     zone = ZoneInfo(ctx.settings.timezone)
     days = (ctx.now.astimezone(zone).date() - last.astimezone(zone).date()).days
-    when = f"dernière publication le {french_date(last.astimezone(zone).date())}, il y a {days} jours"
+    ago = "aujourd’hui" if days == 0 else f"il y a {days}\u00a0jour{'s' if days > 1 else ''}"
+    when = f"dernière publication le {french_date(last.astimezone(zone).date())}, {ago}"
     if limit is None:
         return conforme(f"calendrier {quoted(declared)}, sans délai; {when}")
     if days > limit:
-        return non_conforme(f"{when}, alors que le calendrier {quoted(declared)} en permet au plus {limit}")
+        return non_conforme(
+            f"{when}, alors que le calendrier {quoted(declared)} demande une publication au moins tous les "
+            f"{limit}\u00a0jours"
+        )
     return conforme(when)
 
 

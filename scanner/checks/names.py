@@ -109,7 +109,7 @@ def name_official(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome
     id="name.acronym",
     clause="§5.e",
     severity=Severity.MINEURE,
-    title="Pas d'acronyme sans manque d'espace",
+    title="Pas d’acronyme, sauf manque d’espace",
     verifies="""Le nom affiché n'utilise pas d'acronyme d'école (ÉNF, ÉQV, ÉH…) ni d'autre sigle en
     majuscules, sauf si le nom complet dépasse la limite de longueur de la plateforme (X\u00a0: 50
     caractères, Instagram\u00a0: 30, YouTube\u00a0: 100). Le nom d'utilisateur (@…) n'est pas visé\u00a0:

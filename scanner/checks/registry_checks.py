@@ -21,9 +21,9 @@ from scanner.platforms.snapshot import Snapshot
     ce compte au nom de l'école ou du CSNO, et à quelle date.""",
     why="""La DA 142 (§1.a) exige la permission écrite de la direction d'école ou du superviseur
     avant d'utiliser les médias sociaux au nom de l'école ou du CSNO.""",
-    fix="""Faites remplir et signer le Formulaire DA 142 par la direction d'école, puis transmettez-le
-    à la coordonnatrice des communications, qui inscrira au registre le nom de la personne qui a
-    approuvé et la date.""",
+    fix="""Remplissez le Formulaire DA 142 avec les administrateurs du compte et signez-le (direction
+    d’école ou superviseur), puis transmettez-le à la coordonnatrice des communications, qui
+    inscrira au registre le nom de la personne qui a approuvé et la date.""",
     needs_platform=False,
 )
 def permission_on_file(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome:

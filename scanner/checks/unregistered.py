@@ -65,7 +65,7 @@ def _assess_one(item: Discovered, ctx: Context) -> Outcome | None:
         if item.school and (snapshot is None or not snapshot.ok):
             school = ctx.registry.school(item.school).name
             return manuel(
-                f"lié depuis le site de l'{school} ({item.found_on}), mais le compte n'a pas pu être lu"
+                f"le site de l’{school} renvoie au compte ({item.found_on}), mais le compte n’a pas pu être lu"
             )
         return None
     reasons = presents + _linked_from(item, ctx)
@@ -138,8 +138,8 @@ def _logo_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
 
 def _linked_from(item: Discovered, ctx: Context) -> list[str]:
     if item.school:
-        return [f"lié depuis le site de l'{ctx.registry.school(item.school).name} ({item.found_on})"]
-    return [f"trouvé par {item.found_on}"] if item.found_on else []
+        return [f"le site de l’{ctx.registry.school(item.school).name} renvoie au compte ({item.found_on})"]
+    return [f"le compte a été repéré par {item.found_on}"] if item.found_on else []
 
 
 def _registered(item: Discovered, ctx: Context) -> bool:

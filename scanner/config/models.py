@@ -105,6 +105,7 @@ class Board(Frozen):
     logo: Path
     coordinator: Person
     direction_generale: Person
+    technician: Person | None = None  # optional: named where a notice sends someone to IT support
 
     @field_validator("email_domains")
     @classmethod

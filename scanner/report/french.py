@@ -1,7 +1,7 @@
 """Canadian French for everything the coordinator reads: Babel `fr_CA` dates and numbers, typography.
 
 Typography (SPEC.md): no space before `; ! ?`, a no-break space before `:` and
-inside « ». `typography` fixes a plain text; `typography_html` fixes only the
+inside « », the apostrophe ’ (never ' in prose). `typography` fixes a plain text; `typography_html` fixes only the
 text nodes of an HTML body, never tags, attributes or style sheets.
 """
 
@@ -25,6 +25,8 @@ _RULES = (
     (re.compile(r"«" + _SPACES + "*"), "«" + NBSP),
     (re.compile(_SPACES + "*»"), NBSP + "»"),
 )
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")  # l'école -> l’école
+_WORD = re.compile(r"\S+")
 _TEXT_NODE = re.compile(r">([^<]+)<")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -110,14 +112,60 @@ def one_line(text: str | None) -> str:
     return " ".join(clean(text).split())
 
 
+def clause(text: str) -> str:
+    """« §5.d » as it is; a named section of DA 142 as « section « Créer un compte » »."""
+    text = text.strip()
+    return text if text.startswith("§") or text in ("", "—") else f"section «{NBSP}{text}{NBSP}»"
+
+
+_LOOKALIKE = re.compile(
+    r"un caractère d.une autre écriture qui imite une lettre latine"
+    + _SPACES
+    + r"?:"
+    + _SPACES
+    + r"?U\+[0-9A-F]{4,6} LETTRE \w+ (?P<script>\w+)[^(«»]*\(ressemble à «"
+    + _SPACES
+    + r"?(?P<letter>.)"
+    + _SPACES
+    + r"?»\)"
+)
+_CODE_POINT = re.compile(_SPACES + r"?:" + _SPACES + r"?U\+[0-9A-F]{4,6} [^;,«»()]*(\([^()]*\))?")
+_MEASURE = re.compile(_SPACES + r"?\((?:distance \d+(?:, seuil \d+)?)\)|,? distance \d+(?:, seuil \d+)?")
+
+
+def plain(detail: str | None) -> str:
+    """A finding's detail in words for a principal: no code point, no fingerprint distance.
+
+    « un caractère d’une autre écriture qui imite une lettre latine : U+0421 LETTRE MAJUSCULE
+    CYRILLIQUE ES (ressemble à « C ») » -> « une lettre cyrillique qui ressemble au C latin »;
+    « (distance 22, seuil 10) » goes. The coordinator's report keeps the technical detail.
+    """
+    text = one_line(detail)
+    text = _LOOKALIKE.sub(
+        lambda m: f"une lettre {m['script'].lower()} qui ressemble au {m['letter']} latin", text
+    )
+    text = _CODE_POINT.sub("", text)
+    return _MEASURE.sub("", text).strip()
+
+
 def capitalize(text: str | None) -> str:
     return text[:1].upper() + text[1:] if text else ""
+
+
+def curly_apostrophes(text: str) -> str:
+    """« l’école », « aujourd’hui »: the typographic apostrophe, except in addresses (e-mail, URL)."""
+
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        return token if "@" in token or "://" in token else _APOSTROPHE.sub("’", token)
+
+    return _WORD.sub(word, text) if "'" in text else text
 
 
 def typography(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
-    return text
+    return curly_apostrophes(text)
 
 
 _QUOTE = re.compile(r"«[^«»]{0,60}»")

@@ -41,7 +41,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 LIMITS = (None, 400, 250, 150, 100, 80, 60, 50, 40, 30, 20, 10, 5, 0)  # tried in turn until the HTML fits
 LIST_CAP = 12  # names, and items of the top lists, shown before « et N autres » in a cut e-mail
 MIN_GROWTH = 0.5  # inlined HTML is never under half its Jinja rendering (the style sheet is ~4 kB)
-GROWTH_MARGIN = 0.9  # of the growth measured on the previous candidate, to allow for variation
+GROWTH_MARGIN = 0.8  # of the growth measured on the previous candidate: smaller renderings grow less
 _CLASS = re.compile(r' class="[^"]*"')
 
 SEVERITY_COLORS = {
@@ -133,7 +133,12 @@ class ReportView:
     def truncated(self) -> bool:
         return self.findings_shown < self.findings_total or any(
             len(items) > self.cap(items)
-            for items in (self.new_all, self.resolved_all, self.report.derogations, self.report.recommendations)
+            for items in (
+                self.new_all,
+                self.resolved_all,
+                self.report.derogations,
+                self.report.recommendations,
+            )
         )
 
     @property
@@ -142,12 +147,18 @@ class ReportView:
         s = self.report.summary
         unverified = s.accounts_total - s.accounts_verified
         partial = " (audit partiel)" if unverified else ""
-        out_of = f"sur {french.number(s.accounts_total)}" if not unverified else (
-            f"sur {french.number(s.accounts_verified)} vérifiés"
+        out_of = (
+            f"sur {french.number(s.accounts_total)}"
+            if not unverified
+            else (f"sur {french.number(s.accounts_verified)} vérifiés")
         )
         compliant_word = "compte conforme" if s.accounts_compliant < 2 else "comptes conformes"
         if s.first_audit:
-            new_label = "constatée cette nuit (premier audit)" if s.new < 2 else "constatées cette nuit (premier audit)"
+            new_label = (
+                "constatée cette nuit (premier audit)"
+                if s.new < 2
+                else "constatées cette nuit (premier audit)"
+            )
         else:
             new_label = "nouvelle depuis hier" if s.new < 2 else "nouvelles depuis hier"
         return [
@@ -299,6 +310,8 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
         one_line=french.one_line,
         wrap=french.wrap,
         capitalize_first=french.capitalize,
+        clause=french.clause,
+        plain=french.plain,
         severity_label=lambda s: SEVERITY_LABELS.get(Severity(s), str(s)),
         severity_color=lambda s: SEVERITY_COLORS.get(Severity(s), "#4b5563"),
         status_label=lambda s: Status(s).label,

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from scanner.checks.base import Check, Discovered, Result, Severity, Status
+from scanner.checks.base import GENERIC_SUPPORT, Check, Discovered, Result, Severity, Status, support_contact
 from scanner.config.models import Network, Registry
 from scanner.history.findings import Finding, FindingState
 from scanner.history.store import AccountOutcome, TrendPoint
@@ -176,7 +176,6 @@ class Report:
     trend: tuple[TrendPoint, ...] = ()
     recommendations: tuple[ReportFinding, ...] = ()  # severity `info`: never a non-conformity
 
-
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
 
@@ -201,12 +200,14 @@ def network_label(network: str) -> str:
         return network
 
 
-def _check(catalogue: Mapping[str, Check], check_id: str) -> tuple[str, Severity, str, str]:
+def _check(
+    catalogue: Mapping[str, Check], check_id: str, support: str = GENERIC_SUPPORT
+) -> tuple[str, Severity, str, str]:
     """(clause, severity, title, remediation); a check missing from the catalogue still shows."""
     check = catalogue.get(check_id)
     if check is None:
         return "—", Severity.MINEURE, check_id, ""
-    return check.clause, check.severity, check.title, check.fix
+    return check.clause, check.severity, check.title, check.fix_for(support)
 
 
 def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
@@ -245,7 +246,7 @@ def build_report(
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
     derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
-    reported = _report_findings(catalogue, accounts, findings)
+    reported = _report_findings(catalogue, accounts, findings, support_contact(registry.board))
     return Report(
         run=run,
         accounts=_account_entries(registry, accounts, snapshots or {}),
@@ -290,12 +291,15 @@ def _account_entries(
 
 
 def _report_findings(
-    catalogue: Mapping[str, Check], accounts: Sequence[AccountOutcome], findings: Sequence[Finding]
+    catalogue: Mapping[str, Check],
+    accounts: Sequence[AccountOutcome],
+    findings: Sequence[Finding],
+    support: str = GENERIC_SUPPORT,
 ) -> tuple[ReportFinding, ...]:
     school_of = {a.id: a.school for a in accounts}
     out = []
     for f in findings:
-        clause, severity, title, fix = _check(catalogue, f.check)
+        clause, severity, title, fix = _check(catalogue, f.check, support)
         out.append(
             ReportFinding(
                 id=f.id, account=f.account, check=f.check, clause=clause, severity=severity, title=title,
