@@ -256,3 +256,11 @@ def test_official_logos_of_the_csno_configuration():
     logos = official_logos(config)
     assert logo_key("board") in logos and logo_key("eqv") in logos
     assert all(data[:8] == b"\x89PNG\r\n\x1a\n" for data in logos.values())
+
+
+def test_outbox_file_names_are_transliterated():
+    from scanner.mail.outbox import ascii_slug
+
+    assert ascii_slug("DA 142 — École Héritage : 3 non-conformités, cœur") == (
+        "da-142-ecole-heritage-3-non-conformites-coeur"
+    )

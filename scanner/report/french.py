@@ -184,7 +184,8 @@ def wrap(text: str | None, width: int = 76, indent: str = "") -> str:
 
 
 def _nbsp(text: str) -> str:
-    return text.replace("&nbsp;", NBSP).replace("&#160;", NBSP).replace("&#xa0;", NBSP)
+    text = text.replace("&nbsp;", NBSP).replace("&#160;", NBSP).replace("&#xa0;", NBSP)
+    return text.replace("&#39;", "'").replace("&#x27;", "'")  # autoescaped apostrophes, made curly next
 
 
 def typography_html(html: str) -> str:
