@@ -30,7 +30,8 @@ MIN_ADMINS = 2
 def admins_count(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome:
     people = {admin.email.casefold() for admin in account.admins}
     if len(people) < MIN_ADMINS:
-        return non_conforme(f"{len(people)} administrateur déclaré, il en faut au moins {MIN_ADMINS}")
+        declared = "aucun administrateur déclaré" if not people else "un seul administrateur déclaré"
+        return non_conforme(f"{declared}; il en faut au moins {MIN_ADMINS}")
     return conforme(f"{len(people)} administrateurs déclarés")
 
 
@@ -41,7 +42,7 @@ def admins_count(account: Account, snapshot: Snapshot | None, ctx: Context) -> O
     title="Un enseignant parmi les administrateurs",
     verifies="""Au moins un des administrateurs déclarés au registre est un enseignant ou une
     enseignante.""",
-    why="""La DA 142 (§5.a) demande qu'au moins un enseignant ou une enseignante figure parmi les deux
+    why="""La DA 142 (§5.a) demande qu’au moins un enseignant ou une enseignante figure parmi les deux
     administrateurs du compte.""",
     fix="""Ajoutez un enseignant ou une enseignante comme administrateur du compte et communiquez son
     nom à la coordonnatrice des communications.""",
@@ -50,7 +51,7 @@ def admins_count(account: Account, snapshot: Snapshot | None, ctx: Context) -> O
 def admins_teacher(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome:
     if any(admin.role is Role.ENSEIGNANT for admin in account.admins):
         return conforme()
-    return non_conforme("aucun administrateur déclaré n'est enseignant ou enseignante")
+    return non_conforme("aucun administrateur déclaré n’est enseignant ou enseignante")
 
 
 @check(
@@ -59,11 +60,11 @@ def admins_teacher(account: Account, snapshot: Snapshot | None, ctx: Context) ->
     severity=Severity.MAJEURE,
     title="Administrateurs avec une adresse du CSNO",
     verifies="""Chaque administrateur déclaré a une adresse courriel du CSNO (un des domaines du conseil
-    ou l'un de leurs sous-domaines).""",
-    why="""La DA 142 (§5.a) confie l'administration aux membres du personnel; une adresse
-    personnelle (Gmail, Hotmail…) échappe au conseil et l'accès au compte se perd au départ de la
+    ou l’un de leurs sous-domaines).""",
+    why="""La DA 142 (§5.a) confie l’administration aux membres du personnel; une adresse
+    personnelle (Gmail, Hotmail…) échappe au conseil et l’accès au compte se perd au départ de la
     personne.""",
-    fix="""Remplacez, sur la plateforme et au registre, l'adresse personnelle de l'administrateur par
+    fix="""Remplacez, sur la plateforme et au registre, l’adresse personnelle de l’administrateur par
     son adresse courriel du CSNO.""",
     needs_platform=False,
 )

@@ -38,7 +38,8 @@ def french_summary(outcome, mail_folder: Path | None = None) -> str:
         lines.append(f"Avis aux directions d'école{NBSP}: aucun ce soir (rien de nouveau ni de rappel dû).")
     else:
         lines.append(
-            f"Avis aux directions d'école{NBSP}: {len(sent)} envoyé(s), {waiting} en attente ou refusé(s)."
+            f"Avis aux directions d’école{NBSP}: {_count(len(sent), 'envoyé', 'envoyés')}, "
+            f"{waiting} en attente ou {'refusé' if waiting < 2 else 'refusés'}."
         )
     for delivery in outcome.notices:
         where = f" → {delivery.path}" if delivery.path else ""
