@@ -107,4 +107,4 @@ def links_alive(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
         return non_conforme(f"lien mort\u00a0: {listing(dead)}")
     if unknown:
         return non_verifiable(f"lien non vérifié pendant cet audit\u00a0: {listing(unknown)}")
-    return conforme(f"{len(links)} lien(s) vérifié(s)")
+    return conforme("un lien vérifié" if len(links) < 2 else f"{len(links)}\u00a0liens vérifiés")
