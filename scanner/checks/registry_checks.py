@@ -7,7 +7,7 @@ from collections import defaultdict
 from scanner.checks.base import Context, Outcome, Severity, conforme, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.runner import board_today
-from scanner.checks.texts import french_date, listing
+from scanner.checks.texts import french_date, listing, quoted
 from scanner.config.models import Account
 from scanner.platforms.snapshot import Snapshot
 
@@ -92,8 +92,15 @@ def official_unique(account: Account, snapshot: Snapshot | None, ctx: Context) -
     officials = ctx.memo("registry.officials", lambda: _officials_by_school_and_platform(ctx))
     others = [other for other in officials[(account.school, account.network.platform)] if other != account.id]
     if others:
-        return non_conforme(f"autre compte officiel de l’école sur ce réseau\u00a0: {listing(others)}")
+        declared = {a.id: a for a in ctx.registry.accounts}
+        shown = [_described(declared[other]) if other in declared else other for other in others]
+        return non_conforme(f"l’école a un autre compte officiel sur ce réseau\u00a0: {listing(shown)}")
     return conforme()
+
+
+def _described(account: Account) -> str:
+    """« « École …_CSNO (page officielle) » (@ENFCSNO) »: the declared name and the handle, not the id."""
+    return f"{quoted(account.name)} (@{account.handle.lstrip('@')})"
 
 
 def _officials_by_school_and_platform(ctx: Context) -> dict[tuple[str, str], list[str]]:
