@@ -111,6 +111,7 @@ def publish(
             "new": report.summary.new,
             "resolved": report.summary.resolved,
             "rate": report.summary.rate,
+            "compliant": report.summary.accounts_compliant,
             "unverified": [(a.id, a.reason) for a in outcome.accounts if not a.verified],
             "discovered": len(outcome.discovered),
             "dry_run": dry_run,
