@@ -28,15 +28,15 @@ from scanner.platforms.snapshot import Snapshot
     clause="§5.h, §2.c",
     severity=Severity.CRITIQUE,
     title="Compte au nom du CSNO absent du registre",
-    verifies="""Un compte qui se présente comme celui du CSNO ou d'une de ses écoles (suffixe
-    «\u00a0_CSNO\u00a0», nom semblable à celui d'une école ou du conseil, logo officiel, description qui
+    verifies="""Un compte qui se présente comme celui du CSNO ou d’une de ses écoles (suffixe
+    «\u00a0_CSNO\u00a0», nom semblable à celui d’une école ou du conseil, logo officiel, description qui
     nomme le conseil), trouvé notamment par les liens des sites Web des écoles, figure au registre.
     Le détail dit pourquoi Vigie le rattache au CSNO.""",
     why="""Les écoles doivent communiquer chaque compte à la coordonnatrice des communications (§5.h)
     et les logos du CSNO et des écoles sont réservés aux pages sanctionnées (§2.c). Un compte non
-    déclaré échappe au contrôle du contenu; un compte d'usurpation trompe les familles.""",
-    fix="""Si le compte appartient à l'école, remplissez le Formulaire DA 142 et faites-le inscrire au
-    registre par la coordonnatrice des communications, ou fermez-le. S'il n'appartient ni à l'école
+    déclaré échappe au contrôle du contenu; un compte d’usurpation trompe les familles.""",
+    fix="""Si le compte appartient à l’école, remplissez le Formulaire DA 142 et faites-le inscrire au
+    registre par la coordonnatrice des communications, ou fermez-le. S’il n’appartient ni à l’école
     ni au CSNO, signalez-le à la coordonnatrice des communications, qui demandera son retrait à la
     plateforme.""",
     needs_platform=False,
@@ -65,7 +65,7 @@ def _assess_one(item: Discovered, ctx: Context) -> Outcome | None:
         if item.school and (snapshot is None or not snapshot.ok):
             school = ctx.registry.school(item.school).name
             return manuel(
-                f"lié depuis le site de l'{school} ({item.found_on}), mais le compte n'a pas pu être lu"
+                f"le site de l’{school} renvoie au compte ({item.found_on}), mais le compte n’a pas pu être lu"
             )
         return None
     reasons = presents + _linked_from(item, ctx)
@@ -138,8 +138,8 @@ def _logo_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
 
 def _linked_from(item: Discovered, ctx: Context) -> list[str]:
     if item.school:
-        return [f"lié depuis le site de l'{ctx.registry.school(item.school).name} ({item.found_on})"]
-    return [f"trouvé par {item.found_on}"] if item.found_on else []
+        return [f"le site de l’{ctx.registry.school(item.school).name} renvoie au compte ({item.found_on})"]
+    return [f"le compte a été repéré par {item.found_on}"] if item.found_on else []
 
 
 def _registered(item: Discovered, ctx: Context) -> bool:

@@ -47,8 +47,8 @@ class Network(StrEnum):
 
 
 NETWORK_LABELS = {
-    Network.FACEBOOK: "Facebook (page)",
-    Network.FACEBOOK_GROUP: "Facebook (groupe)",
+    Network.FACEBOOK: "page Facebook",
+    Network.FACEBOOK_GROUP: "groupe Facebook",
     Network.INSTAGRAM: "Instagram",
     Network.X: "X",
     Network.YOUTUBE: "YouTube",
@@ -105,8 +105,7 @@ class Board(Frozen):
     logo: Path
     coordinator: Person
     direction_generale: Person
-    # The board's technician, named where a notice sends someone to her or him (optional).
-    technician: Person | None = None
+    technician: Person | None = None  # optional: named where a notice sends someone to IT support
 
     @field_validator("email_domains")
     @classmethod

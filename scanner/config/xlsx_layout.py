@@ -178,7 +178,7 @@ BOARD = Sheet(
             T,
             24,
             ACCOUNT_CREATION,
-            "Facultatif : la technicienne ou le technicien du conseil, à qui l’on s’adresse pour créer un courriel de compte.",
+            "Facultatif : la technicienne ou le technicien du conseil, nommé dans les avis quand une correction demande de l’aide technique (sans lui, c’est la coordonnatrice).",
         ),
         _c(
             "Courriel du technicien",
