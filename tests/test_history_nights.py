@@ -109,7 +109,10 @@ def test_an_unreported_night_hands_its_news_to_the_next(history):
     assert {f.state for f in killed.findings} == {FindingState.NEW, FindingState.RESOLVED}
     after = record(history, 2, accounts, [make_result("eqv-1", "links.board", NC)])
     states = {(f.account, f.check): f.state for f in after.findings}
-    assert states == {("eqv-1", "links.board"): FindingState.NEW, ("eqv-0", "name.suffix"): FindingState.RESOLVED}
+    assert states == {
+        ("eqv-1", "links.board"): FindingState.NEW,
+        ("eqv-0", "name.suffix"): FindingState.RESOLVED,
+    }
     assert after.unreported == ("run-1",)
     history.finish_run("run-2", "complete")
     calm = record(history, 3, accounts, [make_result("eqv-1", "links.board", NC)])

@@ -246,6 +246,13 @@ class ActivitySettings(Frozen):
     ponctuel: int | None = None  # no threshold: only reported as info
 
 
+class HistorySettings(Frozen):
+    """Retention: per-check results and snapshots of the last `keep_nights` nights audited are kept;
+    run aggregates (the trend), findings and notices are kept forever."""
+
+    keep_nights: int = Field(default=90, ge=1)
+
+
 class LogoSettings(Frozen):
     max_distance: int = Field(default=10, ge=0, le=64)
 
@@ -261,6 +268,7 @@ class Settings(Frozen):
     network: NetworkSettings = NetworkSettings()
     activity: ActivitySettings = ActivitySettings()
     logo: LogoSettings = LogoSettings()
+    history: HistorySettings = HistorySettings()
     healthcheck_url: str | None = None
 
     @field_validator("timezone")

@@ -231,7 +231,9 @@ class History:
         secrets: Secrets | None = None,
     ) -> list[Finding]:
         """`record_night`'s findings."""
-        night = self.record_night(run_id, started_at, finished_at, status, accounts, results, snapshots, secrets)
+        night = self.record_night(
+            run_id, started_at, finished_at, status, accounts, results, snapshots, secrets
+        )
         return night.findings
 
     def record_night(
@@ -399,6 +401,10 @@ class History:
         rows = self.conn.execute("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,))
         return [self._run(row) for row in reversed(rows.fetchall())]
 
+    def runs_by_id(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        rows = [self.conn.execute("SELECT * FROM runs WHERE id = ?", (r,)).fetchone() for r in run_ids]
+        return [self._run(row) for row in rows if row is not None]
+
     def trend(self, limit: int = 30) -> list[TrendPoint]:
         """Compliance rate of the last `limit` runs, oldest first (for the report's chart)."""
         return [
@@ -506,6 +512,17 @@ class History:
             )
             if cursor.rowcount != 1:
                 raise KeyError(notice_id)
+
+    def sent_notices_of(self, run_ids: Sequence[str]) -> list[NoticeRecord]:
+        """The notices these nights sent (for the report of the night that carries their news)."""
+        out = []
+        for run_id in run_ids:
+            rows = self.conn.execute(
+                "SELECT * FROM notices WHERE run_id = ? AND state = 'sent' ORDER BY created_at, rowid",
+                (run_id,),
+            )
+            out += [self._notice(r) for r in rows]
+        return out
 
     def pending_notices(self) -> list[NoticeRecord]:
         """Queued or failed notices (never sent), oldest first: what the next run must (re)send."""

@@ -44,7 +44,9 @@ class Sources:
     adapters: Mapping[str, PlatformAdapter]
     images: ImageSource
     links: LinkSource
-    discover: Callable[[Registry], list[Discovered]]
+    discover: Callable[
+        [Registry], object
+    ]  # a list of candidates, or a `Discovery` (which says what was unread)
     logos: Mapping[str, object]  # school id / "board" -> scanner.net.imaging.Fingerprint
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
@@ -60,10 +62,16 @@ class AuditOutcome:
     discovered: list[Discovered]
     context: Context
     stats: dict[str, int] = field(default_factory=dict)
+    unread_sites: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason)
 
     @property
     def complete(self) -> bool:
         return all(a.verified for a in self.accounts)
+
+    @property
+    def discovery_complete(self) -> bool:
+        """The search for undeclared accounts read every site: an account not found is not there."""
+        return not self.unread_sites
 
 
 def audit(
@@ -75,7 +83,7 @@ def audit(
     # Last night's pictures that must be asked again are revalidated during discovery and
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
     sources.images.prefetch(sources.images.due())
-    discovered = _safe_discover(sources, registry)
+    discovered, unread_sites = _safe_discover(sources, registry)
     snapshots, found = _fetch_all(
         registry,
         discovered,
@@ -105,15 +113,21 @@ def audit(
         results += evaluate(account, snapshots.get(account.id), context)
     results += evaluate_discovered(context)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
-    return AuditOutcome(started, clock(), outcomes, results, snapshots, discovered, context)
+    return AuditOutcome(
+        started, clock(), outcomes, results, snapshots, discovered, context, unread_sites=unread_sites
+    )
 
 
-def _safe_discover(sources: Sources, registry: Registry) -> list[Discovered]:
+def _safe_discover(sources: Sources, registry: Registry) -> tuple[list[Discovered], list[tuple[str, str]]]:
+    """(candidates, sites that could not be read)."""
     try:
-        return list(sources.discover(registry))
+        found = sources.discover(registry)
     except Exception:  # discovery is a bonus: never let it spoil the night
         log.exception("discovery failed")
-        return []
+        return [], [("—", "erreur interne de Vigie pendant la recherche")]
+    if hasattr(found, "candidates"):
+        return list(found.candidates), list(found.unread)
+    return list(found), []
 
 
 def _fetch_all(

@@ -22,7 +22,7 @@ from scanner.platforms.snapshot import Snapshot
 
 SCHEMA_VERSION = 1
 EXPIRY_WARNING_DAYS = 30
-STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2}
+STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2, FindingState.RETIRED: 3}
 
 
 def logo_key(school: str) -> str:
@@ -141,6 +141,8 @@ class NoticeEntry:
     school: str
     kind: str  # first | reminder | escalation
     findings: tuple[str, ...]
+    interrupted: bool = False  # an earlier attempt was cut short: may have arrived twice (same Message-ID)
+    earlier: bool = False  # sent by an earlier night whose report was never handed over
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class Summary:
     new: int
     open: int
     resolved: int
+    retired: int = 0
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,12 @@ class Report:
     manual: tuple[CheckNote, ...] = ()
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
+    retired: tuple[ReportFinding, ...] = ()  # findings whose account left the registry: shown once
+    held: tuple[str, ...] = ()  # accounts gone from a registry that lost more than half: not retired yet
+    unreported: tuple[
+        dt.datetime, ...
+    ] = ()  # earlier nights whose report was never handed over (news carried)
+    unread_sites: tuple[tuple[str, str], ...] = ()  # (site, French reason): the search is incomplete
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
@@ -239,20 +248,30 @@ def build_report(
     discovered: Sequence[Discovered] = (),
     notices: Sequence[NoticeEntry] = (),
     trend: Sequence[TrendPoint] = (),
+    held: Sequence[str] = (),
+    unreported: Sequence[dt.datetime] = (),
+    unread_sites: Sequence[tuple[str, str]] = (),
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
+    retired = [f for f in findings if f.state is FindingState.RETIRED]
+    findings = [f for f in findings if f.state is not FindingState.RETIRED]
     derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
+    summary = replace(_summary(accounts, results, findings), retired=len(retired))
     return Report(
         run=run,
         accounts=_account_entries(registry, accounts, snapshots or {}),
         findings=_report_findings(catalogue, accounts, findings),
+        retired=_report_findings(catalogue, accounts, retired),
+        held=tuple(held),
+        unreported=tuple(unreported),
+        unread_sites=tuple(unread_sites),
         discovered=tuple(_discovered(d) for d in discovered),
         notices=tuple(notices),
         version=SCHEMA_VERSION,
         board=registry.board.name,
         timezone=timezone,
         generated_at=generated_at,
-        summary=_summary(accounts, results, findings),
+        summary=summary,
         schools=tuple(SchoolEntry(s.id, s.name, s.website) for s in registry.schools),
         derogations=derogations,
         manual=manual,
