@@ -60,8 +60,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options that mean nothing with a command: refused rather than silently ignored.
+REFUSED = {
+    ("daemon", "demo"): "la démonstration se lance une nuit à la fois (python run_audit.py --demo)",
+    ("check", "dry_run"): "check ne fait que valider la configuration et n’envoie rien",
+    ("preview", "dry_run"): "preview ne fait que réécrire le dernier rapport et n’envoie rien",
+}
+OPTION_NAMES = {"demo": "--demo", "dry_run": "--dry-run"}
+
+
+def refused(args: argparse.Namespace) -> str | None:
+    """The French reason an option combination is refused, or None."""
+    for (command, option), why in REFUSED.items():
+        if args.command == command and getattr(args, option):
+            return f"L’option {OPTION_NAMES[option]} ne va pas avec la commande {command}{NBSP}: {why}."
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    problem = refused(args)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     prefer_bundled_tzdata()
     limit_malloc_arenas()
     try:
@@ -89,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "daemon":
         return job.daemon(config, dry_run=args.dry_run)
     if args.demo:
-        return job.demo(config)
+        return job.demo(config, dry_run=args.dry_run)
     return job.run_once(config, dry_run=args.dry_run)
 
 

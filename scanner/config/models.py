@@ -146,8 +146,10 @@ class Account(Frozen):
 
 class Registry(Frozen):
     board: Board
-    schools: tuple[School, ...]
-    accounts: tuple[Account, ...]
+    schools: tuple[School, ...] = Field(min_length=1)
+    # An empty list is a truncated file far more often than a board without accounts: refused,
+    # since a night on it would retire every finding.
+    accounts: tuple[Account, ...] = Field(min_length=1)
 
     @cached_property
     def _schools_by_id(self) -> dict[str, School]:

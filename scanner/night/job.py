@@ -148,14 +148,25 @@ def daemon(config: Config, *, dry_run: bool = False) -> int:
     return run_daemon(lambda: run_once(config, dry_run=dry_run), config.settings)
 
 
-def demo(config: Config) -> int:
+def demo(config: Config, *, dry_run: bool = False) -> int:
+    """The whole job against the offline sandbox, under the demo state folder's lock (exit 75
+    while another demo runs, like a real run)."""
+    from scanner.plumbing.lock import AlreadyRunning, run_lock
     from scanner.plumbing.logs import setup_logging
-    from vigie_sandbox.demo import demo_world
+    from vigie_sandbox.demo import DEMO_STATE_DIR, demo_world
 
-    with demo_world(config) as world:
-        setup_logging(world.config.state_dir, world.secrets)
-        outcome = run_job(world.config, world.secrets, resolve=world.resolve)
-        print_summary(outcome, mail_folder=world.mail.folder)
+    try:
+        with run_lock(DEMO_STATE_DIR), demo_world(config) as world:
+            setup_logging(world.config.state_dir, world.secrets)
+            outcome = run_job(world.config, world.secrets, dry_run=dry_run, resolve=world.resolve)
+            print_summary(outcome, mail_folder=world.mail.folder)
+    except AlreadyRunning:
+        print(
+            f"Une autre démonstration est en cours (verrou {DEMO_STATE_DIR / 'vigie.lock'})\u00a0: "
+            "attendez qu’elle se termine.",
+            file=sys.stderr,
+        )
+        return EXIT_LOCKED
     return outcome.exit_status
 
 

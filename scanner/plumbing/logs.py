@@ -72,7 +72,9 @@ def setup_logging(
 
     scrubber = ScrubFilter(secrets)
     formatter = logging.Formatter(FORMAT)
-    handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stderr)]
+    console = logging.StreamHandler(stream or sys.stderr)
+    console.setLevel(max(level, logging.WARNING))  # cron mails stderr: only what needs a look
+    handlers: list[logging.Handler] = [console]
     if state_dir is not None:
         folder = Path(state_dir) / "logs"
         folder.mkdir(parents=True, exist_ok=True)
