@@ -7,6 +7,7 @@ not be verified; 2 configuration error; 75 another run holds the lock; anything 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -85,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     prefer_bundled_tzdata()
     limit_malloc_arenas()
+    # The demo replaces the relay and the tokens; preview sends nothing: neither needs the environment.
+    environ = None if args.demo or args.command == "preview" else os.environ
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, environ=environ)
     except ConfigError as error:
         print_problems(error)
         return EXIT_CONFIG

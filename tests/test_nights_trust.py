@@ -183,13 +183,18 @@ def test_a_night_killed_before_its_report_is_reported_by_the_next(hw, tmp_path):
     assert data["unreported"] and again.summary["unreported"] == 1
     assert [n["earlier"] for n in data["notices"]] == [True] * len(notices)
     with hw.db() as conn:
-        assert [r[0] for r in conn.execute("SELECT status FROM runs ORDER BY rowid")] == ["failed", "complete"]
+        assert [r[0] for r in conn.execute("SELECT status FROM runs ORDER BY rowid")] == [
+            "failed",
+            "complete",
+        ]
     calm = hw.run(night=2)
     assert calm.summary["new"] == 0 and not report(calm)["unreported"]
 
 
 def test_an_interrupted_delivery_is_flagged_in_the_report():
-    delivery = Delivery("<id@x>", "eqv", "first", ("a@csno.ab.ca",), ("f1",), "sent", retry=True, interrupted=True)
+    delivery = Delivery(
+        "<id@x>", "eqv", "first", ("a@csno.ab.ca",), ("f1",), "sent", retry=True, interrupted=True
+    )
     assert delivery.entry().interrupted
 
 
@@ -208,7 +213,9 @@ def test_the_demo_takes_the_lock(tmp_path):
     with run_lock(tmp_path / "var" / "demo"):
         done = cli("--demo", cwd=tmp_path)
     assert done.returncode == 75, done.stderr
-    assert not (tmp_path / "var" / "demo" / "mail").exists() or not list((tmp_path / "var" / "demo" / "mail").iterdir())
+    assert not (tmp_path / "var" / "demo" / "mail").exists() or not list(
+        (tmp_path / "var" / "demo" / "mail").iterdir()
+    )
 
 
 @pytest.mark.parametrize(

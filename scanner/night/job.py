@@ -130,13 +130,15 @@ def unwritable(state_dir: Path) -> str | None:
     """Why the state folder cannot hold the history, logs and lock (French), or None when it can."""
     import tempfile
 
+    from scanner.plumbing.failures import french_os_error
+
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=state_dir):
             pass
     except OSError as error:
         return (
-            f"Le dossier d'état {state_dir} n'est pas accessible en écriture ({error.strerror})\u00a0: "
+            f"Le dossier d'état {state_dir} n'est pas accessible en écriture ({french_os_error(error)})\u00a0: "
             "vérifiez state_dir dans settings.yaml et les droits de l'utilisateur qui lance Vigie."
         )
     return None
