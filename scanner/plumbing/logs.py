@@ -73,7 +73,8 @@ def setup_logging(
     scrubber = ScrubFilter(secrets)
     formatter = logging.Formatter(FORMAT)
     console = logging.StreamHandler(stream or sys.stderr)
-    console.setLevel(max(level, logging.WARNING))  # cron mails stderr: only what needs a look
+    # cron mails stderr: only what needs a look there, the night's story goes to the file (debug: both)
+    console.setLevel(level if level <= logging.DEBUG else logging.WARNING)
     handlers: list[logging.Handler] = [console]
     if state_dir is not None:
         folder = Path(state_dir) / "logs"
