@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -236,3 +237,46 @@ def test_the_demo_dry_run_sends_nothing(tmp_path):
     assert not list((tmp_path / "var" / "demo" / "mail").glob("*.eml"))
     assert list((tmp_path / "var" / "demo" / "outbox").glob("*.eml"))
     assert "écrit(s) dans outbox/" in done.stdout
+
+
+# ---------------------------------------------------------------- item 5
+
+
+def test_the_log_tells_the_night(hw, tmp_path):
+    fail_x_name(hw)
+    hw.start()
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, str(ROOT / "run_audit.py"), "--config", str(hw.config_dir)]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = (hw.state_dir / "logs" / "vigie.log").read_text(encoding="utf-8")
+    run_id = json.loads(next((hw.state_dir / "reports").glob("*.json")).read_text(encoding="utf-8"))["run"]["id"]
+    for expected in (
+        f"run {run_id}: starting, 4 account(s)",
+        "facebook: 1 account(s) asked, 1 answered, 1 call(s)",
+        "x: 1 account(s) asked, 1 answered,",
+        "pictures: ",
+        f"run {run_id}: findings new ",
+        f"run {run_id}: notices sent ",
+        f"run {run_id}: report handed over",
+        f"run {run_id}: finished in ",
+        "exit status 0",
+    ):
+        assert expected in text, f"{expected!r} not in the log:\n{text}"
+    assert re.search(rf"run {run_id}: findings new \d+, open \d+, resolved \d+, retired \d+", text)
+    assert re.search(rf"run {run_id}: notices sent [1-9]\d*, queued 0, failed 0", text)
+    assert "INFO" not in done.stderr  # cron mails stderr: the story is in the file
+
+
+def test_the_daemon_logs_its_schedule(hw, tmp_path):
+    hw.start()
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, str(ROOT / "run_audit.py"), "--config", str(hw.config_dir), "daemon"]
+    process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    log_file = hw.state_dir / "logs" / "vigie.log"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (log_file.exists() and "next run at" in log_file.read_text()):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    assert "next run at" in log_file.read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -98,6 +99,12 @@ def audit(
         pending_links = side.submit(sources.links.check, _link_urls(snapshots.values()))
         images = sources.images.fetch_many(_image_urls(every))
         links = pending_links.result()
+    stats = getattr(sources.images, "stats", None)
+    log.info(
+        "pictures: %d asked, %d read (%s); links: %d checked",
+        len(_image_urls(every)), sum(1 for e in images.values() if e.fingerprint is not None),
+        ", ".join(f"{k} {v}" for k, v in stats().items()) if stats else "-", len(links),
+    )  # fmt: skip
     context = Context(
         registry=registry,
         settings=settings,
@@ -148,6 +155,7 @@ def _fetch_all(
             wanted[candidate.network].append(candidate.handle)
 
     def read(network: str) -> dict[str, Snapshot]:
+        started = time.monotonic()
         handles = list(dict.fromkeys(wanted[network]))
         adapter = adapters.get(network)
         if adapter is None:
@@ -155,13 +163,19 @@ def _fetch_all(
 
             return {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
         try:
-            return adapter.fetch(handles)
+            read_ = adapter.fetch(handles)
         except Exception:  # an adapter bug must not take the other platforms down
             log.exception("adapter %s failed", network)
-            return {
+            read_ = {
                 h: unverified(network, h, "erreur interne de Vigie en lisant cette plateforme")
                 for h in handles
             }
+        answered = sum(1 for snap in read_.values() if snap.verified)
+        log.info(
+            "%s: %d account(s) asked, %d answered, %s call(s), %.1f s",
+            network, len(handles), answered, getattr(adapter, "calls", "?"), time.monotonic() - started,
+        )  # fmt: skip
+        return read_
 
     per_network: dict[str, dict[str, Snapshot]] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:

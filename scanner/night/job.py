@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +65,12 @@ def run_job(
 
     state_dir = config.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    run_id = new_run_id(clock())
+    log.info(
+        "run %s: starting%s, %d account(s) in the registry", run_id, " (dry run)" if dry_run else "",
+        len(config.registry.accounts),
+    )  # fmt: skip
     sources = build_sources(config, secrets, resolve=resolve, retry=retry, clock=clock)
     try:
         outcome = audit(config.registry, config.settings, sources, clock)
@@ -71,15 +78,19 @@ def run_job(
         close_sources(sources)
     from scanner.night.publish import publish
 
-    return publish(
+    result = publish(
         config,
         secrets,
         outcome,
-        run_id=new_run_id(outcome.started_at),
+        run_id=run_id,
         dry_run=dry_run,
         clock=clock,
         fetch_image=sources.fetch_image,
     )
+    log.info(
+        "run %s: finished in %.1f s, exit status %d", run_id, time.monotonic() - began, result.exit_status
+    )
+    return result
 
 
 def run_once(
@@ -146,7 +157,13 @@ def unwritable(state_dir: Path) -> str | None:
 
 def daemon(config: Config, *, dry_run: bool = False) -> int:
     from scanner.night.daemon import run_daemon
+    from scanner.plumbing.logs import setup_logging
 
+    problem = unwritable(config.state_dir)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(config.state_dir, Secrets.from_env(config.settings))  # the schedule is in the log too
     return run_daemon(lambda: run_once(config, dry_run=dry_run), config.settings)
 
 
