@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
-from scanner.night.job import EXIT_CONFIG, EXIT_OK
+from scanner.night.job import EXIT_CONFIG, EXIT_NO_REPORT, EXIT_OK, EXIT_STORAGE
 from scanner.plumbing.runtime import limit_malloc_arenas
 from scanner.plumbing.timezones import prefer_bundled_tzdata
 
@@ -97,17 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(config))
         return EXIT_OK
     if args.command == "preview":
-        from scanner.report.preview import preview
-        from vigie_sandbox.demo import DEMO_STATE_DIR
-
-        state_dir = DEMO_STATE_DIR if args.demo else config.state_dir
-        try:
-            path = preview(state_dir, config.settings.report.max_html_bytes)
-        except FileNotFoundError:
-            print(f"Aucun rapport à prévisualiser{NBSP}: lancez d'abord un audit.", file=sys.stderr)
-            return 1
-        print(path)
-        return EXIT_OK
+        return preview_command(config, demo=args.demo)
     from scanner.night import job
 
     if args.command == "daemon":
@@ -115,6 +105,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo:
         return job.demo(config, dry_run=args.dry_run)
     return job.run_once(config, dry_run=args.dry_run)
+
+
+def preview_command(config: Config, *, demo: bool) -> int:
+    from scanner.plumbing.failures import french_os_error
+    from scanner.report.preview import preview_anywhere
+    from vigie_sandbox.demo import DEMO_STATE_DIR
+
+    state_dir = DEMO_STATE_DIR if demo else config.state_dir
+    try:
+        path, problem = preview_anywhere(state_dir, config.settings.report.max_html_bytes)
+    except FileNotFoundError:
+        print(
+            f"Aucun rapport à prévisualiser dans {state_dir}{NBSP}: lancez d’abord un audit.", file=sys.stderr
+        )
+        return EXIT_NO_REPORT
+    except OSError as error:
+        print(
+            f"Aperçu impossible{NBSP}: {french_os_error(error)} ({error.filename or state_dir}).",
+            file=sys.stderr,
+        )
+        return EXIT_STORAGE
+    if problem is not None:
+        print(
+            f"Le dossier d’état {state_dir} n’accepte pas l’aperçu ({french_os_error(problem)})"
+            f"{NBSP}; il est écrit dans un dossier temporaire.",
+            file=sys.stderr,
+        )
+    print(path)
+    return EXIT_OK
 
 
 def print_problems(error: ConfigError) -> None:

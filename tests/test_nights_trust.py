@@ -250,7 +250,9 @@ def test_the_log_tells_the_night(hw, tmp_path):
     done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     text = (hw.state_dir / "logs" / "vigie.log").read_text(encoding="utf-8")
-    run_id = json.loads(next((hw.state_dir / "reports").glob("*.json")).read_text(encoding="utf-8"))["run"]["id"]
+    run_id = json.loads(next((hw.state_dir / "reports").glob("*.json")).read_text(encoding="utf-8"))["run"][
+        "id"
+    ]
     for expected in (
         f"run {run_id}: starting, 4 account(s)",
         "facebook: 1 account(s) asked, 1 answered, 1 call(s)",
@@ -280,3 +282,66 @@ def test_the_daemon_logs_its_schedule(hw, tmp_path):
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=30)
     assert "next run at" in log_file.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- item 9
+
+
+def test_preview_with_no_report_yet_is_not_report_unsent(tmp_path, hw):
+    hw.start()
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run_audit.py"), "--config", str(hw.config_dir), "preview"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 66, done.stderr
+    assert "Aucun rapport" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_preview_on_a_read_only_state_folder():
+    """The report is rendered elsewhere (a temporary folder), with a French line saying so."""
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="vigie-ro-"))  # not under pytest's private folder: `nobody` reads it
+    hw = HardWorld(root).start()
+    try:
+        hw.run(night=0)
+        for path in [root, *root.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        command = [sys.executable, str(ROOT / "run_audit.py"), "--config", str(hw.config_dir), "preview"]
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv"):
+                pytest.skip("root, and no setpriv to drop privileges")
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        else:
+            os.chmod(hw.state_dir, 0o555)
+        env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT), "TMPDIR": "/tmp"}
+        done = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=60)
+        os.chmod(hw.state_dir, 0o755)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        written = Path(done.stdout.strip().splitlines()[-1])
+        assert written.exists() and not written.is_relative_to(hw.state_dir)
+        assert "accès refusé" in done.stderr or "lecture seule" in done.stderr, done.stderr
+        shutil.rmtree(written.parent, ignore_errors=True)
+    finally:
+        hw.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- item 10
+
+
+def test_a_search_that_could_not_run_says_so(hw):
+    hw.start()
+    hw.sandbox.faults.set("web", server_errors=999)
+    outcome = hw.run(night=0)
+    assert outcome.summary["unread_sites"]
+    text = french_summary(outcome)
+    assert "Recherche de comptes non déclarés incomplète" in text
+    assert "Comptes non déclarés découverts" not in text
+    data = report(outcome)
+    assert {site for site, _ in data["unread_sites"]} >= {"https://eqv.csno.ab.ca", "https://www.csno.ab.ca"}
+    html = Path(outcome.report_html).read_text(encoding="utf-8")
+    assert "Recherche de comptes non déclarés incomplète" in html and "eqv.csno.ab.ca" in html

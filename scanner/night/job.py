@@ -29,6 +29,7 @@ EXIT_UNVERIFIED = 3
 EXIT_LOCKED = 75
 EXIT_BUG = 70  # sysexits EX_SOFTWARE: an internal error, traceback in the log
 EXIT_STORAGE = 74  # sysexits EX_IOERR: the state folder's disk full, read-only or failing
+EXIT_NO_REPORT = 66  # sysexits EX_NOINPUT: `preview` before any report was written
 
 
 @dataclass
