@@ -420,22 +420,31 @@ class History:
         return [Result(r["account"], r["check_id"], Status(r["status"]), r["detail"]) for r in rows]
 
     def prune(self, keep_nights: int = 90) -> int:
-        """Forget the per-check results and snapshots of the nights older than the last `keep_nights`
-        (runs, their aggregates, findings and notices stay), then give the freed pages back to the
-        file system (incremental vacuum). Returns how many nights were pruned."""
+        """Forget the per-check results and snapshots of the nights older than the last `keep_nights`,
+        and the bytes of the notices they sent (runs, their aggregates, findings and notice records
+        stay), then give the freed pages back to the file system (incremental vacuum). Returns how
+        many nights were pruned."""
         if keep_nights < 1:
             raise ValueError("keep_nights must be at least 1")
         with self._transaction() as conn:
             old = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT -1 OFFSET ?",
+                    "SELECT id FROM (SELECT id, accounts FROM runs ORDER BY started_at DESC, rowid DESC"
+                    " LIMIT -1 OFFSET ?) AS old WHERE accounts IS NOT NULL"
+                    " OR EXISTS (SELECT 1 FROM results WHERE run_id = old.id)"
+                    " OR EXISTS (SELECT 1 FROM snapshots WHERE run_id = old.id)",
                     (keep_nights,),
                 )
             ]
             conn.executemany("DELETE FROM snapshots WHERE run_id = ?", [(r,) for r in old])
             conn.executemany("DELETE FROM results WHERE run_id = ?", [(r,) for r in old])
             conn.executemany("UPDATE runs SET accounts = NULL WHERE id = ?", [(r,) for r in old])
+            # a sent notice's bytes were only kept for a retry: its record (kind, findings, dates) stays
+            conn.executemany(
+                "UPDATE notices SET message = NULL WHERE run_id = ? AND state = 'sent' AND message IS NOT NULL",
+                [(r,) for r in old],
+            )
         if not self.rollback:
             self._reclaim()
         return len(old)
