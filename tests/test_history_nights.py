@@ -160,3 +160,24 @@ def test_retention_keeps_aggregates_findings_and_bounds_the_file(tmp_path):
         assert {r[0] for r in first} == {night(0).isoformat()}
         assert h.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
     assert max(sizes[10:]) <= sizes[6] * 1.2, sizes
+
+
+def test_a_history_made_before_retention_is_upgraded(tmp_path):
+    """A version 1 file (no auto-vacuum, no accounts per night) is migrated, then rebuilt once."""
+    import sqlite3
+
+    from scanner.history.store import migrations
+
+    path = tmp_path / "history.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(migrations()[0][1] + "\nPRAGMA user_version = 1;")
+    conn.execute("INSERT INTO runs (id, started_at, status, accounts_total) VALUES ('old', ?, 'complete', 4)",
+                 (night(0).isoformat(),))  # fmt: skip
+    conn.execute("INSERT INTO results VALUES ('old', 'eqv-0', 'name.suffix', 'conforme', NULL)")
+    conn.commit()
+    conn.close()
+    with History(path) as h:
+        shrunk = record(h, 1, [account(0)], [])  # 1 of 4 left: the count says more than half is gone
+        assert shrunk.held == () and h.prune(keep_nights=1) == 1
+        assert h.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+        assert [r.id for r in h.runs()] == ["old", "run-1"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from scanner.history.findings import (
 )
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.secrets import Secrets, scrub
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 HISTORY_FILE = "history.sqlite3"  # under state_dir
@@ -452,7 +455,11 @@ class History:
     def _reclaim(self) -> None:
         if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # a file made before version 2
             self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            self.conn.execute("VACUUM")  # once: the mode takes effect on a rebuilt file
+            try:
+                self.conn.execute("VACUUM")  # once: the mode takes effect on a rebuilt file
+            except sqlite3.OperationalError as error:  # no room for the copy: free pages are reused anyway
+                log.warning("history: could not rebuild %s for incremental vacuum (%s)", self.path, error)
+                return
         self.conn.execute("PRAGMA incremental_vacuum")
 
     def checkpoint(self) -> None:
