@@ -179,7 +179,7 @@ def demo(config: Config, *, dry_run: bool = False) -> int:
         with run_lock(DEMO_STATE_DIR), demo_world(config) as world:
             setup_logging(world.config.state_dir, world.secrets)
             outcome = run_job(world.config, world.secrets, dry_run=dry_run, resolve=world.resolve)
-            print_summary(outcome, mail_folder=world.mail.folder)
+            print_summary(outcome, mail_folder=None if dry_run else world.mail.folder)
     except AlreadyRunning:
         print(
             f"Une autre démonstration est en cours (verrou {DEMO_STATE_DIR / 'vigie.lock'})\u00a0: "
