@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -354,6 +355,32 @@ class Soak:
             "twice in one night": sum(count > 1 for count in per_run_school.values()),
         }
 
+    def check_notice_days(self) -> int:
+        """Over the whole soak: no reminder before its day, no escalation before day `escalate_days`.
+        Returns how many reminders and escalations were checked."""
+        notices = [n for n in self.hw.notices() if n["state"] == "sent"]
+        with self.hw.db() as conn:
+            permanent_id, first_seen = conn.execute(
+                "SELECT id, first_seen FROM findings WHERE account = ? AND check_id = ?", PERMANENT
+            ).fetchone()
+        checked = 0
+        for notice in notices:
+            created = dt.datetime.fromisoformat(notice["created_at"])
+            if notice["kind"] == "reminder":
+                before = [
+                    dt.datetime.fromisoformat(n["sent_at"])
+                    for n in notices
+                    if n["school"] == notice["school"]
+                    and n["sent_at"]
+                    and n["sent_at"] < notice["created_at"]
+                ]
+                assert before and days_between(max(before), created, ZONE) >= REMINDER_DAYS, notice["id"]
+                checked += 1
+            if notice["kind"] == "escalation" and permanent_id in json.loads(notice["findings"]):
+                assert days_between(dt.datetime.fromisoformat(first_seen), created, ZONE) >= ESCALATE_DAYS
+                checked += 1
+        return checked
+
     def history_bytes(self) -> tuple[int, int]:
         """(file size with its WAL, nights that still have per-check results)."""
         state = self.hw.state_dir
@@ -413,6 +440,7 @@ def test_sixty_nights_with_random_faults(capsys):
                 "SELECT count(*) FROM notices WHERE school = 'eh' AND kind = 'escalation' AND state = 'sent'"
             ).fetchone()[0]
         assert escalations >= 1
+        assert soak.check_notice_days() >= 2
         # bounded by the retention: after the window filled, the file no longer grows with the nights
         settled = max(sizes[n] for n in range(KEEP_NIGHTS + 2, KEEP_NIGHTS + 6) if n in sizes)
         assert max(sizes.values()) <= settled * 1.5 + 256 * 1024, sizes
