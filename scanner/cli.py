@@ -129,7 +129,7 @@ def preview_command(config: Config, *, demo: bool) -> int:
     if problem is not None:
         print(
             f"Le dossier d’état {state_dir} n’accepte pas l’aperçu ({french_os_error(problem)})"
-            f"{NBSP}; il est écrit dans un dossier temporaire.",
+            f"; il est écrit dans un dossier temporaire.",
             file=sys.stderr,
         )
     print(path)

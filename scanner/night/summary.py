@@ -31,7 +31,7 @@ def french_summary(outcome, mail_folder: Path | None = None) -> str:
         lines.append(
             f"Recherche de comptes non déclarés incomplète{NBSP}: "
             f"{_count(len(unread), 'site n’a pas pu être lu', 'sites n’ont pas pu être lus')}"
-            f"{NBSP}; {s['discovered']} compte(s) trouvé(s) sur les autres."
+            f"; {s['discovered']} compte(s) trouvé(s) sur les autres."
         )
         for site, reason in unread:
             lines.append(f"  Site illisible{NBSP}: {site} — {reason}")
@@ -39,7 +39,7 @@ def french_summary(outcome, mail_folder: Path | None = None) -> str:
         lines.append(f"Comptes non déclarés découverts{NBSP}: {s['discovered']}.")
     if s.get("held"):
         lines.append(
-            f"Attention{NBSP}: le registre a perdu plus de la moitié de ses comptes depuis la dernière nuit{NBSP}; "
+            f"Attention{NBSP}: le registre a perdu plus de la moitié de ses comptes depuis la dernière nuit; "
             f"les constats de {_count(s['held'], 'compte', 'comptes')} ne sont pas retirés ce soir."
         )
     if s.get("unreported"):
