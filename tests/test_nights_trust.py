@@ -345,3 +345,22 @@ def test_a_search_that_could_not_run_says_so(hw):
     assert {site for site, _ in data["unread_sites"]} >= {"https://eqv.csno.ab.ca", "https://www.csno.ab.ca"}
     html = Path(outcome.report_html).read_text(encoding="utf-8")
     assert "Recherche de comptes non déclarés incomplète" in html and "eqv.csno.ab.ca" in html
+
+
+def test_the_report_flags_a_possible_duplicate_and_the_notices_of_an_unreported_night():
+    from factories import make_report
+
+    from scanner.report.html_report import ReportView, render_html, render_text
+    from scanner.report.model import NoticeEntry
+
+    notices = [
+        NoticeEntry(("direction.eqv@csno.ab.ca",), "eqv", "first", ("f1",), interrupted=True),
+        NoticeEntry(("direction.eh@csno.ab.ca",), "eh", "reminder", ("f2",), earlier=True),
+    ]
+    report = make_report(notices=notices, unreported=(START,))
+    html = render_html(ReportView(report))
+    text = render_text(ReportView(report))
+    for rendered in (html, text):
+        assert "arriver deux fois" in rendered and "même identifiant" in rendered
+        assert "nuit dont le rapport n’a pas été remis" in rendered
+        assert "reprend les nouvelles de la nuit du" in rendered
