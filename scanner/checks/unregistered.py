@@ -22,6 +22,8 @@ from scanner.checks.unicode_names import strip_accents, suspects
 from scanner.config.models import Account
 from scanner.platforms.snapshot import Snapshot
 
+_PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "youtube": "YouTube"}
+
 
 @check(
     id="account.unregistered",
@@ -139,6 +141,9 @@ def _logo_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
 def _linked_from(item: Discovered, ctx: Context) -> list[str]:
     if item.school:
         return [f"lié depuis le site de l'{ctx.registry.school(item.school).name} ({item.found_on})"]
+    if item.variant:
+        platform = _PLATFORM_NAMES.get(_platform(item.network), item.network)
+        return [f"trouvé en cherchant la variante {quoted(item.variant)} sur {platform}"]
     return [f"trouvé par {item.found_on}"] if item.found_on else []
 
 
