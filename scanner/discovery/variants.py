@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from itertools import product
 from urllib.parse import urlsplit
 
-from scanner.checks.unicode_names import fold
+from scanner.checks.unicode_names import fold, strip_accents
 from scanner.config.models import Registry
 
 PLATFORMS = ("x", "instagram", "youtube", "facebook")
 BOARD = "board"
 CAP_PER_PLATFORM = 200  # candidates per school (or board) and platform
+QUERIES_PER_OWNER = 4  # name searches per school (or board)
 MUTATED_FORMS = 24  # how many of the best forms of each school and platform get one-character mutations
 
 NUMBERS = ("zero", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix")
@@ -261,6 +262,21 @@ def mutations(handle: str) -> Iterable[tuple[str, float, str]]:
         ):
             swapped = handle[:index] + handle[index + 1] + char + handle[index + 2 :]
             yield swapped, SWAPPED_WEIGHT, f"{char}{handle[index + 1]} inversés"
+
+
+def name_queries(registry: Registry, per_owner: int = QUERIES_PER_OWNER) -> list[tuple[str, str]]:
+    """(owner, text) searched by name (YouTube `search.list`, Facebook Pages search), best first:
+    the name as written, with the board's suffix, without accents, the acronym with the suffix."""
+    board = registry.board
+    owners = [(school.id, school.name, school.acronyms) for school in registry.schools]
+    owners.append((BOARD, board.name, (board.suffix,)))
+    queries = []
+    for owner, name, acronyms in owners:
+        texts = [name, f"{name} {board.suffix}", strip_accents(name)]
+        texts += [f"{strip_accents(a)} {board.suffix}" for a in acronyms if fold(a) != fold(board.suffix)]
+        unique = list(dict.fromkeys(texts))  # the name without accents may be the name itself
+        queries += [(owner, text) for text in unique[:per_owner]]
+    return queries
 
 
 # ---------------------------------------------------------------- stems
