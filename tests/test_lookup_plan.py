@@ -133,9 +133,13 @@ def test_youtube_units_count_handles_at_1_and_searches_at_100():
 def test_instagram_and_facebook_one_call_each():
     plan = plan_night(LOOKUPS, LookupSettings(), FIRST)
     instagram = plan.platforms["instagram"]
-    assert instagram.calls == instagram.spent == min(instagram.share, instagram.pace) == 115  # 800 handles / 7
+    assert (
+        instagram.calls == instagram.spent == min(instagram.share, instagram.pace) == 115
+    )  # 800 handles / 7
     facebook = plan.platforms["facebook"]
-    assert facebook.calls == facebook.spent == facebook.share == 50  # 350 / 7: short of the 131 a night of pace
+    assert (
+        facebook.calls == facebook.spent == facebook.share == 50
+    )  # 350 / 7: short of the 131 a night of pace
     assert {lookup.kind for lookup in facebook.lookups} == {
         SEARCH,
         HANDLE,
