@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from checks_factory import NOW, logo_fingerprints, registry, settings
-from factories import make_account, make_school
+from factories import make_account, make_registry, make_report, make_school
 from logo_variants import TRANSFORMS, load
 
 from scanner.checks.base import Context, Discovered, ImageEvidence, Status
@@ -150,3 +150,9 @@ def test_recall_of_the_variant_generator(capsys):
         for entry in missed:
             print("  NOT GENERATED", entry["platform"], entry["handle"])
     assert rate >= 0.5, missed
+
+
+def test_the_report_lists_a_found_account_with_the_variant_searched():
+    item = Discovered("x", "EQV_CSN0", "https://x.com/EQV_CSN0", "recherche X", None, variant="EQV_CSN0")
+    (entry,) = make_report(make_registry(), discovered=[item]).discovered
+    assert entry.why == "Trouvé en cherchant la variante «\u00a0EQV_CSN0\u00a0» sur X"

@@ -142,9 +142,14 @@ def _linked_from(item: Discovered, ctx: Context) -> list[str]:
     if item.school:
         return [f"lié depuis le site de l'{ctx.registry.school(item.school).name} ({item.found_on})"]
     if item.variant:
-        platform = _PLATFORM_NAMES.get(_platform(item.network), item.network)
-        return [f"trouvé en cherchant la variante {quoted(item.variant)} sur {platform}"]
+        return [searched_phrase(item)]
     return [f"trouvé par {item.found_on}"] if item.found_on else []
+
+
+def searched_phrase(item: Discovered) -> str:
+    """How a look-up found the account: « trouvé en cherchant la variante « EQV_CSN0 » sur X »."""
+    platform = _PLATFORM_NAMES.get(_platform(item.network), item.network)
+    return f"trouvé en cherchant la variante {quoted(item.variant or item.handle)} sur {platform}"
 
 
 def _registered(item: Discovered, ctx: Context) -> bool:
