@@ -81,19 +81,13 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 class HandleRule:
     """What a handle may look like on one platform, and when two spellings are the same account."""
 
-    min_length: int
-    max_length: int
     separators: tuple[str, ...]
-    allowed: re.Pattern[str]
+    pattern: re.Pattern[str]  # the whole handle: characters, length, at least one letter, periods
     lower_case: bool = False
     dots_ignored: bool = False
 
     def valid(self, handle: str) -> bool:
-        if not self.min_length <= len(handle) <= self.max_length or not self.allowed.fullmatch(handle):
-            return False
-        if "." in self.separators and (handle.startswith(".") or handle.endswith(".") or ".." in handle):
-            return False
-        return any(c.isalpha() for c in handle)
+        return self.pattern.fullmatch(handle) is not None
 
     def key(self, handle: str) -> str:
         """The platform's identity of a handle: case (and, on Facebook, periods) ignored."""
@@ -101,11 +95,15 @@ class HandleRule:
         return bare.replace(".", "") if self.dots_ignored else bare
 
 
+_LETTER = r"(?=.*[A-Za-z])"
+_PERIODS = r"(?!\.)(?!.*\.\.)(?!.*\.$)"  # no period first, last, or two in a row
 RULES = {
-    "x": HandleRule(1, 15, ("", "_"), re.compile(r"[A-Za-z0-9_]+")),
-    "instagram": HandleRule(1, 30, ("", "_", "."), re.compile(r"[a-z0-9._]+"), lower_case=True),
-    "youtube": HandleRule(3, 30, ("", "_", "-", "."), re.compile(r"[A-Za-z0-9._-]+")),
-    "facebook": HandleRule(5, 50, ("", "."), re.compile(r"[A-Za-z0-9.]+"), dots_ignored=True),
+    "x": HandleRule(("", "_"), re.compile(_LETTER + r"[A-Za-z0-9_]{1,15}")),
+    "instagram": HandleRule(
+        ("", "_", "."), re.compile(_LETTER + _PERIODS + r"[a-z0-9._]{1,30}"), lower_case=True
+    ),
+    "youtube": HandleRule(("", "_", "-", "."), re.compile(_LETTER + _PERIODS + r"[A-Za-z0-9._-]{3,30}")),
+    "facebook": HandleRule(("", "."), re.compile(_LETTER + r"[A-Za-z0-9.]{5,50}"), dots_ignored=True),
 }
 
 
@@ -155,8 +153,11 @@ def owner_stems(registry: Registry) -> list[tuple[str, list[Stem]]]:
     for school in registry.schools:
         stems = _name_stems(school.name, school=True)
         stems += [Stem((_acronym(a),), 1.0, a) for a in school.acronyms]
+        # The official accounts' handles: what impostors copy (a class or club account's handle is
+        # registered, so never a candidate, but its look-alikes are not searched: too many, too rare).
         for account in registry.accounts_of(school.id):
-            stems.append(_handle_stem(account.handle, board.suffix, 1.0 if account.official else 0.6))
+            if account.official:
+                stems.append(_handle_stem(account.handle, board.suffix, 1.0))
         stems.append(_site_stem(school.website, 0.5))
         owners.append((school.id, _unique_stems(stems)))
     stems = _name_stems(board.name, school=False) + [Stem((board.suffix.upper(),), 1.0, board.suffix)]
@@ -175,21 +176,19 @@ def for_platform(
 ) -> list[Candidate]:
     """The `cap` most plausible candidates of one owner on one platform, best first."""
     rule = RULES[platform]
-    best: dict[str, Candidate] = {}
+    best: dict[str, tuple[float, str, str]] = {}  # key -> (score, handle, how)
 
     def keep(handle: str, score: float, how: str) -> None:
         if rule.lower_case:
             handle = handle.lower()
-        if not rule.valid(handle):
-            return
         key = rule.key(handle)
-        if key in registered:
-            return
         known = best.get(key)
-        if known is None or (score, -len(handle)) > (known.score, -len(known.handle)):
-            best[key] = Candidate(platform, owner, handle, key, round(score, 4), how)
+        if known is not None and (known[0], -len(known[1])) >= (score, -len(handle)):
+            return
+        if key not in registered and rule.valid(handle):
+            best[key] = (score, handle, how)
 
-    forms = sorted(_forms(stems, suffix, rule), key=lambda f: (-f[1], len(f[0]), f[0]))
+    forms = sorted(set(_forms(stems, suffix, rule)), key=lambda f: (-f[1], len(f[0]), f[0]))
     for handle, score, how in forms:
         keep(handle, score, how)
     for handle, score, how in forms[:MUTATED_FORMS]:
@@ -198,7 +197,10 @@ def for_platform(
         )
         for mutated, weight, change in mutations(handle):
             keep(mutated, min(score * weight * boost, 1.0), f"{how}, {change}")
-    ranked = sorted(best.values(), key=lambda c: (-c.score, len(c.handle), c.handle))
+    top = sorted(best.items(), key=lambda item: (-item[1][0], len(item[1][1]), item[1][1]))[:cap]
+    ranked = [
+        Candidate(platform, owner, handle, key, round(score, 4), how) for key, (score, handle, how) in top
+    ]
     return ranked[:cap]
 
 
