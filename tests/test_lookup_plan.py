@@ -44,7 +44,7 @@ def nights(count: int, settings: LookupSettings, lookups=LOOKUPS, start=FIRST):
 def test_defaults_and_budgets():
     settings = LookupSettings()
     assert settings.every_days == 7
-    assert [budget(settings, p) for p in PLATFORMS] == [2_000, 1_400, 7_000, 350]
+    assert [budget(settings, p) for p in PLATFORMS] == [2_500, 2_500, 7_000, 700]
 
 
 @pytest.mark.parametrize("total", [0, 1, 6, 7, 100, 1_234])
@@ -138,8 +138,8 @@ def test_instagram_and_facebook_one_call_each():
     )  # 800 handles / 7
     facebook = plan.platforms["facebook"]
     assert (
-        facebook.calls == facebook.spent == facebook.share == 50
-    )  # 350 / 7: short of the 131 a night of pace
+        facebook.calls == facebook.spent == facebook.share == 100
+    )  # 700 / 7: short of the 131 a night of pace
     assert {lookup.kind for lookup in facebook.lookups} == {
         SEARCH,
         HANDLE,

@@ -258,12 +258,11 @@ class LookupSettings(Frozen):
     nights, so that no night uses more than its share. A budget of 0 turns that platform's search off."""
 
     every_days: int = Field(default=7, ge=1, le=92)
-    max_x_reads: int = Field(
-        default=2_000, ge=0
-    )  # usernames sent to users/by (a read is billed per user found)
+    # usernames sent to X's users/by (a read is billed per user found)
+    max_x_reads: int = Field(default=2_500, ge=0)
     max_youtube_units: int = Field(default=7_000, ge=0)  # quota units (channels 1, search 100)
-    max_instagram_calls: int = Field(default=1_400, ge=0)  # business_discovery calls, one username each
-    max_facebook_searches: int = Field(default=350, ge=0)  # Pages searches
+    max_instagram_calls: int = Field(default=2_500, ge=0)  # business_discovery calls, one username each
+    max_facebook_searches: int = Field(default=700, ge=0)  # username reads and Pages searches
 
     @field_validator("max_youtube_units")
     @classmethod
