@@ -189,8 +189,13 @@ def for_platform(
             best[key] = (score, handle, how)
 
     forms = sorted(set(_forms(stems, suffix, rule)), key=lambda f: (-f[1], len(f[0]), f[0]))
+    floor = None  # once `cap` forms are kept, every later one scoring less is out of the top `cap`
     for handle, score, how in forms:
+        if floor is not None and score < floor:
+            break
         keep(handle, score, how)
+        if floor is None and len(best) >= cap:
+            floor = score
     for handle, score, how in forms[:MUTATED_FORMS]:
         boost = (
             REGISTERED_BOOST if rule.key(handle.lower() if rule.lower_case else handle) in registered else 1.0
@@ -216,6 +221,8 @@ def _forms(stems: list[Stem], suffix: str, rule: HandleRule) -> Iterable[tuple[s
             for gaps in product(separators, repeat=len(parts) - 1):
                 for joiner in inside:
                     if "" in gaps and (joiner or any(gaps)):  # « EQV_CSNOparents »: glued after a separator
+                        continue
+                    if gaps and joiner and joiner not in gaps:  # « Ecole.Heritage_CSNO »: nobody writes that
                         continue
                     texts = [joiner.join(part) for part in parts]
                     handle = texts[0] + "".join(g + t for g, t in zip(gaps, texts[1:], strict=True))
