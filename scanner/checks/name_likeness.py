@@ -6,7 +6,8 @@ A name resembles « École des Quatre-Vents » when it has
 - a word saying what it is (« école », « éc. », « school », the school's acronym or the
   board's suffix; for the board: « conseil », « scolaire », « CS », « CSNO »…),
 or when the whole name, glued, contains the target's (« conseilscolairedunordouest »), or
-when it carries both the school's acronym and the board's suffix (« ENF CSNO Info », « eqvcsno »).
+when it carries both the school's acronym and the board's suffix (« ENF CSNO Info », « eqvcsno »),
+or, for the board, its acronym as a word (« CSNO Info »).
 A distinctive word inside a hyphenated compound with a word of its own makes another name:
 « École Sommet-Bleu » is not « École du Sommet » (as « Nord-Est » is not « Nord-Ouest »).
 
@@ -99,4 +100,5 @@ def school_target(name: str, acronyms: tuple[str, ...], board_suffix: str) -> Ta
 
 
 def board_target(name: str, board_suffix: str) -> Target:
-    return Target(name, BOARD_WORDS | {fold(board_suffix)})
+    """The board's acronym alone is a tag: « CSNO Info » presents itself as the board's."""
+    return Target(name, BOARD_WORDS | {fold(board_suffix)}, frozenset({fold(board_suffix)}))

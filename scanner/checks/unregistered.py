@@ -18,10 +18,13 @@ from scanner.checks.catalogue import check
 from scanner.checks.logos import closest_logo, image_fingerprint, logo_label
 from scanner.checks.name_likeness import Target, board_target, resembles, school_target
 from scanner.checks.texts import listing, quoted
-from scanner.checks.unicode_names import strip_accents, suspects
+from scanner.checks.unicode_names import fold, strip_accents, suspects
 from scanner.config.models import Account
 from scanner.platforms.snapshot import Snapshot
 
+# A description that presents the account itself (« Compte officiel… », « Page des parents de
+# l'École… »), not one that only names the board (« partenaire du CSNO », « située dans l'école »).
+_PRESENTS = re.compile(r"\b(officiel|officielle|official)\b|^(la |le )?(page|compte|chaine|groupe|classe)\b")
 _PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "youtube": "YouTube"}
 
 
@@ -31,9 +34,10 @@ _PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "
     severity=Severity.CRITIQUE,
     title="Compte au nom du CSNO absent du registre",
     verifies="""Un compte qui se présente comme celui du CSNO ou d'une de ses écoles (suffixe
-    «\u00a0_CSNO\u00a0», nom semblable à celui d'une école ou du conseil, logo officiel, description qui
-    nomme le conseil), trouvé notamment par les liens des sites Web des écoles, figure au registre.
-    Le détail dit pourquoi Vigie le rattache au CSNO.""",
+    «\u00a0_CSNO\u00a0», nom semblable à celui d'une école ou du conseil, logo officiel, description qui le
+    présente comme un compte du conseil), trouvé par les liens des sites Web des écoles ou en cherchant
+    sur les plateformes des variantes des noms, figure au registre. Le détail dit pourquoi Vigie le
+    rattache au CSNO et comment il l'a trouvé.""",
     why="""Les écoles doivent communiquer chaque compte à la coordonnatrice des communications (§5.h)
     et les logos du CSNO et des écoles sont réservés aux pages sanctionnées (§2.c). Un compte non
     déclaré échappe au contrôle du contenu; un compte d'usurpation trompe les familles.""",
@@ -120,9 +124,10 @@ def _description_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
     from scanner.checks.content import mentions_board
 
     board = ctx.registry.board
-    full, acronym = mentions_board(snapshot.description or "", board.name, board.suffix)
-    if full or acronym:
-        return ["la description nomme le conseil scolaire"]
+    text = snapshot.description or ""
+    full, acronym = mentions_board(text, board.name, board.suffix)
+    if (full or acronym) and _PRESENTS.search(fold(text)):
+        return ["la description présente le compte comme celui du conseil scolaire ou d'une école"]
     return []
 
 
