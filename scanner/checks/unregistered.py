@@ -16,7 +16,7 @@ import re
 from scanner.checks.base import Context, Discovered, Outcome, Severity, manuel, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.logos import closest_logo, image_fingerprint, logo_label
-from scanner.checks.name_likeness import Target, board_target, resembles, school_target
+from scanner.checks.name_likeness import Target, board_target, resembles, school_target, words
 from scanner.checks.texts import listing, quoted
 from scanner.checks.unicode_names import fold, strip_accents, suspects
 from scanner.config.models import Account
@@ -92,6 +92,8 @@ def _self_presentation(item: Discovered, ctx: Context) -> list[str]:
         reasons.append(similar)
     if snapshot and snapshot.ok:
         reasons += _description_reasons(snapshot, ctx) + _logo_reasons(snapshot, ctx)
+        if not similar:
+            reasons += _acronym_and_school(names, snapshot, ctx)
         if snapshot.name and suspects(snapshot.name):
             reasons.append("le nom contient des caractères invisibles ou imités")
     return reasons
@@ -128,6 +130,18 @@ def _description_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
     full, acronym = mentions_board(text, board.name, board.suffix)
     if (full or acronym) and _PRESENTS.search(fold(text)):
         return ["la description présente le compte comme celui du conseil scolaire ou d'une école"]
+    return []
+
+
+def _acronym_and_school(names: list[str], snapshot: Snapshot, ctx: Context) -> list[str]:
+    """A class or club page: the school's acronym in the name, the school's name in the description
+    (« Classe de 4e de Mme Côté – ÉQV », « … de la classe de 4e, École des Quatre-Vents »)."""
+    described = fold(snapshot.description or "")
+    said = {word for name in names for word in words(name)}
+    for school in ctx.registry.schools:
+        acronyms = [a for a in school.acronyms if fold(a).replace(" ", "") in said]
+        if acronyms and fold(school.name) in described:
+            return [f"le nom porte le sigle {quoted(acronyms[0])} et la description nomme l'{school.name}"]
     return []
 
 
