@@ -21,8 +21,10 @@ from scanner.discovery.lookup_plan import (
     night_share,
     plan_night,
     record,
+    shortfalls,
 )
 from scanner.discovery.variants import PLATFORMS
+from scanner.report.french import number
 
 ROOT = Path(__file__).resolve().parents[1]
 NBSP = "\u00a0"
@@ -207,3 +209,18 @@ def test_lookups_settings_faults_are_french_and_located(folder: Path):
     ), found
     assert any(f"lookups.max_instagram_calls{NBSP}: nombre entier attendu" in p for p in found), found
     assert all(p.startswith("settings.yaml, ligne ") for p in found)
+
+
+def test_the_report_can_say_when_a_budget_does_not_cover_a_round():
+    settings = LookupSettings(max_x_reads=140, max_instagram_calls=100_000, max_youtube_units=0)
+    plan = plan_night(LOOKUPS, settings, FIRST)
+    need = plan.platforms["x"].round_cost
+    assert need == sum(1 for lookup in LOOKUPS if lookup.platform == "x")
+    lines = shortfalls(plan, settings)
+    assert lines[0] == (
+        f"Recherche de comptes semblables sur X{NBSP}: un tour de 7{NBSP}nuits demande "
+        f"{number(need)}{NBSP}lectures, le budget en permet 140; les autres recherches attendent les "
+        f"tours suivants. Pour tout couvrir, portez «{NBSP}lookups.max_x_reads{NBSP}» à {number(need)}."
+    )
+    assert not any("Instagram" in line or "YouTube" in line for line in lines)  # covered; turned off
+    assert any("Facebook" in line for line in lines)  # the default 700 does not cover this registry

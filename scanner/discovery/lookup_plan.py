@@ -31,12 +31,27 @@ from dataclasses import dataclass
 
 from scanner.config.models import YOUTUBE_SEARCH_UNITS, LookupSettings, Registry
 from scanner.discovery.variants import PLATFORMS, candidates, lookup_key, name_queries
+from scanner.report.french import number, plural
 
 X_USERNAMES_PER_CALL = 100
 YOUTUBE_HANDLE_UNITS = 1
 HANDLE = "handle"
 SEARCH = "search"
 SEARCHED_BY_NAME = ("youtube", "facebook")
+
+_NAMES = {"x": "X", "instagram": "Instagram", "youtube": "YouTube", "facebook": "Facebook"}
+_UNITS = {
+    "x": ("lecture", "lectures"),
+    "instagram": ("appel", "appels"),
+    "youtube": ("unité de quota", "unités de quota"),
+    "facebook": ("recherche", "recherches"),
+}
+_SETTINGS = {  # the setting of each platform's budget
+    "x": "max_x_reads",
+    "instagram": "max_instagram_calls",
+    "youtube": "max_youtube_units",
+    "facebook": "max_facebook_searches",
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,7 @@ class PlatformPlan:
     platform: str
     lookups: tuple[Lookup, ...]
     share: int  # tonight's share of the round's budget
+    round_cost: int  # what looking everything up once costs, in the budget's unit
     pace: int  # a round's work divided by its nights
     due: int  # look-ups due tonight (never made, or a round old or more)
     deferred: int  # due, but beyond tonight's share or pace: left for the next nights
@@ -117,12 +133,7 @@ def all_lookups(registry: Registry) -> list[Lookup]:
 
 def budget(settings: LookupSettings, platform: str) -> int:
     """A round's budget for one platform, in its unit."""
-    return {
-        "x": settings.max_x_reads,
-        "youtube": settings.max_youtube_units,
-        "instagram": settings.max_instagram_calls,
-        "facebook": settings.max_facebook_searches,
-    }[platform]
+    return getattr(settings, _SETTINGS[platform])
 
 
 def night_share(total: int, every_days: int, night: dt.date) -> int:
@@ -174,7 +185,8 @@ def _plan_platform(
 ) -> PlatformPlan:
     days = settings.every_days
     share = night_share(budget(settings, platform), days, night)
-    pace = math.ceil(sum(item.cost for item in items) / days)
+    round_cost = sum(item.cost for item in items)
+    pace = math.ceil(round_cost / days)
     allowance = min(share, pace)
     due = [item for item in items if _due(item, night, days, history)]
     due.sort(key=lambda item: (history.get(item.key, dt.date.min), -item.score, item.key))
@@ -183,7 +195,23 @@ def _plan_platform(
         if spent + item.cost <= allowance:
             chosen.append(item)
             spent += item.cost
-    return PlatformPlan(platform, tuple(chosen), share, pace, len(due), len(due) - len(chosen))
+    return PlatformPlan(platform, tuple(chosen), share, round_cost, pace, len(due), len(due) - len(chosen))
+
+
+def shortfalls(plan: NightPlan, settings: LookupSettings) -> list[str]:
+    """French, for the report: one line per platform whose budget does not cover a round."""
+    lines = []
+    for platform, part in plan.platforms.items():
+        have = budget(settings, platform)
+        if 0 < have < part.round_cost:
+            singular, several = _UNITS[platform]
+            lines.append(
+                f"Recherche de comptes semblables sur {_NAMES[platform]}\u00a0: un tour de "
+                f"{plural(settings.every_days, 'nuit')} demande {plural(part.round_cost, singular, several)}, "
+                f"le budget en permet {number(have)}; les autres recherches attendent les tours suivants. "
+                f"Pour tout couvrir, portez «\u00a0lookups.{_SETTINGS[platform]}\u00a0» à {number(part.round_cost)}."
+            )
+    return lines
 
 
 def _due(item: Lookup, night: dt.date, every_days: int, history: Mapping[str, dt.date]) -> bool:
