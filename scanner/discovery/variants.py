@@ -1,22 +1,22 @@
 """Look-alike handles to search for, from the registry's names and handles (issue 17, item 1). Pure.
 
-For each school and for the board, the registered handles, the acronyms, the website's
-name and the name's words become *stems* (« EQV », « Ecole Heritage », « Quatre Vents »,
-« csno ab »). Each stem is *decorated* the way people and impostors name an account: the
+For each school and for the board, the official accounts' registered handles, the acronyms,
+the website's host and the name's words (number words also as digits) become *stems* (« EQV »,
+« Ecole Heritage », « Quatre Vents », « 4 Vents », « csno ab »). Each stem is *decorated* the way people and impostors name an account: the
 board's suffix after or before it (« EQV_CSNO », « CSNO_EQV »), « officiel(le) », « page »,
 « info », « parents », « ecole » added; then *rendered* with each separator the platform
 allows (« eqv.csno », « eqv_csno », « eqvcsno »), accents removed; the most plausible
 forms are finally *mutated* one character at a time: look-alike digits and letters
-(O/0, l/1/I, rn/m), a letter doubled, dropped or two swapped (« EQV_CSN0 »).
+(O/0, l/1/I, rn/m), a letter doubled, dropped or two swapped (« EQV_CSN0 »), or « _ » added
+at an end, as when the name was taken.
 
 Each candidate carries a plausibility score (the product of its steps' weights, below), so
 the list is ranked, deterministic (ties by length then spelling) and capped per school and
 platform. Registered handles are never candidates.
 
 Handle rules, per platform (what a candidate must satisfy to exist at all):
-- X: 1–15 characters, letters, digits and « _ », case ignored (X Help Center, « Help with
-  username registration »: 15 characters, alphanumeric and underscores; old accounts may be
-  shorter than the 4 asked of new ones, so short names are kept).
+- X: at most 15 characters, letters, digits and « _ », case ignored (X Help Center, « Help with
+  username registration »); short names are kept, since old accounts have them.
 - Instagram: 1–30 characters, lower-case letters, digits, « . » and « _ »; no « . » first or
   last, never two in a row (Instagram's sign-up rules).
 - YouTube handles: 3–30 characters, letters, digits, « _ », « - » and « . », case ignored
@@ -64,7 +64,6 @@ LOOK_ALIKES = (
     ("I", "1"),
     ("i", "1"),
     ("I", "l"),
-    ("l", "I"),
     ("m", "rn"),
 )
 LOOK_ALIKE_WEIGHT = 0.6
