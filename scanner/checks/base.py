@@ -106,6 +106,7 @@ class Discovered:
     found_on: str  # the page or the look-up that revealed it
     school: str | None  # the school whose site linked it, if any
     snapshot: Snapshot | None = None
+    variant: str | None = None  # the look-alike handle or name a look-up searched to find it
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.checks.base import GENERIC_SUPPORT, Check, Discovered, Result, Severity, Status, support_contact
+from scanner.checks.unregistered import searched_phrase
 from scanner.config.models import Network, Registry
 from scanner.history.findings import Finding, FindingState
 from scanner.history.store import AccountOutcome, TrendPoint
@@ -225,6 +226,9 @@ def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
 def _discovered(item: Discovered) -> DiscoveredEntry:
     where = item.found_on
     why = f"Lien publié sur {where}" if is_web_url(where) else f"Repéré par {where}"
+    if item.variant:
+        phrase = searched_phrase(item)
+        why = phrase[0].upper() + phrase[1:]
     name = item.snapshot.name if item.snapshot is not None else None
     return DiscoveredEntry(item.network, item.handle, item.url, why, item.school, name)
 
