@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from importlib import resources
@@ -232,10 +232,20 @@ class History:
         results: Sequence[Result],
         snapshots: Mapping[str, Snapshot],
         secrets: Secrets | None = None,
+        *,
+        not_counted: Collection[str] = (),
     ) -> list[Finding]:
         """`record_night`'s findings."""
         night = self.record_night(
-            run_id, started_at, finished_at, status, accounts, results, snapshots, secrets
+            run_id,
+            started_at,
+            finished_at,
+            status,
+            accounts,
+            results,
+            snapshots,
+            secrets,
+            not_counted=not_counted,
         )
         return night.findings
 
@@ -250,15 +260,20 @@ class History:
         snapshots: Mapping[str, Snapshot],
         secrets: Secrets | None = None,
         *,
+        not_counted: Collection[str] = (),
         discovery_complete: bool = True,
     ) -> RecordedNight:
         """Store one night in one transaction and return its findings (new, open, resolved, retired).
+
+        `not_counted`: check ids left out of the run's counts and rate (recommendations,
+        severity `info`); their results and findings are stored like any other.
 
         A night recorded with status `UNFINISHED` (the job does so until its report is handed
         over: `finish_run`) is *unreported*: the next night reports its news again (findings
         it opened are `new`, those it resolved or retired are listed)."""
         at = _iso(started_at)
-        failing = {r.account for r in results if r.status is Status.NON_CONFORME}
+        counted = [r for r in results if r.check not in not_counted]
+        failing = {r.account for r in counted if r.status is Status.NON_CONFORME}
         verified = [a for a in accounts if a.verified]
         run_row = (
             run_id,
@@ -268,8 +283,8 @@ class History:
             len(accounts),
             len(verified),
             sum(1 for a in verified if a.id not in failing),
-            sum(1 for r in results if r.status is Status.CONFORME),
-            sum(1 for r in results if r.status is Status.NON_CONFORME),
+            sum(1 for r in counted if r.status is Status.CONFORME),
+            sum(1 for r in counted if r.status is Status.NON_CONFORME),
             json.dumps([a.id for a in accounts]),
         )
         with self._transaction() as conn:  # rows are generated as SQLite takes them: no list of 200,000

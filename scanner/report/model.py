@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from scanner.checks.base import Check, Discovered, Result, Severity, Status
+from scanner.checks.base import GENERIC_SUPPORT, Check, Discovered, Result, Severity, Status, support_contact
+from scanner.checks.unregistered import searched_phrase
 from scanner.config.models import Network, Registry
 from scanner.history.findings import Finding, FindingState
 from scanner.history.store import AccountOutcome, TrendPoint
@@ -156,6 +157,7 @@ class Summary:
     new: int
     open: int
     resolved: int
+    first_audit: bool = False  # no earlier night in the history: « constatées cette nuit (premier audit) »
     retired: int = 0
 
 
@@ -176,11 +178,11 @@ class Report:
     manual: tuple[CheckNote, ...] = ()
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
+    recommendations: tuple[ReportFinding, ...] = ()  # severity `info`: never a non-conformity
     retired: tuple[ReportFinding, ...] = ()  # findings whose account left the registry: shown once
     held: tuple[str, ...] = ()  # accounts gone from a registry that lost more than half: not retired yet
-    unreported: tuple[
-        dt.datetime, ...
-    ] = ()  # earlier nights whose report was never handed over (news carried)
+    # earlier nights whose report was never handed over (their news is carried)
+    unreported: tuple[dt.datetime, ...] = ()
     unread_sites: tuple[tuple[str, str], ...] = ()  # (site, French reason): the search is incomplete
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
@@ -207,12 +209,14 @@ def network_label(network: str) -> str:
         return network
 
 
-def _check(catalogue: Mapping[str, Check], check_id: str) -> tuple[str, Severity, str, str]:
+def _check(
+    catalogue: Mapping[str, Check], check_id: str, support: str = GENERIC_SUPPORT
+) -> tuple[str, Severity, str, str]:
     """(clause, severity, title, remediation); a check missing from the catalogue still shows."""
     check = catalogue.get(check_id)
     if check is None:
         return "—", Severity.MINEURE, check_id, ""
-    return check.clause, check.severity, check.title, check.fix
+    return check.clause, check.severity, check.title, check.fix_for(support)
 
 
 def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
@@ -230,6 +234,9 @@ def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
 def _discovered(item: Discovered) -> DiscoveredEntry:
     where = item.found_on
     why = f"Lien publié sur {where}" if is_web_url(where) else f"Repéré par {where}"
+    if item.variant:
+        phrase = searched_phrase(item)
+        why = phrase[0].upper() + phrase[1:]
     name = item.snapshot.name if item.snapshot is not None else None
     return DiscoveredEntry(item.network, item.handle, item.url, why, item.school, name)
 
@@ -256,12 +263,12 @@ def build_report(
     retired = [f for f in findings if f.state is FindingState.RETIRED]
     findings = [f for f in findings if f.state is not FindingState.RETIRED]
     derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
-    summary = replace(_summary(accounts, results, findings), retired=len(retired))
+    reported = _report_findings(catalogue, accounts, findings, support_contact(registry.board))
     return Report(
         run=run,
         accounts=_account_entries(registry, accounts, snapshots or {}),
-        findings=_report_findings(catalogue, accounts, findings),
-        retired=_report_findings(catalogue, accounts, retired),
+        findings=tuple(f for f in reported if f.severity is not Severity.INFO),
+        retired=_report_findings(catalogue, accounts, retired, support_contact(registry.board)),
         held=tuple(held),
         unreported=tuple(unreported),
         unread_sites=tuple(unread_sites),
@@ -271,12 +278,19 @@ def build_report(
         board=registry.board.name,
         timezone=timezone,
         generated_at=generated_at,
-        summary=summary,
+        summary=replace(
+            _summary(accounts, results, findings, catalogue),
+            first_audit=len(trend) == 1,
+            retired=len(retired),
+        ),
         schools=tuple(SchoolEntry(s.id, s.name, s.website) for s in registry.schools),
         derogations=derogations,
         manual=manual,
         unverifiable_checks=unverifiable,
         trend=tuple(trend),
+        recommendations=tuple(  # open ones only: a resolved recommendation is not news
+            f for f in reported if f.severity is Severity.INFO and f.state is not FindingState.RESOLVED
+        ),
     )
 
 
@@ -302,12 +316,15 @@ def _account_entries(
 
 
 def _report_findings(
-    catalogue: Mapping[str, Check], accounts: Sequence[AccountOutcome], findings: Sequence[Finding]
+    catalogue: Mapping[str, Check],
+    accounts: Sequence[AccountOutcome],
+    findings: Sequence[Finding],
+    support: str = GENERIC_SUPPORT,
 ) -> tuple[ReportFinding, ...]:
     school_of = {a.id: a.school for a in accounts}
     out = []
     for f in findings:
-        clause, severity, title, fix = _check(catalogue, f.check)
+        clause, severity, title, fix = _check(catalogue, f.check, support)
         out.append(
             ReportFinding(
                 id=f.id, account=f.account, check=f.check, clause=clause, severity=severity, title=title,
@@ -345,14 +362,25 @@ def _notes(
     return tuple(derogations), tuple(manual), tuple(unverifiable)
 
 
+def is_recommendation(catalogue: Mapping[str, Check], check_id: str) -> bool:
+    """A check of severity `info` (SPEC: a recommendation, never a non-conformity)."""
+    check = catalogue.get(check_id)
+    return check is not None and check.severity is Severity.INFO
+
+
 def _summary(
-    accounts: Sequence[AccountOutcome], results: Sequence[Result], findings: Sequence[Finding]
+    accounts: Sequence[AccountOutcome],
+    results: Sequence[Result],
+    findings: Sequence[Finding],
+    catalogue: Mapping[str, Check],
 ) -> Summary:
-    failing = {r.account for r in results if r.status is Status.NON_CONFORME}
+    """The headline numbers; recommendations (severity `info`) count in none of them."""
+    judged = [r for r in results if not is_recommendation(catalogue, r.check)]
+    failing = {r.account for r in judged if r.status is Status.NON_CONFORME}
     verified = [a for a in accounts if a.verified]
-    conforme = sum(1 for r in results if r.status is Status.CONFORME)
-    non_conforme = sum(1 for r in results if r.status is Status.NON_CONFORME)
-    states = [f.state for f in findings]
+    conforme = sum(1 for r in judged if r.status is Status.CONFORME)
+    non_conforme = sum(1 for r in judged if r.status is Status.NON_CONFORME)
+    states = [f.state for f in findings if not is_recommendation(catalogue, f.check)]
     return Summary(
         accounts_total=len(accounts),
         accounts_verified=len(verified),
