@@ -69,6 +69,7 @@ def check(
     fix: str,
     needs_platform: bool = True,
     networks: Iterable[str] | None = None,
+    per_post: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Declare and register a check; its texts are validated here, once, at declaration."""
     texts = {"title": title, "verifies": verifies, "why": why, "fix": fix}
@@ -90,6 +91,7 @@ def check(
             needs_platform=needs_platform,
             fn=fn,
             networks=frozenset(networks) if networks is not None else None,
+            per_post=per_post,
         )
         return fn
 
