@@ -108,7 +108,7 @@ def content_personal_info(post: Post, tools: ContentTools) -> PostVerdict | None
     if not post.text.strip():
         return None
     found = find_personal_info(post.text, tools.allowed_numbers, tools.board_domains)
-    found += student_names(post.text, tools.nlp, tools.staff)
+    found += student_names(post.text, tools.nlp, tools.staff, tools.phrases)
     if not found:
         return PostVerdict("content.personal-info", conforme())
     labels = {

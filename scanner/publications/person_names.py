@@ -39,6 +39,14 @@ GREETINGS = frozenset(
      "dimanche", "noël", "pâques", "halloween", "info", "inscription", "inscriptions", "photo", "photos"}
 )  # fmt: skip
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# The small model often calls a person a place (« Mia Lavoie » LOC): places and events are told apart
+# by the board's dictionary (its names of places and schools) and by the noun before them.
+_NAMED_THING_BEFORE = frozenset(
+    {"course", "fondation", "école", "parc", "prix", "concours", "centre", "musée", "festival", "journée",
+     "semaine", "rue", "avenue", "lac", "rivière", "trophée", "coupe", "bibliothèque", "salle", "aréna",
+     "ville", "village", "comté", "fort", "mont", "tournoi", "équipe", "club", "programme", "projet"}
+)  # fmt: skip
+_PLACE_WORDS = frozenset({"lac", "rivière", "fort", "mont", "saint", "sainte", "école", "centre", "parc", "river", "lake"})
 _CAPITALISED = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’-]*$")
 
 
@@ -54,11 +62,15 @@ def load_model() -> Any:
     return spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"])
 
 
-def student_names(text: str, nlp: Any, staff: Iterable[str] = ()) -> list[ContentFinding]:
-    """Full names of people in a sentence with a student context."""
+def student_names(
+    text: str, nlp: Any, staff: Iterable[str] = (), places: Iterable[str] = ()
+) -> list[ContentFinding]:
+    """Full names of people in a sentence with a student context; `places` are the board dictionary's
+    names of several words (places, schools): the model's « LOC » among them are not people."""
     if not STUDENT_CONTEXT.search(text):
         return []
     staff_names = {_fold(name) for name in staff}
+    known_places = {_fold(name) for name in places}
     findings = []
     for sentence in _SENTENCE.finditer(text):
         chunk = sentence.group()
@@ -66,10 +78,18 @@ def student_names(text: str, nlp: Any, staff: Iterable[str] = ()) -> list[Conten
             continue
         doc = nlp(chunk)
         for ent in doc.ents:
-            if ent.label_ != "PER":
+            if ent.label_ not in {"PER", "LOC", "MISC"}:
+                continue
+            before = doc[ent.start - 1].text.casefold() if ent.start else ""
+            if before in _NAMED_THING_BEFORE:
                 continue
             words = _name_words([token.text for token in ent])
             if words is None or _fold(" ".join(words)) in staff_names:
+                continue
+            if ent.label_ != "PER" and (
+                _fold(" ".join(words)) in known_places
+                or any(w.casefold().split("-")[0] in _PLACE_WORDS for w in words)
+            ):
                 continue
             first = next(token for token in ent if token.text == words[0])
             start = sentence.start() + first.idx
