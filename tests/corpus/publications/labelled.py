@@ -28,11 +28,14 @@ class LabelledPost:
     line: int
     labels: frozenset[str]  # {"french/agreement", ...}; empty: clean
     text: str
+    held_out: bool = False  # written after the rules were set (after the « # @heldout » line)
 
 
 def posts() -> list[LabelledPost]:
     found = []
+    held_out = False
     for number, raw in enumerate((HERE / "posts.txt").read_text(encoding="utf-8").splitlines(), start=1):
+        held_out = held_out or raw.strip() == "# @heldout"
         if not raw.strip() or raw.startswith("#"):
             continue
         labels, _, text = raw.partition(" | ")
@@ -41,6 +44,7 @@ def posts() -> list[LabelledPost]:
                 line=number,
                 labels=frozenset() if labels.strip() == "-" else frozenset(labels.strip().split(",")),
                 text=text.replace("\\n", "\n"),
+                held_out=held_out,
             )
         )
     return found
@@ -127,8 +131,12 @@ class Scores:
         return "\n".join(lines)
 
 
-def score_posts(content_tools: ContentTools, predict: Callable = predicted_labels) -> Scores:
+def score_posts(
+    content_tools: ContentTools, predict: Callable = predicted_labels, *, held_out_only: bool = False
+) -> Scores:
     scores = Scores()
     for post in posts():
+        if held_out_only and not post.held_out:
+            continue
         scores.add(post, predict(post, content_tools))
     return scores
