@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from corpus.publications import labelled
@@ -76,12 +78,28 @@ def test_a_picture_without_face_is_conforme_and_no_picture_is_not_applicable(too
 
 def test_unreadable_and_oversized_pictures_are_not_verifiable(tools_stub):
     assert faces.detect_faces(b"not a picture").error
-    bomb = io.BytesIO()
-    Image.new("1", (20000, 20000)).save(bomb, format="PNG")  # 400 Mpx: Pillow's bomb guard refuses it
-    report = faces.detect_faces(bomb.getvalue())
+    report = faces.detect_faces(png_claiming(30000, 30000))  # 900 Mpx: Pillow's bomb guard refuses it
     assert report.error and report.count == 0
     verdict = content_faces(Post(id="1", pictures=(b"garbage",)), tools_stub)
     assert verdict.outcome.status is Status.NON_VERIFIABLE
+
+
+def test_a_thumbnail_for_the_notice(tools_stub):
+    [portrait] = [p for p in labelled.pictures() if p.kind == "photo"][:1]
+    small = Image.open(io.BytesIO(faces.thumbnail(portrait.path.read_bytes())))
+    assert small.format == "JPEG" and max(small.size) == faces.THUMBNAIL_SIDE
+    assert faces.thumbnail(b"garbage") is None
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A 1 x 1 PNG whose header claims another size (IHDR rewritten, its CRC recomputed)."""
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr : ihdr + 17])))
+    return bytes(data)
 
 
 @pytest.fixture

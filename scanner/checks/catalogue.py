@@ -18,6 +18,9 @@ Conventions every check follows (the runner applies the rest uniformly):
   network-wide restrictions; return `None` from the function for the rest.
   A check that does not apply never yields `non_conforme`, nor `conforme`.
 - Exceptions raised by a check become `non_verifiable` for that check only.
+- `per_post=True` (the `content.*` checks of `scanner.checks.publications`): the
+  check judges one publication, `fn(post, tools)`; the per-account runner skips
+  it and the publications stage calls it for each new post.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ THRESHOLD = 75  # calibrated: tests/test_publications_faces.py (plateau 65-80 on
 MIN_FACE_SHARE = 0.06
 MAX_SIDE = 512
 MAX_BYTES = 15_000_000
+THUMBNAIL_SIDE = 240  # the notice's and the report's thumbnail
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,18 @@ def raw_detections(data: bytes) -> tuple[list[tuple[int, int, int, int, int]], i
         width,
         height,
     )
+
+
+def thumbnail(data: bytes) -> bytes | None:
+    """A small JPEG of the picture for the principal's notice and the coordinator's report."""
+    try:
+        picture = _decode(data)
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
+    picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=80)
+    return out.getvalue()
 
 
 def _decode(data: bytes) -> Image.Image:

@@ -46,7 +46,9 @@ _NAMED_THING_BEFORE = frozenset(
      "semaine", "rue", "avenue", "lac", "rivière", "trophée", "coupe", "bibliothèque", "salle", "aréna",
      "ville", "village", "comté", "fort", "mont", "tournoi", "équipe", "club", "programme", "projet"}
 )  # fmt: skip
-_PLACE_WORDS = frozenset({"lac", "rivière", "fort", "mont", "saint", "sainte", "école", "centre", "parc", "river", "lake"})
+_PLACE_WORDS = frozenset(
+    {"lac", "rivière", "fort", "mont", "saint", "sainte", "école", "centre", "parc", "river", "lake"}
+)
 _CAPITALISED = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’-]*$")
 
 
