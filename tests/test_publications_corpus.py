@@ -23,7 +23,7 @@ FAMILIES = (
 
 @pytest.fixture(scope="module")
 def tools():
-    return labelled.tools()
+    return labelled.tools_with_grammalecte()
 
 
 @pytest.fixture(scope="module")

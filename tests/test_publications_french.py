@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def tools():
-    return labelled.tools()
+    return labelled.tools_with_grammalecte()
 
 
 def test_the_virtual_environment_reaches_debians_grammalecte():
@@ -43,8 +43,8 @@ def test_the_virtual_environment_reaches_debians_grammalecte():
     assert sorted(p.name for p in linked.iterdir()) == ["grammalecte"]  # nothing else of Debian's leaks in
 
 
-def test_without_grammalecte_the_check_is_not_verifiable_with_the_command(tools):
-    without = dataclasses.replace(tools, grammalecte=None)
+def test_without_grammalecte_the_check_is_not_verifiable_with_the_command():
+    without = dataclasses.replace(labelled.tools(), grammalecte=None)
     verdict = content_french(Post(id="1", text="Les élèves on adoré la sortie."), without)
     assert verdict.outcome.status is Status.NON_VERIFIABLE
     assert "apt-get install python3-grammalecte" in verdict.outcome.detail

@@ -7,13 +7,17 @@ Used by `tests/test_publications_corpus.py`, `tests/test_publications_faces.py` 
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 from scanner.checks.publications import assess_post
+from scanner.publications.grammalecte_engine import INSTALL_COMMAND
 from scanner.publications.post import ContentTools, Post, load_tools
 
 HERE = Path(__file__).resolve().parent
@@ -74,6 +78,16 @@ def tools() -> ContentTools:
         board_domains=["csno.ab.ca"],
         staff=["Julie Côté", "Olivier Fortin", "Rémi Gauthier"],
     )
+
+
+def tools_with_grammalecte() -> ContentTools:
+    """The tools, for a test that needs Grammalecte: skipped on a machine without it, never in CI."""
+    loaded = tools()
+    if loaded.grammalecte is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install python3-grammalecte (.ci/run)")
+        pytest.skip(f"Grammalecte absent: {INSTALL_COMMAND}")
+    return loaded
 
 
 def predicted_labels(post: LabelledPost, content_tools: ContentTools) -> frozenset[str]:

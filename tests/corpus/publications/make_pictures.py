@@ -116,7 +116,13 @@ def main() -> None:
     for logo in sorted(LOGOS.glob("*.png")):
         picture = Image.open(logo).convert("RGB")
         save(picture, f"none-logo-{logo.stem}.jpg", 0, "none-logo", items)
-        save(picture.resize((picture.width * 2, picture.height * 2)), f"none-logo-{logo.stem}-2x.jpg", 0, "none-logo", items)
+        save(
+            picture.resize((picture.width * 2, picture.height * 2)),
+            f"none-logo-{logo.stem}-2x.jpg",
+            0,
+            "none-logo",
+            items,
+        )
     texts = [
         ("Marché de Noël", ["Samedi 7 décembre", "10 h à 15 h", "Gymnase de l'école"], (150, 30, 40)),
         ("Portes ouvertes", ["Mardi 1er octobre", "18 h 30", "Bienvenue à tous!"], (20, 80, 140)),
@@ -135,7 +141,8 @@ def main() -> None:
         picture.paste(patch, (220, 140))
         save(picture, f"none-patch-{n:03}.jpg", 0, "none-patch", items)
     (OUT / "labels.json").write_text(
-        json.dumps({"source": "tests/corpus/publications/make_pictures.py", "pictures": items}, indent=1) + "\n",
+        json.dumps({"source": "tests/corpus/publications/make_pictures.py", "pictures": items}, indent=1)
+        + "\n",
         encoding="utf-8",
     )
     print(len(items), "pictures,", sum(1 for i in items if i["faces"]), "with identifiable faces")
