@@ -155,6 +155,7 @@ class Check:
     needs_platform: bool  # True: needs the live account (manuel for Facebook groups)
     fn: CheckFn = field(compare=False, repr=False)
     networks: frozenset[str] | None = None  # None: every network; else the networks it applies to
+    per_post: bool = False  # True: judged post by post by the publications stage, never per account
 
     def fix_for(self, support: str) -> str:
         """`fix` with `{soutien}` (who gives technical help) replaced by a person or a role."""

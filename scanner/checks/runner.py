@@ -34,10 +34,11 @@ _UNREACHABLE = {
 
 
 def evaluate(account: Account, snapshot: Snapshot | None, ctx: Context) -> list[Result]:
-    """One result per applicable check of the catalogue (never `account.unregistered`)."""
+    """One result per applicable check of the catalogue (never `account.unregistered`, nor the
+    checks judged post by post: `scanner.checks.publications`)."""
     results = []
     for check in all_checks():
-        if check.id == UNREGISTERED or not check.applies_to(account):
+        if check.id == UNREGISTERED or check.per_post or not check.applies_to(account):
             continue
         outcome = _outcome(check, account, snapshot, ctx)
         if outcome is None:
