@@ -1,7 +1,6 @@
 """The command line: `python run_audit.py [--config DIR] [--dry-run | --demo] [check | daemon | preview]`.
 
-Exit statuses (SPEC.md): 0 every account verified; 3 finished but some accounts could
-not be verified; 2 configuration error; 75 another run holds the lock; anything else is a bug.
+Exit statuses: `scanner.night.job` defines and decides them (`EXIT_STATUSES`, listed by `--help`).
 """
 
 from __future__ import annotations
@@ -13,11 +12,12 @@ from pathlib import Path
 
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
-from scanner.night.job import EXIT_CONFIG, EXIT_OK
+from scanner.night import job
+from scanner.night.job import EXIT_CONFIG, EXIT_OK, EXIT_STATUSES
+from scanner.plumbing.french import NBSP
 from scanner.plumbing.runtime import limit_malloc_arenas
 from scanner.plumbing.timezones import prefer_bundled_tzdata
-
-NBSP = "\u00a0"
+from scanner.report.preview import preview
 
 COMMANDS = ("audit", "check", "daemon", "preview")
 
@@ -33,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
             "commands: audit (default) runs one audit and sends the e-mails; check only validates the "
             "configuration; daemon stays up and runs the audit every day at the configured time; "
             "preview writes the last report's HTML to a file and prints its path. "
-            "Exit status: 0 all accounts verified, 3 some accounts could not be verified, "
-            "2 configuration error, 75 another run is in progress."
+            "Exit status: "
+            + "; ".join(f"{status} {meaning}" for status, meaning in EXIT_STATUSES.items())
+            + "."
         ),
     )
     parser.add_argument(
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(config))
         return EXIT_OK
     if args.command == "preview":
-        from scanner.report.preview import preview
+        # The offline world is imported only for --demo: a real installation never loads the sandbox.
         from vigie_sandbox.demo import DEMO_STATE_DIR
 
         state_dir = DEMO_STATE_DIR if args.demo else config.state_dir
@@ -84,8 +85,6 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(path)
         return EXIT_OK
-    from scanner.night import job
-
     if args.command == "daemon":
         return job.daemon(config, dry_run=args.dry_run)
     if args.demo:

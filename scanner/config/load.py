@@ -14,16 +14,18 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
+from scanner.checks.catalogue import CATALOGUE
 from scanner.config.messages import translate
-from scanner.config.models import Config, Registry, Settings
+from scanner.config.models import Config, Network, Registry, Settings, account_key, bare_handle
 from scanner.config.yaml_lines import Path as YPath
 from scanner.config.yaml_lines import format_path, line_of, load_with_lines
+from scanner.plumbing.french import NBSP, quoted
 
 REGISTRY_FILE = "registry.yaml"
 SETTINGS_FILE = "settings.yaml"
-NBSP = "\u00a0"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -130,32 +132,29 @@ def _cross_check(parsed: _Parsed, folder: Path, checks: frozenset[str]) -> list[
     problems: list[Problem] = []
     for index, value in _duplicates([(i, s.get("id")) for i, s in schools]):
         problems.append(
-            parsed.problem(("schools", index, "id"), f"identifiant d'école {_q(value)} en double")
+            parsed.problem(("schools", index, "id"), f"identifiant d'école {quoted(value)} en double")
         )
     for index, value in _duplicates([(i, a.get("id")) for i, a in accounts]):
         problems.append(
-            parsed.problem(("accounts", index, "id"), f"identifiant de compte {_q(value)} en double")
+            parsed.problem(("accounts", index, "id"), f"identifiant de compte {quoted(value)} en double")
         )
-    handles = [
-        (i, (a.get("network"), str(a.get("handle") or "").lstrip("@").casefold() or None))
-        for i, a in accounts
-    ]
+    handles = [(i, _account_key(a)) for i, a in accounts]
     for index, (network, handle) in _duplicates(handles):
         problems.append(
             parsed.problem(
-                ("accounts", index, "handle"), f"le compte {network} {_q(handle)} est déclaré deux fois"
+                ("accounts", index, "handle"), f"le compte {network} {quoted(handle)} est déclaré deux fois"
             )
         )
     known = {s.get("id") for _, s in schools}
     for index, account in accounts:
         school = account.get("school")
         if isinstance(school, str) and school not in known:
-            problems.append(parsed.problem(("accounts", index, "school"), f"école inconnue {_q(school)}"))
+            problems.append(parsed.problem(("accounts", index, "school"), f"école inconnue {quoted(school)}"))
         for e_index, exception in _entries(account.get("exceptions")):
             check = exception.get("check")
             if isinstance(check, str) and check not in checks:
                 path = ("accounts", index, "exceptions", e_index, "check")
-                problems.append(parsed.problem(path, f"règle inconnue {_q(check)}"))
+                problems.append(parsed.problem(path, f"règle inconnue {quoted(check)}"))
     logos = [
         (
             ("board", "logo"),
@@ -179,13 +178,7 @@ def _entries(value: object) -> list[tuple[int, dict]]:
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def _q(value: object) -> str:
-    return f"«{NBSP}{value}{NBSP}»"
-
-
 def _logo_problem(path: Path, written: str) -> str | None:
-    from PIL import Image, UnidentifiedImageError
-
     if not path.is_file():
         return f"fichier de logo introuvable ({written}, relatif au dossier de configuration)"
     try:
@@ -194,6 +187,14 @@ def _logo_problem(path: Path, written: str) -> str | None:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return f"le fichier de logo n'est pas une image lisible ({written})"
     return None
+
+
+def _account_key(account: dict) -> tuple[str, str] | None:
+    """`account_key` of a raw registry entry, or None when its network or handle is unusable."""
+    handle = str(account.get("handle") or "")
+    if account.get("network") not in {n.value for n in Network} or not bare_handle(handle):
+        return None  # reported by the entry's own validation
+    return account_key(account["network"], handle)
 
 
 def _duplicates(values: list[tuple[int, object]]) -> list[tuple[int, object]]:
@@ -210,6 +211,4 @@ def _duplicates(values: list[tuple[int, object]]) -> list[tuple[int, object]]:
 
 
 def _catalogue_ids() -> frozenset[str]:
-    from scanner.checks.catalogue import CATALOGUE
-
     return frozenset(CATALOGUE)

@@ -21,22 +21,12 @@ from pathlib import Path
 
 from scanner.checks.base import Result, Status
 from scanner.history.findings import Finding, FindingState, transition
+from scanner.night.outcomes import AccountOutcome
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.secrets import Secrets, scrub
 
 BUSY_TIMEOUT_MS = 10_000
 HISTORY_FILE = "history.sqlite3"  # under state_dir
-
-
-@dataclass(frozen=True, slots=True)
-class AccountOutcome:
-    """Whether the account's platform answered about it tonight (SPEC.md: *verified*)."""
-
-    id: str
-    school: str
-    network: str
-    verified: bool
-    reason: str | None = None  # French, when not verified
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence, Result
+from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence
+from scanner.checks.runner import evaluate_all
+from scanner.config.logos import OfficialLogo
 from scanner.config.models import Account, Network, Registry, Settings
-from scanner.history.store import AccountOutcome
-from scanner.platforms.base import PlatformAdapter
+from scanner.night.outcomes import AccountOutcome, AuditOutcome
+from scanner.platforms.base import NO_CREDENTIALS, PlatformAdapter
 from scanner.platforms.snapshot import Snapshot, unverified
 
 log = logging.getLogger(__name__)
@@ -46,31 +48,14 @@ class Sources:
     links: LinkSource
     discover: Callable[[Registry], list[Discovered]]
     logos: Mapping[str, object]  # school id / "board" -> scanner.net.imaging.Fingerprint
+    official_logos: Mapping[str, OfficialLogo] = field(default_factory=dict)  # their files, for the report
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
-
-
-@dataclass
-class AuditOutcome:
-    started_at: dt.datetime
-    finished_at: dt.datetime
-    accounts: list[AccountOutcome]
-    results: list[Result]
-    snapshots: dict[str, Snapshot]
-    discovered: list[Discovered]
-    context: Context
-    stats: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def complete(self) -> bool:
-        return all(a.verified for a in self.accounts)
 
 
 def audit(
     registry: Registry, settings: Settings, sources: Sources, clock: Callable[[], dt.datetime]
 ) -> AuditOutcome:
-    from scanner.checks.runner import evaluate, evaluate_discovered
-
     started = clock()
     # Last night's pictures that must be asked again are revalidated during discovery and
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
@@ -100,10 +85,7 @@ def audit(
         logos=sources.logos,
         discovered=tuple(discovered),
     )
-    results: list[Result] = []
-    for account in registry.accounts:
-        results += evaluate(account, snapshots.get(account.id), context)
-    results += evaluate_discovered(context)
+    results = evaluate_all(context)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
     return AuditOutcome(started, clock(), outcomes, results, snapshots, discovered, context)
 
@@ -137,8 +119,6 @@ def _fetch_all(
         handles = list(dict.fromkeys(wanted[network]))
         adapter = adapters.get(network)
         if adapter is None:
-            from scanner.platforms.base import NO_CREDENTIALS
-
             return {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
         try:
             return adapter.fetch(handles)

@@ -9,18 +9,29 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.config.models import Config
+from scanner.night.audit import audit
+from scanner.night.daemon import run_daemon
+from scanner.night.healthcheck import ping
+from scanner.night.publish import Published, publish
+from scanner.night.summary import french_summary
+from scanner.night.wiring import build_sources, close_sources
 from scanner.platforms.retry import RetryPolicy
+from scanner.plumbing.failures import bug_line, storage_problem
+from scanner.plumbing.lock import AlreadyRunning, run_lock
+from scanner.plumbing.logs import LOG_NAME, setup_logging
 from scanner.plumbing.secrets import Secrets
 
 log = logging.getLogger(__name__)
 
-# Exit statuses (SPEC.md, and the README's table): the only place they are defined.
+# Exit statuses (SPEC.md, the README's table and `run_audit.py --help`): the only place they are
+# defined and decided (`exit_status`, `run_once`).
 EXIT_OK = 0
 EXIT_REPORT_UNSENT = 1  # the audit was recorded, the coordinator's report could not be sent
 EXIT_CONFIG = 2  # also: a state folder that cannot be written (an installation problem)
@@ -41,6 +52,24 @@ class JobOutcome:
     summary: dict = field(default_factory=dict)
 
 
+EXIT_STATUSES = {  # what `--help` lists
+    EXIT_OK: "every account verified, report sent",
+    EXIT_REPORT_UNSENT: "audit recorded, but the coordinator's report could not be sent (kept in the outbox)",
+    EXIT_CONFIG: "configuration error, or a state folder that cannot be written",
+    EXIT_UNVERIFIED: "finished, but some accounts could not be verified",
+    EXIT_BUG: "internal error (traceback in the log)",
+    EXIT_STORAGE: "the state folder's disk is full, read-only or failing",
+    EXIT_LOCKED: "another run is in progress",
+}
+
+
+def exit_status(complete: bool, published: Published) -> int:
+    """The night's status from what happened: an unsent report first, then unverified accounts."""
+    if not published.report_delivered:
+        return EXIT_REPORT_UNSENT
+    return EXIT_OK if complete else EXIT_UNVERIFIED
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -59,26 +88,32 @@ def run_job(
     retry: RetryPolicy | None = None,
 ) -> JobOutcome:
     """Audit, remember, report, notify. Raises only on bugs; per-account trouble is in the results."""
-    from scanner.night.audit import audit
-    from scanner.night.wiring import build_sources, close_sources
-
     state_dir = config.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     sources = build_sources(config, secrets, resolve=resolve, retry=retry, clock=clock)
     try:
         outcome = audit(config.registry, config.settings, sources, clock)
-    finally:
+        run_id = new_run_id(outcome.started_at)
+        published = publish(
+            config,
+            secrets,
+            outcome,
+            run_id=run_id,
+            dry_run=dry_run,
+            clock=clock,
+            logos=sources.official_logos,
+            fetch_image=sources.fetch_image,
+        )
+    finally:  # after publishing, which shows the pictures the caches keep
         close_sources(sources)
-    from scanner.night.publish import publish
-
-    return publish(
-        config,
-        secrets,
-        outcome,
-        run_id=new_run_id(outcome.started_at),
-        dry_run=dry_run,
-        clock=clock,
-        fetch_image=sources.fetch_image,
+    return JobOutcome(
+        run_id=run_id,
+        exit_status=exit_status(outcome.complete, published),
+        report_json=published.report_json,
+        report_html=published.report_html,
+        coordinator_mail=published.coordinator_mail,
+        notices=published.notices,
+        summary=published.summary,
     )
 
 
@@ -91,11 +126,6 @@ def run_once(
 ) -> int:
     """One night as cron runs it: lock, job, summary; a night that stops half-way says why in
     one French line on stderr (full disk: EXIT_STORAGE; anything else: EXIT_BUG)."""
-    from scanner.night.healthcheck import ping
-    from scanner.plumbing.failures import bug_line, storage_problem
-    from scanner.plumbing.lock import AlreadyRunning, run_lock
-    from scanner.plumbing.logs import LOG_NAME, setup_logging
-
     state_dir = config.state_dir
     problem = unwritable(state_dir)
     if problem is not None:  # one clear line for the technician, before any log file or lock
@@ -128,8 +158,6 @@ def run_once(
 
 def unwritable(state_dir: Path) -> str | None:
     """Why the state folder cannot hold the history, logs and lock (French), or None when it can."""
-    import tempfile
-
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=state_dir):
@@ -143,13 +171,11 @@ def unwritable(state_dir: Path) -> str | None:
 
 
 def daemon(config: Config, *, dry_run: bool = False) -> int:
-    from scanner.night.daemon import run_daemon
-
     return run_daemon(lambda: run_once(config, dry_run=dry_run), config.settings)
 
 
 def demo(config: Config) -> int:
-    from scanner.plumbing.logs import setup_logging
+    # The offline world is imported only to run --demo: a real night never loads the sandbox.
     from vigie_sandbox.demo import demo_world
 
     with demo_world(config) as world:
@@ -160,6 +186,4 @@ def demo(config: Config) -> int:
 
 
 def print_summary(outcome: JobOutcome, mail_folder: Path | None = None) -> None:
-    from scanner.night.summary import french_summary
-
     print(french_summary(outcome, mail_folder))

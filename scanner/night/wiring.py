@@ -14,9 +14,18 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from scanner.config.models import Config, Registry
+from scanner.config.logos import load_logos
+from scanner.config.models import Config
+from scanner.discovery.sites import discover
+from scanner.net.fetch import Fetcher
+from scanner.net.images import ImageFetcher, default_cache_path
+from scanner.net.links import LinkChecker
 from scanner.night.audit import Sources
+from scanner.platforms.facebook import FacebookAdapter
+from scanner.platforms.instagram import InstagramAdapter
 from scanner.platforms.retry import RetryPolicy
+from scanner.platforms.x import XAdapter
+from scanner.platforms.youtube import YouTubeAdapter
 from scanner.plumbing.atomic_write import write_atomic
 from scanner.plumbing.secrets import Secrets
 
@@ -31,15 +40,6 @@ def build_sources(
     retry: RetryPolicy | None = None,
     clock: Callable[[], dt.datetime] | None = None,
 ) -> Sources:
-    from scanner.discovery.sites import discover
-    from scanner.net.fetch import Fetcher
-    from scanner.net.images import ImageFetcher, default_cache_path
-    from scanner.net.links import LinkChecker
-    from scanner.platforms.facebook import FacebookAdapter
-    from scanner.platforms.instagram import InstagramAdapter
-    from scanner.platforms.x import XAdapter
-    from scanner.platforms.youtube import YouTubeAdapter
-
     settings = config.settings
     timeout = settings.network.timeout
     retry = retry or RetryPolicy()
@@ -66,13 +66,14 @@ def build_sources(
     images = ImageFetcher(fetcher, default_cache_path(state_dir))
 
     shown = ShownImages(state_dir / "cache" / "report-images", fetcher, settings.network.max_image_bytes)
-
+    logos = load_logos(config)
     return Sources(
         adapters=adapters,
         images=images,
         links=LinkChecker(fetcher),
         discover=lambda registry: discover(registry, fetcher),
-        logos=reference_logos(config),
+        logos={key: logo.fingerprint for key, logo in logos.items() if logo.fingerprint is not None},
+        official_logos=logos,
         fetch_image=shown.get,
         closers=[images.close, images.save, handle_cache.save, shown.prune],
     )
@@ -85,25 +86,6 @@ def close_sources(sources: Sources) -> None:
             close()
         except OSError:
             log.warning("could not save a cache", exc_info=True)
-
-
-def reference_logos(config: Config) -> dict[str, object]:
-    """Fingerprints of the official logos: one per school, and "board"."""
-    from scanner.net.imaging import ImageError, fingerprint
-
-    registry: Registry = config.registry
-    wanted = {"board": registry.board.logo, **{s.id: s.logo for s in registry.schools}}
-    logos = {}
-    by_file: dict[Path, object] = {}  # schools sharing a logo file: fingerprinted once
-    for key, relative in wanted.items():
-        path = config.path(relative)
-        try:
-            if path not in by_file:
-                by_file[path] = fingerprint(path.read_bytes())
-            logos[key] = by_file[path]
-        except (OSError, ImageError):
-            log.warning("logo %s unreadable", key)
-    return logos
 
 
 class HandleCache(dict):
