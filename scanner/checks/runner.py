@@ -10,6 +10,7 @@ the check declares (`@check(judges=…, gone_accounts=…)`): no check id is tes
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from scanner.checks.base import (
     Check,
@@ -47,11 +48,15 @@ def evaluate(account: Account, snapshot: Snapshot | None, ctx: Context) -> list[
     return results
 
 
-def evaluate_all(ctx: Context) -> list[Result]:
-    """Every registered account (snapshots from `ctx.snapshots`), then the discovered ones."""
+def evaluate_all(ctx: Context, advance: Callable[[], None] | None = None) -> list[Result]:
+    """Every registered account (snapshots from `ctx.snapshots`), then the discovered ones.
+
+    `advance()` is called after each registered account (a progress line)."""
     results: list[Result] = []
     for account in ctx.registry.accounts:
         results.extend(evaluate(account, ctx.snapshots.get(account.id), ctx))
+        if advance is not None:
+            advance()
     results.extend(evaluate_discovered(ctx))
     return results
 

@@ -7,10 +7,8 @@ Production, the demo and the tests all go through `build_sources`; only the sett
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -65,7 +63,6 @@ def build_sources(
     fetcher = Fetcher(settings.network, resolve=resolve)
     images = ImageFetcher(fetcher, default_cache_path(state_dir))
 
-    shown = ShownImages(state_dir / "cache" / "report-images", fetcher, settings.network.max_image_bytes)
     logos = load_logos(config)
     return Sources(
         adapters=adapters,
@@ -74,8 +71,8 @@ def build_sources(
         discover=lambda registry: discover(registry, fetcher),
         logos={key: logo.fingerprint for key, logo in logos.items() if logo.fingerprint is not None},
         official_logos=logos,
-        fetch_image=shown.get,
-        closers=[images.close, images.save, handle_cache.save, shown.prune],
+        fetch_image=images.picture,
+        closers=[images.close, images.save, handle_cache.save],
     )
 
 
@@ -103,41 +100,3 @@ class HandleCache(dict):
 
     def save(self) -> None:
         write_atomic(self.path, json.dumps(dict(self), indent=0, sort_keys=True).encode("utf-8"))
-
-
-class ShownImages:
-    """The avatars shown beside the expected logo in the report, kept on disk by URL.
-
-    Platform CDNs give a changed picture a new URL, so a URL seen before needs no new
-    download: an open logo finding costs one download, not one a night.
-    """
-
-    KEEP_DAYS = 30
-
-    def __init__(self, folder: Path, fetcher, max_bytes: int):
-        self.folder = folder
-        self.fetcher = fetcher
-        self.max_bytes = max_bytes
-
-    def get(self, url: str) -> bytes | None:
-        path = self.folder / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".img")
-        try:
-            data = path.read_bytes()
-            path.touch()
-            return data
-        except OSError:
-            pass
-        answer = self.fetcher.get(url, max_bytes=self.max_bytes, accept=("image/",))
-        if not (answer.ok and answer.status == 200):
-            return None
-        try:
-            write_atomic(path, answer.body)  # two findings may show the same picture at once
-        except OSError:
-            log.warning("could not keep a report image", exc_info=True)
-        return answer.body
-
-    def prune(self) -> None:
-        cutoff = time.time() - self.KEEP_DAYS * 86400
-        for path in self.folder.glob("*.img") if self.folder.is_dir() else ():
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
