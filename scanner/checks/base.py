@@ -107,6 +107,7 @@ class Discovered:
     found_on: str  # the page or the look-up that revealed it
     school: str | None  # the school whose site linked it, if any
     snapshot: Snapshot | None = None
+    variant: str | None = None  # the look-alike handle or name a look-up searched to find it
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,17 @@ class Context:
         return self._memo[key]
 
 
+SUPPORT = "{soutien}"  # in a `fix`: the person to ask for technical help (`Check.fix_for`)
+GENERIC_SUPPORT = "la technicienne ou le technicien informatique du CSNO"
+
+
+def support_contact(board) -> str:
+    """Who a `fix` sends people to: the registry's technician, else the coordinator, by name."""
+    if board.technician is not None:
+        return f"{board.technician.name} ({board.technician.email})"
+    return f"{board.coordinator.name}, coordonnatrice des communications ({board.coordinator.email})"
+
+
 # A check returns None when it does not apply to this account: nothing is emitted.
 CheckFn = Callable[[Account, Snapshot | None, Context], Outcome | None]
 # A check of the discovered accounts judges them all at once: one outcome per account it reports.
@@ -135,10 +147,12 @@ DiscoveredFn = Callable[[Context], Iterable[tuple[Discovered, Outcome]]]
 
 
 class Judges(StrEnum):
-    """Which accounts a check judges: the registry's (`CheckFn`), or those found outside it (`DiscoveredFn`)."""
+    """What a check judges: the registry's accounts (`CheckFn`), those found outside it
+    (`DiscoveredFn`), or publications one by one (`scanner.checks.publications`)."""
 
     REGISTERED = "registered"
     DISCOVERED = "discovered"
+    POSTS = "posts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +185,15 @@ class Check:
     judges: Judges = Judges.REGISTERED
     gone_accounts: bool = False  # True: also called when the platform says the account is gone
     evidence: PictureEvidence | None = None  # the pictures the report shows beside a finding
+
+    @property
+    def per_post(self) -> bool:
+        """Judged post by post by the publications stage, never per account."""
+        return self.judges is Judges.POSTS
+
+    def fix_for(self, support: str) -> str:
+        """`fix` with `{soutien}` (who gives technical help) replaced by a person or a role."""
+        return self.fix.replace(SUPPORT, support)
 
     def applies_to(self, account: Account) -> bool:
         return self.networks is None or account.network.value in self.networks

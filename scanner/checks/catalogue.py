@@ -24,6 +24,9 @@ Conventions every check follows (the runner applies the rest uniformly):
 - `evidence=PictureEvidence(picture, logo)`: the report shows that picture of the
   account beside the official logo expected, for each `non_conforme`.
 - Exceptions raised by a check become `non_verifiable` for that check only.
+- `judges=Judges.POSTS` (the `content.*` checks of `scanner.checks.publications`): the
+  check judges one publication, `fn(post, tools)`; the per-account runner skips
+  it and the publications stage calls it for each new post.
 
 Importing any module of `scanner.checks` runs the package's `__init__`, which
 imports every check module: the catalogue is complete before anyone reads it.

@@ -115,7 +115,7 @@ def _apply_exceptions(check: Check, account: Account, outcome: Outcome, ctx: Con
 
 
 def derogation_detail(exception: AccountException, outcome: Outcome) -> str:
-    text = f"dérogation jusqu'au {date_long(exception.until)}{NBSP}: {exception.reason}"
+    text = f"dérogation jusqu’au {date_long(exception.until)}{NBSP}: {exception.reason}"
     if outcome.detail:
         text += f" (constat{NBSP}: {outcome.detail})"
     return text

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.checks.base import Check, Status, picture_url
+from scanner.checks.base import Check, Severity, Status, picture_url
 from scanner.checks.catalogue import CATALOGUE
 from scanner.config.logos import OfficialLogo
 from scanner.config.models import Config
@@ -69,6 +69,7 @@ def publish(
             outcome.results,
             outcome.snapshots,
             secrets,
+            not_counted={c.id for c in CATALOGUE.values() if c.severity is Severity.INFO},
         )
         deliveries = send_notices(
             history,
@@ -115,10 +116,11 @@ def publish(
         summary={
             "accounts": len(outcome.accounts),
             "verified": sum(a.verified for a in outcome.accounts),
-            "non_conforme": sum(r.status is Status.NON_CONFORME for r in outcome.results),
+            "non_conforme": report.summary.checks_non_conforme,  # recommendations (info) left out
             "new": report.summary.new,
             "resolved": report.summary.resolved,
             "rate": report.summary.rate,
+            "compliant": report.summary.accounts_compliant,
             "unverified": [(a.id, a.reason) for a in outcome.accounts if not a.verified],
             "discovered": len(outcome.discovered),
             "dry_run": dry_run,
