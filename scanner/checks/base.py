@@ -212,7 +212,7 @@ class Result:
 # ---------------------------------------------------------------- shared by the runner and the checks
 
 NO_SNAPSHOT = "aucune donnée de la plateforme pour ce compte"
-GROUP_NO_API = "Les groupes Facebook n'ont plus d'API depuis avril 2024\u00a0: vérifiez à la main"
+GROUP_NO_API = "Les groupes Facebook n’ont plus d’API depuis avril 2024\u00a0: vérifiez à la main"
 _UNREACHABLE = {
     FetchStatus.NOT_FOUND: "compte introuvable",
     FetchStatus.SUSPENDED: "compte suspendu",
