@@ -1,13 +1,13 @@
 """The command line: `python run_audit.py [--config DIR] [--dry-run | --demo] [check | daemon | preview]`,
 and `python run_audit.py registry export --xlsx FILE | --yaml FILE`.
 
-Exit statuses (SPEC.md): 0 every account verified; 3 finished but some accounts could
-not be verified; 2 configuration error; 75 another run holds the lock; anything else is a bug.
+Exit statuses: `scanner.night.job` defines and decides them (`EXIT_STATUSES`, listed by `--help`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,11 +15,13 @@ from pathlib import Path
 from scanner.config import registry_export
 from scanner.config.load import ConfigError, load_config, load_registry
 from scanner.config.models import Config, Network
-from scanner.night.job import EXIT_CONFIG, EXIT_OK
+from scanner.night import job
+from scanner.night.job import EXIT_CONFIG, EXIT_NO_REPORT, EXIT_OK, EXIT_STATUSES, EXIT_STORAGE
+from scanner.plumbing.failures import french_os_error
+from scanner.plumbing.french import NBSP
 from scanner.plumbing.runtime import limit_malloc_arenas
 from scanner.plumbing.timezones import prefer_bundled_tzdata
-
-NBSP = "\u00a0"
+from scanner.report.preview import preview_anywhere
 
 COMMANDS = ("audit", "check", "daemon", "preview", "registry")
 
@@ -36,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
             "configuration; daemon stays up and runs the audit every day at the configured time; "
             "preview writes the last report's HTML to a file and prints its path; "
             "registry export --xlsx FILE (or --yaml FILE) writes the registry in the other form. "
-            "Exit status: 0 all accounts verified, 3 some accounts could not be verified, "
-            "2 configuration error, 75 another run is in progress."
+            "Exit status: "
+            + "; ".join(f"{status} {meaning}" for status, meaning in EXIT_STATUSES.items())
+            + "."
         ),
     )
     parser.add_argument(
@@ -76,18 +79,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options that mean nothing with a command: refused rather than silently ignored.
+REFUSED = {
+    ("daemon", "demo"): "la démonstration se lance une nuit à la fois (python run_audit.py --demo)",
+    ("check", "dry_run"): "check ne fait que valider la configuration et n’envoie rien",
+    ("preview", "dry_run"): "preview ne fait que réécrire le dernier rapport et n’envoie rien",
+    ("registry", "demo"): "registry export ne fait qu’écrire le registre sous son autre forme",
+    ("registry", "dry_run"): "registry export ne fait qu’écrire le registre sous son autre forme",
+}
+OPTION_NAMES = {"demo": "--demo", "dry_run": "--dry-run"}
+
+
+def refused(args: argparse.Namespace) -> str | None:
+    """The French reason an option combination is refused, or None."""
+    for (command, option), why in REFUSED.items():
+        if args.command == command and getattr(args, option):
+            return f"L’option {OPTION_NAMES[option]} ne va pas avec la commande {command}{NBSP}: {why}."
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     exporting = args.command == "registry"
     if exporting != (args.action == "export") or exporting != bool(args.xlsx or args.yaml):
         parser.error("use: registry export --xlsx FILE | --yaml FILE")
+    problem = refused(args)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     prefer_bundled_tzdata()
     limit_malloc_arenas()
-    if args.command == "registry":
+    if exporting:
         return export_registry(args.config, xlsx=args.xlsx, yaml_file=args.yaml)
+    # The demo replaces the relay and the tokens; preview sends nothing: neither needs the environment.
+    environ = None if args.demo or args.command == "preview" else os.environ
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, environ=environ)
     except ConfigError as error:
         print_problems(error)
         return EXIT_CONFIG
@@ -95,23 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(config))
         return EXIT_OK
     if args.command == "preview":
-        from scanner.report.preview import preview
-        from vigie_sandbox.demo import DEMO_STATE_DIR
-
-        state_dir = DEMO_STATE_DIR if args.demo else config.state_dir
-        try:
-            path = preview(state_dir, config.settings.report.max_html_bytes)
-        except FileNotFoundError:
-            print(f"Aucun rapport à prévisualiser{NBSP}: lancez d'abord un audit.", file=sys.stderr)
-            return 1
-        print(path)
-        return EXIT_OK
-    from scanner.night import job
-
+        return preview_command(config, demo=args.demo)
     if args.command == "daemon":
         return job.daemon(config, dry_run=args.dry_run)
     if args.demo:
-        return job.demo(config)
+        return job.demo(config, dry_run=args.dry_run)
     return job.run_once(config, dry_run=args.dry_run)
 
 
@@ -129,10 +145,41 @@ def export_registry(folder: Path, *, xlsx: Path | None, yaml_file: Path | None) 
         else:
             registry_export.export_yaml(registry, yaml_file)
     except OSError as error:
-        print(f"Impossible d’écrire {target}{NBSP}: {error.strerror or error}.", file=sys.stderr)
+        print(f"Impossible d’écrire {target}{NBSP}: {french_os_error(error)}.", file=sys.stderr)
         return EXIT_CONFIG
     accounts = len(registry.accounts)
     print(f"Registre écrit dans {target} ({accounts} compte{'s' if accounts > 1 else ''}).")
+    return EXIT_OK
+
+
+def preview_command(config: Config, *, demo: bool) -> int:
+    if demo:
+        # The offline world is imported only for --demo: a real installation never loads the sandbox.
+        from vigie_sandbox.demo import DEMO_STATE_DIR
+
+        state_dir = DEMO_STATE_DIR
+    else:
+        state_dir = config.state_dir
+    try:
+        path, problem = preview_anywhere(state_dir, config.settings.report.max_html_bytes)
+    except FileNotFoundError:
+        print(
+            f"Aucun rapport à prévisualiser dans {state_dir}{NBSP}: lancez d’abord un audit.", file=sys.stderr
+        )
+        return EXIT_NO_REPORT
+    except OSError as error:
+        print(
+            f"Aperçu impossible{NBSP}: {french_os_error(error)} ({error.filename or state_dir}).",
+            file=sys.stderr,
+        )
+        return EXIT_STORAGE
+    if problem is not None:
+        print(
+            f"Le dossier d’état {state_dir} n’accepte pas l’aperçu ({french_os_error(problem)})"
+            f"; il est écrit dans un dossier temporaire.",
+            file=sys.stderr,
+        )
+    print(path)
     return EXIT_OK
 
 

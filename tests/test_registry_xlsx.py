@@ -4,6 +4,7 @@ ways, and a folder never holds both forms."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -174,6 +175,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
         text=True,
         cwd=ROOT,
         timeout=120,
+        env={**os.environ, "SMTP_PASSWORD": "dans-l-environnement"},
     )
 
 

@@ -5,6 +5,7 @@ headers, spaces, numbers as text, formulas, empty rows) is tolerated."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -133,14 +134,14 @@ def test_ten_planted_faults_give_one_located_message_each(folder: Path):
     book.save(path)
 
     problems = problems_of(folder)
-    found = {(p.file, p.sheet, p.line, p.column): p.message for p in problems}
+    found = {(p.file, p.sheet, p.line, p.header): p.message for p in problems}
     assert len(problems) == len(planted) >= 10
     for (sheet, row, column), fragment in planted.items():
         assert fragment in found[("registre.xlsx", sheet, row, column)], (sheet, row, column)
     # In reading order: sheet by sheet (Conseil first), row by row.
     assert [p.sheet for p in problems][:3] == ["Conseil", "Écoles", "Écoles"]
-    assert [p.column for p in problems if p.sheet == "Dérogations"] == ["Règle", "Jusqu’au"]
-    message = next(str(p) for p in problems if p.column == "Réseau")
+    assert [p.header for p in problems if p.sheet == "Dérogations"] == ["Règle", "Jusqu’au"]
+    message = next(str(p) for p in problems if p.header == "Réseau")
     row = accounts.row_of("eqv-facebook")
     assert message.startswith(
         f"registre.xlsx, feuille Comptes, ligne {row}, colonne Réseau{NBSP}: valeur inconnue"
@@ -160,6 +161,7 @@ def test_the_command_line_lists_every_fault_and_exits_2_without_traceback(folder
         text=True,
         cwd=ROOT,
         timeout=120,
+        env={**os.environ, "SMTP_PASSWORD": "dans-l-environnement"},
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
@@ -279,3 +281,16 @@ def test_a_workbook_with_a_damaged_sheet_is_reported_without_traceback(folder: P
             package.writestr(name, data)
     (problem,) = problems_of(folder)
     assert "fichier illisible" in str(problem)
+
+
+def test_an_accounts_sheet_with_only_its_header_is_reported(folder: Path):
+    path = folder / "registre.xlsx"
+    book = load_workbook(path)
+    accounts = book["Comptes"]
+    accounts.delete_rows(2, accounts.max_row)
+    book.save(path)
+    messages = [str(p) for p in problems_of(folder)]
+    assert (
+        f"registre.xlsx, feuille Comptes{NBSP}: aucune ligne sous l’en-tête{NBSP}: au moins une est attendue"
+        in messages
+    )

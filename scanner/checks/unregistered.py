@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import re
 
-from scanner.checks.base import Context, Discovered, Outcome, Severity, manuel, non_conforme
+from scanner.checks.base import Context, Discovered, Judges, Outcome, Severity, manuel, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.logos import closest_logo, image_fingerprint, logo_label
-from scanner.checks.name_likeness import Target, board_target, resembles, school_target
-from scanner.checks.texts import listing, quoted
-from scanner.checks.unicode_names import strip_accents, suspects
-from scanner.config.models import Account
+from scanner.checks.name_likeness import Target, board_target, resembles, school_target, words
+from scanner.checks.texts import mentions_board
+from scanner.checks.unicode_names import fold, strip_accents, suspects
+from scanner.config.models import account_key
 from scanner.platforms.snapshot import Snapshot
+from scanner.plumbing.french import listing, quoted
+
+# A description that presents the account itself (« Compte officiel… », « Page des parents de
+# l'École… »), not one that only names the board (« partenaire du CSNO », « située dans l'école »).
+_PRESENTS = re.compile(r"\b(officiel|officielle|official)\b|^(la |le )?(page|compte|chaine|groupe|classe)\b")
+_PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "youtube": "YouTube"}
 
 
 @check(
@@ -29,9 +35,10 @@ from scanner.platforms.snapshot import Snapshot
     severity=Severity.CRITIQUE,
     title="Compte au nom du CSNO absent du registre",
     verifies="""Un compte qui se présente comme celui du CSNO ou d’une de ses écoles (suffixe
-    «\u00a0_CSNO\u00a0», nom semblable à celui d’une école ou du conseil, logo officiel, description qui
-    nomme le conseil), trouvé notamment par les liens des sites Web des écoles, figure au registre.
-    Le détail dit pourquoi Vigie le rattache au CSNO.""",
+    «\u00a0_CSNO\u00a0», nom semblable à celui d’une école ou du conseil, logo officiel, description qui le
+    présente comme un compte du conseil), trouvé par les liens des sites Web des écoles ou en cherchant
+    sur les plateformes des variantes des noms, figure au registre. Le détail dit pourquoi Vigie le
+    rattache au CSNO et comment il l’a trouvé.""",
     why="""Les écoles doivent communiquer chaque compte à la coordonnatrice des communications (§5.h)
     et les logos du CSNO et des écoles sont réservés aux pages sanctionnées (§2.c). Un compte non
     déclaré échappe au contrôle du contenu; un compte d’usurpation trompe les familles.""",
@@ -40,12 +47,8 @@ from scanner.platforms.snapshot import Snapshot
     ni au CSNO, signalez-le à la coordonnatrice des communications, qui demandera son retrait à la
     plateforme.""",
     needs_platform=False,
+    judges=Judges.DISCOVERED,
 )
-def account_unregistered(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome | None:
-    """Registered accounts are, by definition, registered: see `assess` for the discovered ones."""
-    return None
-
-
 def assess(ctx: Context) -> list[tuple[Discovered, Outcome]]:
     """One outcome per discovered account that presents itself as the CSNO's and is not registered."""
     findings = []
@@ -86,6 +89,8 @@ def _self_presentation(item: Discovered, ctx: Context) -> list[str]:
         reasons.append(similar)
     if snapshot and snapshot.ok:
         reasons += _description_reasons(snapshot, ctx) + _logo_reasons(snapshot, ctx)
+        if not similar:
+            reasons += _acronym_and_school(names, snapshot, ctx)
         if snapshot.name and suspects(snapshot.name):
             reasons.append("le nom contient des caractères invisibles ou imités")
     return reasons
@@ -115,12 +120,23 @@ def _similar_name(names: list[str], ctx: Context) -> str | None:
 
 
 def _description_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
-    from scanner.checks.content import mentions_board
-
     board = ctx.registry.board
-    full, acronym = mentions_board(snapshot.description or "", board.name, board.suffix)
-    if full or acronym:
-        return ["la description nomme le conseil scolaire"]
+    text = snapshot.description or ""
+    full, acronym = mentions_board(text, board.name, board.suffix)
+    if (full or acronym) and _PRESENTS.search(fold(text)):
+        return ["la description présente le compte comme celui du conseil scolaire ou d'une école"]
+    return []
+
+
+def _acronym_and_school(names: list[str], snapshot: Snapshot, ctx: Context) -> list[str]:
+    """A class or club page: the school's acronym in the name, the school's name in the description
+    (« Classe de 4e de Mme Côté – ÉQV », « … de la classe de 4e, École des Quatre-Vents »)."""
+    described = fold(snapshot.description or "")
+    said = {word for name in names for word in words(name)}
+    for school in ctx.registry.schools:
+        acronyms = [a for a in school.acronyms if fold(a).replace(" ", "") in said]
+        if acronyms and fold(school.name) in described:
+            return [f"le nom porte le sigle {quoted(acronyms[0])} et la description nomme l'{school.name}"]
     return []
 
 
@@ -139,16 +155,24 @@ def _logo_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
 def _linked_from(item: Discovered, ctx: Context) -> list[str]:
     if item.school:
         return [f"le site de l’{ctx.registry.school(item.school).name} renvoie au compte ({item.found_on})"]
+    if item.variant:
+        return [searched_phrase(item)]
     return [f"le compte a été repéré par {item.found_on}"] if item.found_on else []
 
 
+def searched_phrase(item: Discovered) -> str:
+    """How a look-up found the account: « trouvé en cherchant la variante « EQV_CSN0 » sur X »."""
+    platform = _PLATFORM_NAMES.get(account_key(item.network, item.handle)[0], item.network)
+    return f"trouvé en cherchant la variante {quoted(item.variant or item.handle)} sur {platform}"
+
+
 def _registered(item: Discovered, ctx: Context) -> bool:
-    handle = _handle_key(item.handle)
+    key = account_key(item.network, item.handle)
     platform_id = item.snapshot.platform_id if item.snapshot else None
     for account in ctx.registry.accounts:
-        if account.network.platform != _platform(item.network):
+        if account.network.platform != key[0]:
             continue
-        if _handle_key(account.handle) == handle:
+        if account_key(account.network, account.handle) == key:
             return True
         live = ctx.snapshots.get(account.id)
         if platform_id and live is not None and live.platform_id == platform_id:
@@ -159,15 +183,7 @@ def _registered(item: Discovered, ctx: Context) -> bool:
 def _unique(items: tuple[Discovered, ...]) -> list[Discovered]:
     seen: dict[tuple[str, str], Discovered] = {}
     for item in items:
-        key = (_platform(item.network), _handle_key(item.handle))
+        key = account_key(item.network, item.handle)
         if key not in seen or (seen[key].school is None and item.school):
             seen[key] = item
     return list(seen.values())
-
-
-def _platform(network: str) -> str:
-    return "facebook" if network == "facebook_group" else network
-
-
-def _handle_key(handle: str) -> str:
-    return handle.strip().lstrip("@").casefold()

@@ -12,24 +12,32 @@ No network call is made here: a wrong file stops the run before any.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
-from scanner.config.messages import Problem, translate
-from scanner.config.models import Config, Registry, Settings
+from scanner.checks.catalogue import CATALOGUE
+from scanner.config.messages import Problem, translate, yaml_problem
+from scanner.config.models import Config, Network, Registry, Settings, account_key, bare_handle
 from scanner.config.xlsx_layout import COLUMN_RANK, REGISTRY_XLSX, SHEET_RANK
 from scanner.config.xlsx_read import XlsxSource, read_workbook
 from scanner.config.yaml_lines import Path as YPath
 from scanner.config.yaml_lines import format_path, line_of, load_with_lines
+from scanner.discovery.sites import parse_social_url
+from scanner.plumbing.failures import french_os_error
+from scanner.plumbing.french import NBSP, quoted
 
 REGISTRY_FILE = "registry.yaml"
 SETTINGS_FILE = "settings.yaml"
-NBSP = "\u00a0"
 M = TypeVar("M", bound=BaseModel)
+LOGO_MIN_SIDE = 200  # config/logos/README.md
+LOGO_MAX_SIDE = 4096
+
 
 __all__ = [
     "REGISTRY_FILE",
@@ -66,13 +74,19 @@ class _Parsed:
         return Problem(self.file, line_of(self.lines, path), format_path(path), message)
 
 
-def load_config(folder: Path, known_checks: frozenset[str] | None = None) -> Config:
+def load_config(
+    folder: Path, known_checks: frozenset[str] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Config:
+    """`environ` given (the command line passes `os.environ`): the variables the settings name
+    are checked too (a login whose password variable is unset would see every notice refused)."""
     folder = Path(folder)
     problems: list[Problem] = []
     source = _registry_source(folder, problems)
     settings_source = _read(folder, SETTINGS_FILE, problems)
     registry = _checked_registry(source, folder, known_checks, problems)
     settings = _validate(settings_source, Settings, problems)
+    if settings is not None and environ is not None:
+        problems += _environment(settings_source, settings, environ)
     _sort(problems)
     if problems or registry is None or settings is None:
         raise ConfigError(problems)
@@ -110,7 +124,7 @@ def _sort(problems: list[Problem]) -> None:
             p.file,
             SHEET_RANK.get(p.sheet or "", -1),
             p.line or 0,
-            COLUMN_RANK.get((p.sheet or "", p.column or ""), -1),
+            COLUMN_RANK.get((p.sheet or "", p.header or ""), -1),
         )
     )
 
@@ -143,20 +157,32 @@ def _registry_source(folder: Path, problems: list[Problem]) -> _Parsed | XlsxSou
 def _read(folder: Path, name: str, problems: list[Problem]) -> _Parsed | None:
     path = folder / name
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         problems.append(Problem(name, None, "", f"fichier introuvable dans {folder}"))
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(name, None, "", f"fichier illisible ({exc.__class__.__name__})"))
+    except OSError as exc:
+        problems.append(Problem(name, None, "", f"fichier illisible ({french_os_error(exc)})"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(
+            Problem(name, line, "", f"le fichier n’est pas enregistré en UTF-8 (octet 0x{raw[exc.start]:02X}"
+                    f" illisible){NBSP}: enregistrez-le en UTF-8 depuis votre éditeur", column)
+        )  # fmt: skip
         return None
     try:
         data, _, yaml_problems = load_with_lines(text, with_lines=False)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or "syntaxe YAML invalide"
-        problems.append(Problem(name, line, "", f"erreur de syntaxe YAML ({what})"))
+        column = mark.column + 1 if mark is not None else None
+        problems.append(
+            Problem(name, line, "", f"erreur de syntaxe YAML{NBSP}: {yaml_problem(exc, text)}", column)
+        )
         return None
     parsed = _Parsed(name, data, text)
     problems += [Problem(name, p.line, format_path(p.path), p.message) for p in yaml_problems]
@@ -192,32 +218,32 @@ def _cross_check(parsed: _Parsed | XlsxSource, folder: Path, checks: frozenset[s
     problems: list[Problem] = []
     for index, value in _duplicates([(i, s.get("id")) for i, s in schools]):
         problems.append(
-            parsed.problem(("schools", index, "id"), f"identifiant d'école {_q(value)} en double")
+            parsed.problem(("schools", index, "id"), f"identifiant d'école {quoted(value)} en double")
         )
     for index, value in _duplicates([(i, a.get("id")) for i, a in accounts]):
         problems.append(
-            parsed.problem(("accounts", index, "id"), f"identifiant de compte {_q(value)} en double")
+            parsed.problem(("accounts", index, "id"), f"identifiant de compte {quoted(value)} en double")
         )
-    handles = [
-        (i, (a.get("network"), str(a.get("handle") or "").lstrip("@").casefold() or None))
-        for i, a in accounts
-    ]
+    handles = [(i, _account_key(a)) for i, a in accounts]
     for index, (network, handle) in _duplicates(handles):
         problems.append(
             parsed.problem(
-                ("accounts", index, "handle"), f"le compte {network} {_q(handle)} est déclaré deux fois"
+                ("accounts", index, "handle"), f"le compte {network} {quoted(handle)} est déclaré deux fois"
             )
         )
     known = {s.get("id") for _, s in schools}
     for index, account in accounts:
+        handle = account.get("handle")
+        if isinstance(handle, str) and _looks_like_url(handle):
+            problems.append(parsed.problem(("accounts", index, "handle"), _handle_as_url(handle)))
         school = account.get("school")
         if isinstance(school, str) and school not in known:
-            problems.append(parsed.problem(("accounts", index, "school"), f"école inconnue {_q(school)}"))
+            problems.append(parsed.problem(("accounts", index, "school"), f"école inconnue {quoted(school)}"))
         for e_index, exception in _entries(account.get("exceptions")):
             check = exception.get("check")
             if isinstance(check, str) and check not in checks:
                 path = ("accounts", index, "exceptions", e_index, "check")
-                problems.append(parsed.problem(path, f"règle inconnue {_q(check)}"))
+                problems.append(parsed.problem(path, f"règle inconnue {quoted(check)}"))
     logos = [
         (
             ("board", "logo"),
@@ -241,21 +267,79 @@ def _entries(value: object) -> list[tuple[int, dict]]:
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def _q(value: object) -> str:
-    return f"«{NBSP}{value}{NBSP}»"
+def _looks_like_url(handle: str) -> bool:
+    bare = handle.strip().lower()
+    return "://" in bare or "/" in bare or bare.startswith("www.")
+
+
+def _handle_as_url(handle: str) -> str:
+    """Refused with what to write instead: a URL as handle would be read as a missing account."""
+    bare = handle.strip()
+    link = parse_social_url(bare if "://" in bare else f"https://{bare}")
+    if link is None:
+        return (
+            f"le compte est écrit comme une adresse Web ({quoted(bare)}){NBSP}: écrivez seulement son nom "
+            "d’utilisateur sur la plateforme (par exemple EQVCSNO, ou @EHCSNO sur YouTube)"
+        )
+    return f"le compte est écrit comme une adresse Web{NBSP}: écrivez seulement {quoted(link.handle)}"
+
+
+def _environment(parsed: _Parsed | None, settings: Settings, environ: Mapping[str, str]) -> list[Problem]:
+    smtp = settings.smtp
+    if parsed is None or not smtp.username:
+        return []
+    if not smtp.password_env:
+        return [
+            parsed.problem(
+                ("smtp", "username"),
+                f"un identifiant est donné sans smtp.password_env{NBSP}: nommez la variable d’environnement "
+                "qui contient le mot de passe, ou retirez smtp.username si le relais n’exige pas de connexion",
+            )
+        ]
+    if not environ.get(smtp.password_env, "").strip():
+        return [
+            parsed.problem(
+                ("smtp", "password_env"),
+                f"la variable d’environnement {smtp.password_env} (le mot de passe de {smtp.username}) n’est "
+                f"pas définie pour l’utilisateur qui lance Vigie{NBSP}: sans elle, le relais refuserait chaque "
+                "courriel. Définissez-la dans l’environnement du service (cron, systemd)",
+            )
+        ]
+    return []
 
 
 def _logo_problem(path: Path, written: str) -> str | None:
-    from PIL import Image, UnidentifiedImageError
-
+    if path.is_dir():
+        return f"{quoted(written)} est un dossier, pas un fichier d’image{NBSP}: nommez le fichier du logo (PNG ou JPEG)"
     if not path.is_file():
         return f"fichier de logo introuvable ({written}, relatif au dossier de configuration)"
+    too_big = f"le logo est une image trop grande ({written}){NBSP}: au plus {LOGO_MAX_SIDE} × {LOGO_MAX_SIDE} pixels"
     try:
         with Image.open(path) as image:
+            width, height = image.size
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return f"le fichier de logo n'est pas une image lisible ({written})"
+    except Image.DecompressionBombError:
+        return too_big
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return (
+            f"le fichier de logo n’est pas une image lisible ({written}){NBSP}: enregistrez-le en PNG ou JPEG"
+        )
+    if max(width, height) > LOGO_MAX_SIDE:
+        return f"{too_big} (celle-ci fait {width} × {height} pixels)"
+    if min(width, height) < LOGO_MIN_SIDE:
+        return (
+            f"le logo est trop petit ({written}, {width} × {height} pixels){NBSP}: au moins "
+            f"{LOGO_MIN_SIDE} × {LOGO_MIN_SIDE} pixels, comme le demande config/logos/README.md"
+        )
     return None
+
+
+def _account_key(account: dict) -> tuple[str, str] | None:
+    """`account_key` of a raw registry entry, or None when its network or handle is unusable."""
+    handle = str(account.get("handle") or "")
+    if account.get("network") not in {n.value for n in Network} or not bare_handle(handle):
+        return None  # reported by the entry's own validation
+    return account_key(account["network"], handle)
 
 
 def _duplicates(values: list[tuple[int, object]]) -> list[tuple[int, object]]:
@@ -272,6 +356,4 @@ def _duplicates(values: list[tuple[int, object]]) -> list[tuple[int, object]]:
 
 
 def _catalogue_ids() -> frozenset[str]:
-    from scanner.checks.catalogue import CATALOGUE
-
     return frozenset(CATALOGUE)

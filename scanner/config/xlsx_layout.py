@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from scanner.config.models import NETWORK_LABELS, Network, Role
+from scanner.plumbing.french import NBSP
 
 REGISTRY_XLSX = "registre.xlsx"
-NBSP = "\u00a0"
 CALENDARS = ("quotidien", "hebdomadaire", "mensuel", "ponctuel")
 YES = ("oui", "vrai", "o", "1", "true", "x")
 NO = ("non", "faux", "n", "0", "false")

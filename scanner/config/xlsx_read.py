@@ -45,8 +45,8 @@ from scanner.config.xlsx_layout import (
     Sheet,
     normalise,
 )
+from scanner.plumbing.french import NBSP, quoted
 
-NBSP = "\u00a0"
 UNREADABLE = (
     f"fichier illisible{NBSP}: ce n’est pas un classeur Excel valide (enregistrez-le au format "
     f"«{NBSP}Classeur Excel (.xlsx){NBSP}»)"
@@ -55,6 +55,7 @@ UNREADABLE = (
 CELL_WORDING = {
     "champ obligatoire manquant": f"cellule vide{NBSP}: elle est obligatoire",
     "vrai ou faux attendu (true ou false)": "oui ou non attendu",
+    f"liste vide{NBSP}: au moins un élément attendu": f"aucune ligne sous l’en-tête{NBSP}: au moins une est attendue",
 }
 HEADER_SEARCH_ROWS = 20  # title rows people put above the header
 FORMULA_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"})
@@ -64,10 +65,6 @@ _SERIAL = re.compile(r"^\d{1,6}(\.\d+)?$")
 _ALIASES = {normalise(label): value for label, value in NETWORK_ALIASES.items()}
 
 Path_ = tuple[str | int, ...]
-
-
-def _q(value: object) -> str:
-    return f"«{NBSP}{value}{NBSP}»"
 
 
 @dataclass
@@ -94,6 +91,8 @@ class XlsxSource:
     reported: set[tuple[str, int | None, str | None]] = field(default_factory=set)
 
     def problem(self, path: Path_, message: str) -> Problem | None:
+        if len(path) == 1 and self.data.get(path[0]):
+            return None  # « too short » because every row failed: each row's own message says why
         sheet, row, key = self._where(path)
         column = sheet.column_for(key)
         header = column.header if column else None
@@ -102,7 +101,7 @@ class XlsxSource:
         if (sheet.name, row, header) in self.reported:
             return None
         return Problem(
-            self.file, row, "", CELL_WORDING.get(message, message), sheet=sheet.name, column=header
+            self.file, row, "", CELL_WORDING.get(message, message), sheet=sheet.name, header=header
         )
 
     def _where(self, path: Path_) -> tuple[Sheet, int | None, Path_]:
@@ -154,11 +153,11 @@ class _Reader:
 
     def report(self, sheet: Sheet, row: int | None, column: str | None, message: str) -> None:
         self.source.reported.add((sheet.name, row, column))
-        self.problems.append(Problem(self.source.file, row, "", message, sheet=sheet.name, column=column))
+        self.problems.append(Problem(self.source.file, row, "", message, sheet=sheet.name, header=column))
 
     def sheet_missing(self, sheet: Sheet) -> None:
         self.source.missing.add((sheet.name, None))
-        message = f"feuille {_q(sheet.name)} introuvable dans le classeur"
+        message = f"feuille {quoted(sheet.name)} introuvable dans le classeur"
         self.problems.append(Problem(self.source.file, None, "", message))
 
     def tables(self, workbook) -> dict[Entity, list[_Row]]:
@@ -210,7 +209,9 @@ class _Reader:
         for column in sheet.columns:
             if column.required and column not in found.values():
                 self.source.missing.add((sheet.name, column.header))
-                self.report(sheet, number, None, f"colonne {_q(column.header)} introuvable dans l’en-tête")
+                self.report(
+                    sheet, number, None, f"colonne {quoted(column.header)} introuvable dans l’en-tête"
+                )
         return found
 
     def _row(self, sheet: Sheet, number: int, values, positions: dict[int, Column]) -> _Row | None:
@@ -252,7 +253,7 @@ class _Reader:
         if column.kind is Kind.YES_NO:
             answer = _yes_no(raw)
             if answer is None:
-                self.report(sheet, number, column.header, f"{_q(_text(raw))} n’est ni oui ni non")
+                self.report(sheet, number, column.header, f"{quoted(_text(raw))} n’est ni oui ni non")
                 return _EMPTY
             return answer
         text = _text(raw)
@@ -312,7 +313,7 @@ class _Reader:
             return None
         if row.link not in by_id:
             self.report(
-                sheet, row.number, header, f"compte inconnu {_q(row.link)} (absent de la feuille Comptes)"
+                sheet, row.number, header, f"compte inconnu {quoted(row.link)} (absent de la feuille Comptes)"
             )
             return None
         return by_id[row.link]

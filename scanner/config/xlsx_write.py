@@ -36,6 +36,7 @@ from scanner.config.xlsx_layout import (
     french_spaces,
 )
 from scanner.config.xlsx_strings import share_strings
+from scanner.plumbing.french import NBSP
 
 README_SHEET = "Lisez-moi"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -190,7 +191,7 @@ def _list(formula: str, column: Column, warning: str | None = None) -> DataValid
         _messages(
             validation,
             column,
-            f"Choisissez une valeur de la liste{chr(0xA0)}: {', '.join(column.choices) or 'oui, non'}.",
+            f"Choisissez une valeur de la liste{NBSP}: {', '.join(column.choices) or 'oui, non'}.",
         )
     else:
         _messages(validation, column, warning)

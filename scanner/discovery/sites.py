@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 from bs4 import BeautifulSoup
 
 from scanner.checks.base import Discovered
-from scanner.config.models import Registry
+from scanner.config.models import Registry, account_key
 from scanner.net.fetch import Fetcher, redact
 from scanner.net.urls import is_web_url, matches_site, normalise
 
@@ -64,12 +64,7 @@ class SocialLink:
     @property
     def key(self) -> tuple[str, str]:
         """Compared case-insensitively, `@` ignored; pages and groups share Facebook's namespace."""
-        return registry_key(self.network, self.handle)
-
-
-def registry_key(network: str, handle: str) -> tuple[str, str]:
-    family = "facebook" if network == "facebook_group" else network
-    return family, handle.strip().lstrip("@").lower()
+        return account_key(self.network, self.handle)
 
 
 def parse_social_url(url: str) -> SocialLink | None:
@@ -197,6 +192,12 @@ class Discovery:
     candidates: list[Discovered] = field(default_factory=list)
     pages: int = 0  # pages read
     errors: list[tuple[str, str]] = field(default_factory=list)  # (page, French reason)
+    unread: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason): home page unreadable
+
+    @property
+    def complete(self) -> bool:
+        """Every site's home page was read: an account not found is not linked from them."""
+        return not self.unread
 
 
 def sites_of(registry: Registry) -> list[Site]:
@@ -216,7 +217,7 @@ def discover(
 
 
 def crawl(registry: Registry, fetcher: Fetcher, *, max_pages: int = MAX_PAGES_PER_SITE) -> Discovery:
-    known = {registry_key(a.network.value, a.handle) for a in registry.accounts}
+    known = {account_key(a.network, a.handle) for a in registry.accounts}
     sites = sites_of(registry)
     with ThreadPoolExecutor(max_workers=min(8, len(sites)), thread_name_prefix="discovery") as pool:
         crawled = list(pool.map(lambda site: _crawl_site(fetcher, site, max_pages), sites))
@@ -225,6 +226,8 @@ def crawl(registry: Registry, fetcher: Fetcher, *, max_pages: int = MAX_PAGES_PE
     for site, (links, pages, errors) in zip(sites, crawled, strict=True):
         discovery.pages += pages
         discovery.errors += errors
+        if not pages:
+            discovery.unread.append((site.url, errors[0][1] if errors else "erreur"))
         for link, page in links:
             if link.key in known:
                 continue
@@ -234,6 +237,13 @@ def crawl(registry: Registry, fetcher: Fetcher, *, max_pages: int = MAX_PAGES_PE
     discovery.candidates = list(found.values())
     for page, reason in discovery.errors:
         logger.warning("discovery: %s: %s", redact(page), reason)
+    logger.info(
+        "discovery: %d site(s), %d page(s) read, %d site(s) unreadable, %d candidate(s)",
+        len(sites),
+        discovery.pages,
+        len(discovery.unread),
+        len(discovery.candidates),
+    )
     return discovery
 
 

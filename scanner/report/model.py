@@ -14,15 +14,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.checks.base import GENERIC_SUPPORT, Check, Discovered, Result, Severity, Status, support_contact
+from scanner.checks.unregistered import searched_phrase
 from scanner.config.models import Network, Registry
 from scanner.history.findings import Finding, FindingState
-from scanner.history.store import AccountOutcome, TrendPoint
+from scanner.history.store import TrendPoint
 from scanner.net.urls import is_web_url
+from scanner.night.outcomes import AccountOutcome
 from scanner.platforms.snapshot import Snapshot
 
 SCHEMA_VERSION = 1
 EXPIRY_WARNING_DAYS = 30
-STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2}
+STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2, FindingState.RETIRED: 3}
 
 
 def logo_key(school: str) -> str:
@@ -30,12 +32,22 @@ def logo_key(school: str) -> str:
     return f"logo:{school}"
 
 
+def picture_key(picture: str, account: str) -> str:
+    """Image key of an account's "avatar" or "cover" picture (`PictureEvidence.picture`)."""
+    return f"{picture}:{account}"
+
+
 def avatar_key(account: str) -> str:
-    return f"avatar:{account}"
+    return picture_key("avatar", account)
 
 
 def cover_key(account: str) -> str:
-    return f"cover:{account}"
+    return picture_key("cover", account)
+
+
+# What the report says under each picture of a picture finding (`Check.evidence`).
+PICTURE_LABELS = {"avatar": "Photo de profil actuelle", "cover": "Bannière actuelle"}
+LOGO_LABELS = {"school": "Logo officiel attendu", "board": "Logo du conseil attendu"}
 
 
 CHART_KEY = "chart"
@@ -141,6 +153,8 @@ class NoticeEntry:
     school: str
     kind: str  # first | reminder | escalation
     findings: tuple[str, ...]
+    interrupted: bool = False  # an earlier attempt was cut short: may have arrived twice (same Message-ID)
+    earlier: bool = False  # sent by an earlier night whose report was never handed over
 
 
 @dataclass(frozen=True)
@@ -155,6 +169,7 @@ class Summary:
     open: int
     resolved: int
     first_audit: bool = False  # no earlier night in the history: « constatées cette nuit (premier audit) »
+    retired: int = 0
 
 
 @dataclass(frozen=True)
@@ -175,6 +190,11 @@ class Report:
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
     recommendations: tuple[ReportFinding, ...] = ()  # severity `info`: never a non-conformity
+    retired: tuple[ReportFinding, ...] = ()  # findings whose account left the registry: shown once
+    held: tuple[str, ...] = ()  # accounts gone from a registry that lost more than half: not retired yet
+    # earlier nights whose report was never handed over (their news is carried)
+    unreported: tuple[dt.datetime, ...] = ()
+    unread_sites: tuple[tuple[str, str], ...] = ()  # (site, French reason): the search is incomplete
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
@@ -210,21 +230,22 @@ def _check(
     return check.clause, check.severity, check.title, check.fix_for(support)
 
 
-def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
-    if finding.status is not Status.NON_CONFORME:
+def _images(finding: Finding, school: str, check: Check | None) -> tuple[ImageRef, ...]:
+    """The official logo expected and the account's picture, side by side, for a picture finding."""
+    if finding.status is not Status.NON_CONFORME or check is None or check.evidence is None:
         return ()
-    if finding.check == "logo.school":
-        return (ImageRef(logo_key(school), "Logo officiel attendu"),
-                ImageRef(avatar_key(finding.account), "Photo de profil actuelle"))  # fmt: skip
-    if finding.check == "logo.board":
-        return (ImageRef(logo_key("board"), "Logo du conseil attendu"),
-                ImageRef(cover_key(finding.account), "Bannière actuelle"))  # fmt: skip
-    return ()
+    evidence = check.evidence
+    logo = school if evidence.logo == "school" else "board"
+    return (ImageRef(logo_key(logo), LOGO_LABELS[evidence.logo]),
+            ImageRef(picture_key(evidence.picture, finding.account), PICTURE_LABELS[evidence.picture]))  # fmt: skip
 
 
 def _discovered(item: Discovered) -> DiscoveredEntry:
     where = item.found_on
     why = f"Lien publié sur {where}" if is_web_url(where) else f"Repéré par {where}"
+    if item.variant:
+        phrase = searched_phrase(item)
+        why = phrase[0].upper() + phrase[1:]
     name = item.snapshot.name if item.snapshot is not None else None
     return DiscoveredEntry(item.network, item.handle, item.url, why, item.school, name)
 
@@ -243,21 +264,34 @@ def build_report(
     discovered: Sequence[Discovered] = (),
     notices: Sequence[NoticeEntry] = (),
     trend: Sequence[TrendPoint] = (),
+    held: Sequence[str] = (),
+    unreported: Sequence[dt.datetime] = (),
+    unread_sites: Sequence[tuple[str, str]] = (),
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
+    retired = [f for f in findings if f.state is FindingState.RETIRED]
+    findings = [f for f in findings if f.state is not FindingState.RETIRED]
     derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
     reported = _report_findings(catalogue, accounts, findings, support_contact(registry.board))
     return Report(
         run=run,
         accounts=_account_entries(registry, accounts, snapshots or {}),
         findings=tuple(f for f in reported if f.severity is not Severity.INFO),
+        retired=_report_findings(catalogue, accounts, retired, support_contact(registry.board)),
+        held=tuple(held),
+        unreported=tuple(unreported),
+        unread_sites=tuple(unread_sites),
         discovered=tuple(_discovered(d) for d in discovered),
         notices=tuple(notices),
         version=SCHEMA_VERSION,
         board=registry.board.name,
         timezone=timezone,
         generated_at=generated_at,
-        summary=replace(_summary(accounts, results, findings, catalogue), first_audit=len(trend) == 1),
+        summary=replace(
+            _summary(accounts, results, findings, catalogue),
+            first_audit=len(trend) == 1,
+            retired=len(retired),
+        ),
         schools=tuple(SchoolEntry(s.id, s.name, s.website) for s in registry.schools),
         derogations=derogations,
         manual=manual,
@@ -305,7 +339,7 @@ def _report_findings(
                 id=f.id, account=f.account, check=f.check, clause=clause, severity=severity, title=title,
                 status=f.status, state=f.state, first_seen=f.first_seen, detail=f.detail, remediation=fix,
                 last_seen=f.last_seen, resolved_at=f.resolved_at, occurrence=f.occurrence,
-                images=_images(f, school_of.get(f.account, "")), reason=f.reason,
+                images=_images(f, school_of.get(f.account, ""), catalogue.get(f.check)), reason=f.reason,
             )
         )  # fmt: skip
     return tuple(sorted(out, key=lambda f: f.priority))
