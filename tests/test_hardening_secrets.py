@@ -15,6 +15,7 @@ import logging
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,10 @@ def assert_tree_clean(folder: Path) -> int:
             assert secret.encode() not in data, f"{secret[:12]}… found in {path}"
         if data.startswith(b"SQLite format 3"):
             assert_clean(f"{path} (tables)", database_text(path))
+        if path.suffix == ".xlsx":  # a zip: its parts are compressed, read each one
+            with zipfile.ZipFile(path) as workbook:
+                for part in workbook.namelist():
+                    assert_clean(f"{path}:{part}", workbook.read(part).decode("utf-8", "replace"))
         seen += 1
     return seen
 

@@ -179,6 +179,7 @@ class SmtpSecurity(StrEnum):
 class ReportSettings(Frozen):
     to: tuple[str, ...] = Field(min_length=1)
     max_html_bytes: int = 100_000
+    attach_xlsx: bool = True  # the night's workbook (STATE_DIR/reports/<run-id>.xlsx) attached to the e-mail
 
     @field_validator("to")
     @classmethod

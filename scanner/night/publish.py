@@ -92,7 +92,10 @@ def publish(
         max_html_bytes=settings.report.max_html_bytes,
         variables=secret_variables(settings),
     )
-    mailed, delivered = mail_report(config, secrets, report, images, dry_run=dry_run, now=clock())
+    workbook = files.xlsx.read_bytes() if settings.report.attach_xlsx and files.xlsx else None
+    mailed, delivered = mail_report(
+        config, secrets, report, images, dry_run=dry_run, now=clock(), workbook=workbook
+    )
     exit_status = EXIT_OK if outcome.complete else EXIT_UNVERIFIED
     if not delivered:
         exit_status = EXIT_REPORT_UNSENT
@@ -145,14 +148,23 @@ def report_images(
     return images
 
 
-def mail_report(config: Config, secrets: Secrets, report, images, *, dry_run: bool, now: dt.datetime):
+def mail_report(
+    config: Config,
+    secrets: Secrets,
+    report,
+    images,
+    *,
+    dry_run: bool,
+    now: dt.datetime,
+    workbook: bytes | None = None,
+):
     """Send the coordinator's report, or write it to the outbox. Returns (path of the .eml, delivered)."""
     from scanner.mail.delivery import DeliveryError, send
     from scanner.mail.outbox import write_eml
     from scanner.mail.render import render_report
 
     settings = config.settings
-    message = render_report(report, config.registry, settings, now, images=images)
+    message = render_report(report, config.registry, settings, now, images=images, workbook=workbook)
     outbox = config.state_dir / "outbox"
     if dry_run:
         return write_eml(message, outbox), True

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scanner.net.urls import is_web_url
@@ -42,6 +43,7 @@ MIN_WIDTH, MAX_WIDTH = 8, 60  # characters
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 LINK_FONT = Font(color="0563C1", underline="single")
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 CellValue = str | int | float | bool | dt.date | dt.datetime | None
 
@@ -52,6 +54,10 @@ class Link:
 
     text: str
     url: str | None
+
+
+def _PLAIN(text: str) -> bool:
+    return len(text) <= MAX_CELL_CHARS and not ILLEGAL_CHARACTERS_RE.search(text)
 
 
 def safe_text(value: str) -> str:
@@ -107,47 +113,74 @@ def display_width(value: CellValue | Link) -> int:
 
 
 def write_table(
-    sheet: Worksheet,
+    sheet: Worksheet | WriteOnlyWorksheet,
     headers: Sequence[str],
     rows: Iterable[Sequence[CellValue | Link]],
     *,
     timezone: str | ZoneInfo | None = None,
     wrap: Sequence[str] = (),
 ) -> int:
-    """Header row + rows, frozen, filterable, fitted. `wrap`: headers whose column wraps long text.
-
-    Returns the number of data rows written.
+    """Header row + rows, frozen, filterable, fitted, on an empty sheet of a normal or a
+    write-only workbook (`new_workbook()`: what a 200,000-row sheet needs). `wrap`: headers
+    whose column wraps long text. Returns the number of data rows written.
     """
     zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+    rows = list(rows)
     widths = [len(h) + 3 for h in headers]  # + room for the filter button
-    for column, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=column)
-        set_value(cell, header)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-    wrapped = {i for i, h in enumerate(headers) if h in wrap}
-    count = 0
-    for count, row in enumerate(rows, start=1):
+    for number, row in enumerate(rows, start=1):
         if len(row) != len(headers):
-            raise ValueError(f"row {count} has {len(row)} values for {len(headers)} columns")
+            raise ValueError(f"row {number} has {len(row)} values for {len(headers)} columns")
         for index, value in enumerate(row):
-            cell = sheet.cell(row=count + 1, column=index + 1)
-            set_value(cell, value, zone)
-            if index in wrapped:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
             widths[index] = max(widths[index], display_width(value))
+    # A write-only sheet writes its columns and panes before its first row: they come first.
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
     sheet.freeze_panes = "A2"
-    last = get_column_letter(len(headers))
-    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
-    return count
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    sheet.append([_header_cell(sheet, header) for header in headers])
+    wrapped = {i for i, h in enumerate(headers) if h in wrap}
+    for row in rows:
+        cells = [_cell(sheet, value, zone, index in wrapped) for index, value in enumerate(row)]
+        sheet.append(cells)
+        for cell in cells:  # a normal sheet's append does not move a link's anchor with its cell
+            if isinstance(cell, Cell) and cell.hyperlink is not None:
+                cell.hyperlink.ref = cell.coordinate
+    return len(rows)
 
 
-def new_workbook() -> Workbook:
-    """An empty workbook (its default sheet removed: add yours with `create_sheet(title)`)."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+def _cell(
+    sheet: Worksheet | WriteOnlyWorksheet, value: CellValue | Link, zone: ZoneInfo | None, wrapped: bool
+) -> Cell | CellValue:
+    """Plain text and numbers go in as they are (openpyxl's fast path); anything else as a cell."""
+    if not wrapped and (
+        value is None
+        or isinstance(value, int | float)
+        or (isinstance(value, str) and _PLAIN(value) and not looks_like_formula(value))
+    ):
+        return value
+    cell = WriteOnlyCell(sheet)
+    set_value(cell, value, zone)
+    if wrapped:
+        cell.alignment = WRAP
+    return cell
+
+
+def _header_cell(sheet: Worksheet | WriteOnlyWorksheet, header: str) -> Cell:
+    cell = WriteOnlyCell(sheet)
+    set_value(cell, header)
+    cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, Alignment(vertical="center")
+    return cell
+
+
+def new_workbook(*, write_only: bool = True) -> Workbook:
+    """An empty workbook: add sheets with `create_sheet(title)`, one `write_table` each.
+
+    Write-only (the default) streams rows to disk as they come: a 200,000-row sheet in a few
+    tens of megabytes instead of hundreds; its sheets can only be appended to, and saved once.
+    """
+    workbook = Workbook(write_only=write_only)
+    if not write_only:
+        workbook.remove(workbook.active)
     return workbook
 
 

@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.checks.base import Check, Discovered, Result, Severity, Status
+from scanner.checks.runner import discovered_id
 from scanner.config.models import Network, Registry
 from scanner.history.findings import Finding, FindingState
 from scanner.history.store import AccountOutcome, TrendPoint
 from scanner.net.urls import is_web_url
 from scanner.platforms.snapshot import Snapshot
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `results`, every (account, check) verdict of the night
 EXPIRY_WARNING_DAYS = 30
 STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2}
 
@@ -103,6 +104,25 @@ class ReportFinding:
         return (self.severity.rank, STATE_RANK[self.state], judged, self.first_seen, self.account, self.check)
 
 
+@dataclass(frozen=True, slots=True)
+class ResultEntry:
+    """One (account, check) verdict of the night, whatever its status (`Report.results`).
+
+    `network` and `handle` name the account on its platform, so that a discovered account
+    (`decouvert:<network>:<handle>`, in no `accounts` entry) is identified too.
+    """
+
+    account: str
+    check: str
+    clause: str
+    severity: Severity
+    status: Status
+    detail: str | None
+    network: str = ""
+    handle: str = ""
+    school: str | None = None
+
+
 @dataclass(frozen=True)
 class Derogation:
     account: str
@@ -173,6 +193,7 @@ class Report:
     manual: tuple[CheckNote, ...] = ()
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
+    results: tuple[ResultEntry, ...] = ()
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
@@ -258,6 +279,7 @@ def build_report(
         manual=manual,
         unverifiable_checks=unverifiable,
         trend=tuple(trend),
+        results=_result_entries(registry, catalogue, accounts, results, discovered),
     )
 
 
@@ -298,6 +320,29 @@ def _report_findings(
             )
         )  # fmt: skip
     return tuple(sorted(out, key=lambda f: f.priority))
+
+
+def _result_entries(
+    registry: Registry,
+    catalogue: Mapping[str, Check],
+    accounts: Sequence[AccountOutcome],
+    results: Sequence[Result],
+    discovered: Sequence[Discovered],
+) -> tuple[ResultEntry, ...]:
+    """Every verdict, ordered by account then check (the history's order)."""
+    declared = {a.id: a for a in registry.accounts}
+    where = {a.id: (a.network, declared[a.id].handle if a.id in declared else "", a.school) for a in accounts}
+    for item in discovered:
+        where.setdefault(discovered_id(item.network, item.handle), (item.network, item.handle, item.school))
+    entries = []
+    for r in results:
+        clause, severity, _, _ = _check(catalogue, r.check)
+        network, handle, school = where.get(r.account, ("", "", None))
+        entries.append(
+            ResultEntry(r.account, r.check, clause, severity, r.status, r.detail, network, handle, school)
+        )
+    entries.sort(key=lambda e: (e.account, e.check))
+    return tuple(entries)
 
 
 def _notes(
