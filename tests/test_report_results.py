@@ -160,7 +160,7 @@ def test_findings_sheet_lists_the_open_findings_with_links_dates_and_fixes(tmp_p
     assert sheet.cell(first, column["Vérification"]).value == finding.title
     assert sheet.cell(first, column["Comment corriger"]).value == finding.remediation
     assert sheet.cell(first, column["État"]).value == "nouvelle"
-    since = sheet.cell(first, column["Depuis le"])
+    since = sheet.cell(first, column["Constaté le"])
     assert since.is_date and since.value.date() == finding.first_seen.astimezone(ZoneInfo(TZ)).date()
     linked = [sheet.cell(r, column["Compte"]) for r in range(2, sheet.max_row + 1)]
     assert all(c.hyperlink is not None and c.hyperlink.target.startswith("https://") for c in linked)
@@ -188,7 +188,7 @@ def test_accounts_sheet_says_verified_or_why_not_and_counts_non_conformities(tmp
         expected = sum(1 for r in stored if r.account == entry.id and r.status is Status.NON_CONFORME)
         assert row[column["Non-conformités"]] == expected
         assert row[column["Vérifié"]] == ("oui" if entry.verified else "non")
-        assert row[column["Pourquoi pas"]] == (None if entry.verified else "jeton expiré")
+        assert row[column["Pourquoi non vérifié"]] == (None if entry.verified else "jeton expiré")
 
 
 def test_workbook_is_written_atomically_and_holds_no_secret(tmp_path, monkeypatch):

@@ -39,6 +39,7 @@ class JobOutcome:
     coordinator_mail: Path | None = None  # the .eml written in dry-run
     notices: list = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    report_xlsx: Path | None = None  # the night's workbook
 
 
 def utc_now() -> dt.datetime:

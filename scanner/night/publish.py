@@ -104,6 +104,7 @@ def publish(
         exit_status=exit_status,
         report_json=files.json,
         report_html=files.html,
+        report_xlsx=files.xlsx,
         coordinator_mail=mailed,
         notices=deliveries,
         summary={

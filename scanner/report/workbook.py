@@ -29,7 +29,7 @@ from scanner.report.model import Report, network_label, profile_url
 
 FINDINGS_SHEET, RESULTS_SHEET, ACCOUNTS_SHEET = "Constats", "Vérifications", "Comptes"
 FINDINGS_HEADERS = (
-    "École", "Compte", "Réseau", "Vérification", "Article", "Gravité", "État", "Depuis le", "Détail",
+    "École", "Compte", "Réseau", "Vérification", "Article", "Gravité", "État", "Constaté le", "Détail",
     "Comment corriger",
 )  # fmt: skip
 RESULTS_HEADERS = (
@@ -44,7 +44,7 @@ RESULTS_HEADERS = (
     "Détail",
 )
 ACCOUNTS_HEADERS = (
-    "École", "Compte", "Réseau", "Officiel", "Identifiant", "Nom affiché", "Vérifié", "Pourquoi pas",
+    "École", "Compte", "Réseau", "Officiel", "Identifiant", "Nom affiché", "Vérifié", "Pourquoi non vérifié",
     "Non-conformités",
 )  # fmt: skip
 STATE_LABELS = {FindingState.NEW: "nouvelle", FindingState.OPEN: "ouverte"}
