@@ -29,6 +29,7 @@ from scanner.checks.runner import discovered_id
 from scanner.history.store import History
 from scanner.mail.render import html_body, render_report
 from scanner.report.archive import save_report
+from scanner.report.json_report import encode, load_json, write_json
 from scanner.report.model import SCHEMA_VERSION, RunInfo, build_report
 from scanner.report.workbook import (
     ACCOUNTS_HEADERS,
@@ -214,3 +215,16 @@ def test_the_attached_workbook_is_outside_the_html_budget():
     attached = [p for p in with_it.iter_attachments() if p.get_content_type() == "/".join(XLSX_TYPE)]
     assert len(attached) == 1 and attached[0].get_content() == workbook
     assert attached[0].get_filename() == "rapport-2026-11-24.xlsx"
+
+
+def test_json_without_results_and_with_them_reads_back_whole(tmp_path):
+    registry = make_registry(1, 2)
+    empty = build_report(run=RunInfo("r", night(0), None, "complete"), registry=registry,
+                         catalogue=make_catalogue(), accounts=outcomes(registry), results=[], findings=[],
+                         timezone=TZ, generated_at=night(0))  # fmt: skip
+    assert json.loads(encode(empty))["results"] == []
+    assert load_json(write_json(empty, tmp_path / "empty.json")) == empty
+    full = make_report(registry)
+    lines = encode(full).decode().splitlines()
+    assert sum(line.startswith('{"account":') for line in lines) == len(full.results) > 0  # one per line
+    assert load_json(write_json(full, tmp_path / "full.json")) == full

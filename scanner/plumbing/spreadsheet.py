@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -35,6 +36,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scanner.net.urls import is_web_url
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
+# A text that needs more than openpyxl's plain string path: a formula look, or a character to remove.
+_NOT_PLAIN = re.compile(r"\A[=+\-@\t\r]|" + ILLEGAL_CHARACTERS_RE.pattern)
 MAX_CELL_CHARS = 32_767  # Excel's limit per cell
 MAX_URL_CHARS = 2_000  # longer link targets are refused by some spreadsheet programs
 DATE_FORMAT = "yyyy-mm-dd"
@@ -54,10 +57,6 @@ class Link:
 
     text: str
     url: str | None
-
-
-def _PLAIN(text: str) -> bool:
-    return len(text) <= MAX_CELL_CHARS and not ILLEGAL_CHARACTERS_RE.search(text)
 
 
 def safe_text(value: str) -> str:
@@ -109,7 +108,10 @@ def display_width(value: CellValue | Link) -> int:
         return len("2026-01-01 00:00")
     if isinstance(value, dt.date):
         return len("2026-01-01")
-    return max((len(line) for line in str(value).splitlines()), default=0)
+    text = value if isinstance(value, str) else str(value)
+    if "\n" not in text:
+        return len(text)
+    return max((len(line) for line in text.splitlines()), default=0)
 
 
 def write_table(
@@ -155,7 +157,7 @@ def _cell(
     if not wrapped and (
         value is None
         or isinstance(value, int | float)
-        or (isinstance(value, str) and _PLAIN(value) and not looks_like_formula(value))
+        or (isinstance(value, str) and len(value) <= MAX_CELL_CHARS and not _NOT_PLAIN.search(value))
     ):
         return value
     cell = WriteOnlyCell(sheet)
