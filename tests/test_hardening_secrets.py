@@ -4,8 +4,9 @@ The sandbox and the SMTP server accept recognisable secrets (`hardening_world.PL
 job runs, nights with failures included (expired tokens on every platform, SMTP login refused, an
 SMTP server that echoes the password in a refusal), in-process with DEBUG logging and as `cron`
 runs it (`run_audit.py` in a subprocess, secrets in its environment). Then every output is read:
-log files and streams, stdout/stderr, exception texts, reports (JSON, HTML), every table of the
-SQLite file, `.eml` files received or written, caches. None of the planted values may appear.
+log files and streams, stdout/stderr, exception texts, reports (JSON, HTML, every part of the
+workbook), every table of the SQLite file, `.eml` files received or written, caches. None of the
+planted values may appear.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from scanner.net.urls import is_web_url
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
 # A text that needs more than openpyxl's plain string path: a formula look, or a character to remove.
-_NOT_PLAIN = re.compile(r"\A[=+\-@\t\r]|" + ILLEGAL_CHARACTERS_RE.pattern)
+_NOT_PLAIN = re.compile(rf"\A[{re.escape(''.join(FORMULA_TRIGGERS))}]|{ILLEGAL_CHARACTERS_RE.pattern}")
 MAX_CELL_CHARS = 32_767  # Excel's limit per cell
 MAX_URL_CHARS = 2_000  # longer link targets are refused by some spreadsheet programs
 DATE_FORMAT = "yyyy-mm-dd"
