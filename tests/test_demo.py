@@ -104,16 +104,19 @@ def test_the_coordinators_email_carries_the_nights_workbook(two_nights):
         assert [row[rule] for row in rows] == [r["check"] for r in results]
 
 
-def test_no_workbook_attached_when_the_setting_says_so(tmp_path):
+@pytest.mark.parametrize(
+    "settings", [{"attach_xlsx": False}, {"max_xlsx_bytes": 1000}], ids=["not-wanted", "too-big"]
+)
+def test_no_workbook_attached_when_the_settings_say_so(tmp_path, settings):
     config = load_config(ROOT / "config")
-    report = config.settings.report.model_copy(update={"attach_xlsx": False})
+    report = config.settings.report.model_copy(update=settings)
     config = config.model_copy(update={"settings": config.settings.model_copy(update={"report": report})})
     with demo_world(config, tmp_path) as world:
         outcome = run_job(world.config, world.secrets, resolve=world.resolve)
         received = list(world.mail.received)
     message = parse(next(p for p in received if "rapport" in p.name))
     assert not [p for p in message.iter_attachments() if p.get_content_type() == "/".join(XLSX_TYPE)]
-    assert outcome.report_json.with_suffix(".xlsx").exists()  # still archived
+    assert outcome.report_json.with_suffix(".xlsx").stat().st_size > 1000  # still archived, whole
 
 
 def test_preview_after_the_demo_points_at_the_demos_report(tmp_path):

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from scanner.checks.base import Status
 from scanner.config.models import Config
@@ -92,7 +93,7 @@ def publish(
         max_html_bytes=settings.report.max_html_bytes,
         variables=secret_variables(settings),
     )
-    workbook = files.xlsx.read_bytes() if settings.report.attach_xlsx and files.xlsx else None
+    workbook = attached_workbook(settings.report.attach_xlsx, settings.report.max_xlsx_bytes, files.xlsx)
     mailed, delivered = mail_report(
         config, secrets, report, images, dry_run=dry_run, now=clock(), workbook=workbook
     )
@@ -119,6 +120,18 @@ def publish(
             "dry_run": dry_run,
         },
     )
+
+
+def attached_workbook(attach: bool, max_bytes: int, path: Path | None) -> bytes | None:
+    """The night's workbook for the coordinator's e-mail, unless the settings say no or it is too big
+    for the relay (Postfix refuses a message over 10 MB by default; base64 adds a third)."""
+    if not attach or path is None:
+        return None
+    size = path.stat().st_size
+    if size > max_bytes:
+        log.warning("the workbook %s (%d bytes) is over report.max_xlsx_bytes: not attached", path, size)
+        return None
+    return path.read_bytes()
 
 
 def report_images(
