@@ -30,7 +30,7 @@ from scanner.history.store import History
 from scanner.mail.render import html_body, render_report
 from scanner.report.archive import save_report
 from scanner.report.json_report import encode, load_json, write_json
-from scanner.report.model import SCHEMA_VERSION, RunInfo, build_report
+from scanner.report.model import SCHEMA_VERSION, RunInfo, build_report, network_label
 from scanner.report.workbook import (
     ACCOUNTS_HEADERS,
     ACCOUNTS_SHEET,
@@ -140,7 +140,7 @@ def test_workbook_has_the_same_verdicts_as_the_report(tmp_path):
         (r.check, labels[str(r.status)]) for r in stored
     ]
     impostor, first = rows[0], rows[1]  # `decouvert:…` sorts first
-    assert impostor[column["Compte"]] == HOSTILE and impostor[column["Réseau"]] == "Facebook (page)"
+    assert impostor[column["Compte"]] == HOSTILE and impostor[column["Réseau"]] == network_label("facebook")
     schools = {school.id: school.name for school in report.schools}
     assert first[column["École"]] == schools[report.results[1].school]
     assert first[column["Vérification"]] == catalogue[first[column["Règle"]]].title
