@@ -72,6 +72,7 @@ class FacebookAdapter:
         self._retry = retry
         self._sleep = sleep
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.calls = 0  # HTTP calls (retries included) of the last fetch: for the night's log
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         wanted = list(dict.fromkeys(handles))
@@ -86,6 +87,12 @@ class FacebookAdapter:
             sleep=self._sleep,
         )
         run = _Run(client, self._clock())
+        try:
+            return self._fetch(run, wanted)
+        finally:
+            self.calls = client.calls
+
+    def _fetch(self, run: _Run, wanted: list[str]) -> dict[str, Snapshot]:
         for handle in wanted:
             if not _ALIAS.match(handle):
                 run.results[handle] = Snapshot(

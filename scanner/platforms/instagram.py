@@ -79,6 +79,7 @@ class InstagramAdapter:
         self._retry = retry
         self._sleep = sleep
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.calls = 0  # HTTP calls (retries included) of the last fetch: for the night's log
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         wanted = list(dict.fromkeys(handles))
@@ -89,6 +90,7 @@ class InstagramAdapter:
             return {h: unverified(NETWORK, h, NO_BUSINESS_ACCOUNT) for h in wanted}
         facebook = self.settings.facebook
         local = threading.local()
+        clients: list[GraphClient] = []
 
         def client() -> GraphClient:
             if not hasattr(local, "client"):
@@ -100,6 +102,7 @@ class InstagramAdapter:
                     retry=self._retry,
                     sleep=self._sleep,
                 )
+                clients.append(local.client)
             return local.client
 
         now = self._clock()
@@ -133,6 +136,7 @@ class InstagramAdapter:
             workers = min(self.concurrency, len(pending))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="instagram") as pool:
                 results.update(zip(pending, pool.map(one, pending), strict=True))
+        self.calls = sum(c.calls for c in clients)
         return {h: results[h] for h in wanted}
 
     def _read(

@@ -120,6 +120,7 @@ class XAdapter:
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.clock = clock
+        self.calls = 0  # HTTP calls (retries included): for the night's log
 
     def __repr__(self) -> str:
         return f"XAdapter(api_url={self.settings.api_url!r})"
@@ -259,6 +260,7 @@ class XAdapter:
         """One API call with bounded retries; raises CallFailed (this call) or PlatformStopped (every call)."""
         budget = RetryBudget(self.retry, self.sleep)
         while True:
+            self.calls += 1
             try:
                 return request()
             except tweepy.TooManyRequests as exc:
