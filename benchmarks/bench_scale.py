@@ -46,6 +46,7 @@ class Night:
     web_pages: int
     exit_status: int | None = None
     html_bytes: int | None = None
+    mail_bytes: int | None = None  # the coordinator's whole e-mail, attachments included
     mails: int = 0
     cpu_job: float = 0.0  # CPU seconds of the job's process
     cpu_sandbox: float = 0.0  # CPU seconds of the sandbox's (the platforms' side)
@@ -93,14 +94,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def coordinator_html_size(paths: list[Path], coordinator: str) -> int | None:
+def coordinator_html_size(paths: list[Path], coordinator: str) -> tuple[int | None, int | None]:
+    """(size of the HTML body, size of the whole message) of the coordinator's e-mail."""
     for path in paths:
-        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        data = path.read_bytes()
+        message = message_from_bytes(data, policy=policy.default)
         if coordinator in str(message.get("To", "")):
             body = message.get_body(preferencelist=("html",))
             if body is not None:
-                return len(body.get_content().encode("utf-8"))
-    return None
+                return len(body.get_content().encode("utf-8")), len(data)
+    return None, None
 
 
 def run_nights(args: argparse.Namespace) -> list[Night]:
@@ -143,6 +146,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
             finally:
                 controller.stop()
             calls, detail = count_requests(sandbox.call("log"))
+            html_bytes, mail_bytes = coordinator_html_size(mail.received, job["coordinator"])
             nights.append(
                 Night(
                     seconds=job["seconds"],
@@ -152,7 +156,8 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                     images_304=detail[("media", 304)],
                     web_pages=sum(v for (e, _), v in detail.items() if e == "web.page"),
                     exit_status=job["status"],
-                    html_bytes=coordinator_html_size(mail.received, job["coordinator"]),
+                    html_bytes=html_bytes,
+                    mail_bytes=mail_bytes,
                     mails=len(mail.received),
                     cpu_job=job["cpu"],
                     cpu_sandbox=cpu_sandbox,
@@ -329,7 +334,10 @@ def report(night: Night, number: int, verbose: bool) -> None:
     print(f"  web pages  {night.web_pages:>6} (discovery and links)")
     print(f"  peak RSS   {night.peak_rss_mb:>6.0f} MB (the night's process)")
     if night.html_bytes is not None:
-        print(f"  coordinator e-mail HTML body {night.html_bytes / 1000:.1f} kB, {night.mails} e-mails sent")
+        print(
+            f"  coordinator e-mail HTML body {night.html_bytes / 1000:.1f} kB "
+            f"({(night.mail_bytes or 0) / 1e6:.1f} MB with its attachments), {night.mails} e-mails sent"
+        )
     for key, value in night.extra.items():
         if key != "endpoints" or verbose:
             print(f"  {key}: {value}")

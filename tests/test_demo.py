@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import email
+import io
 import json
 from email import policy
 from pathlib import Path
 
 import pytest
 import yaml
+from openpyxl import load_workbook
 
 from scanner.config.load import load_config
 from scanner.night.job import run_job
+from scanner.report.workbook import RESULTS_HEADERS, RESULTS_SHEET, XLSX_TYPE
 from vigie_sandbox.demo import demo_world
 from vigie_sandbox.world import DEMO_WORLD
 
@@ -83,6 +86,37 @@ def test_the_coordinators_email_shows_the_expected_logo_beside_the_avatar_found(
     assert {"<logo-enf@vigie>", "<avatar-enf-instagram@vigie>", "<chart@vigie>"} <= ids
     html = report.get_body(("html",)).get_content()
     assert "data:" not in html and "cid:avatar-enf-instagram@vigie" in html
+
+
+def test_the_coordinators_email_carries_the_nights_workbook(two_nights):
+    outcomes, received = two_nights
+    reports = [parse(p) for p in received if "rapport" in p.name]
+    assert all(p.parent.name == "mail" for p in received)  # var/demo/mail/ under `make demo`
+    for outcome, message in zip(outcomes, reports, strict=True):
+        sheets = [p for p in message.iter_attachments() if p.get_content_type() == "/".join(XLSX_TYPE)]
+        assert len(sheets) == 1 and sheets[0].get_filename().startswith("rapport-")
+        attached = sheets[0].get_content()
+        assert attached == outcome.report_json.with_suffix(".xlsx").read_bytes()  # the archived workbook
+        results = json.loads(outcome.report_json.read_text(encoding="utf-8"))["results"]
+        rows = list(load_workbook(io.BytesIO(attached))[RESULTS_SHEET].iter_rows(min_row=2, values_only=True))
+        assert len(rows) == len(results) > 0
+        rule = RESULTS_HEADERS.index("Règle")
+        assert [row[rule] for row in rows] == [r["check"] for r in results]
+
+
+@pytest.mark.parametrize(
+    "settings", [{"attach_xlsx": False}, {"max_xlsx_bytes": 1000}], ids=["not-wanted", "too-big"]
+)
+def test_no_workbook_attached_when_the_settings_say_so(tmp_path, settings):
+    config = load_config(ROOT / "config")
+    report = config.settings.report.model_copy(update=settings)
+    config = config.model_copy(update={"settings": config.settings.model_copy(update={"report": report})})
+    with demo_world(config, tmp_path) as world:
+        outcome = run_job(world.config, world.secrets, resolve=world.resolve)
+        received = list(world.mail.received)
+    message = parse(next(p for p in received if "rapport" in p.name))
+    assert not [p for p in message.iter_attachments() if p.get_content_type() == "/".join(XLSX_TYPE)]
+    assert outcome.report_json.with_suffix(".xlsx").stat().st_size > 1000  # still archived, whole
 
 
 def test_preview_after_the_demo_points_at_the_demos_report(tmp_path):

@@ -4,8 +4,9 @@ The sandbox and the SMTP server accept recognisable secrets (`hardening_world.PL
 job runs, nights with failures included (expired tokens on every platform, SMTP login refused, an
 SMTP server that echoes the password in a refusal), in-process with DEBUG logging and as `cron`
 runs it (`run_audit.py` in a subprocess, secrets in its environment). Then every output is read:
-log files and streams, stdout/stderr, exception texts, reports (JSON, HTML), every table of the
-SQLite file, `.eml` files received or written, caches. None of the planted values may appear.
+log files and streams, stdout/stderr, exception texts, reports (JSON, HTML, every part of the
+workbook), every table of the SQLite file, `.eml` files received or written, caches. None of the
+planted values may appear.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,10 @@ def assert_tree_clean(folder: Path) -> int:
             assert secret.encode() not in data, f"{secret[:12]}… found in {path}"
         if data.startswith(b"SQLite format 3"):
             assert_clean(f"{path} (tables)", database_text(path))
+        if path.suffix == ".xlsx":  # a zip: its parts are compressed, read each one
+            with zipfile.ZipFile(path) as workbook:
+                for part in workbook.namelist():
+                    assert_clean(f"{path}:{part}", workbook.read(part).decode("utf-8", "replace"))
         seen += 1
     return seen
 

@@ -242,6 +242,8 @@ class SmtpSecurity(StrEnum):
 class ReportSettings(Frozen):
     to: tuple[str, ...] = Field(min_length=1)
     max_html_bytes: int = Field(default=100_000, ge=1000)
+    attach_xlsx: bool = True  # the night's workbook (STATE_DIR/reports/<run-id>.xlsx) attached to the e-mail
+    max_xlsx_bytes: int = Field(default=5_000_000, gt=0)  # a larger workbook stays in the archive only
 
     @field_validator("to")
     @classmethod

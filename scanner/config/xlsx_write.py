@@ -16,7 +16,6 @@ from enum import Enum
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -37,10 +36,10 @@ from scanner.config.xlsx_layout import (
 )
 from scanner.config.xlsx_strings import share_strings
 from scanner.plumbing.french import NBSP
+from scanner.plumbing.spreadsheet import set_value
 
 README_SHEET = "Lisez-moi"
 DATE_FORMAT = "yyyy-mm-dd"
-FORMULA_STARTS = ("=", "+", "-", "@")
 LAST_ROW = 1_048_576  # validations cover the whole column, so added rows get them too
 HEADER_FILL = PatternFill("solid", start_color="DCE6F1")
 HEADER_FONT = Font(bold=True)
@@ -84,13 +83,9 @@ def write_workbook(registry: Registry, path: Path, rules: Sequence[RuleInfo]) ->
 
 
 def set_text(cell, text: str) -> None:
-    """Write `text` as text, whatever it starts with: never a formula (or a formula injection).
-    Control characters a workbook cannot hold (from a YAML escape such as "\\x01") are dropped."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    cell.value = text
-    if text.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
+    """Text stays text: the shared sheet writer's rule (never a formula, quote prefix, no control
+    characters), so the registry export and the night's workbook cannot drift apart."""
+    set_value(cell, text)
 
 
 # ---------------------------------------------------------------- data sheets

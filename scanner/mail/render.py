@@ -10,6 +10,7 @@ Structure::
           image/png  <chart@vigie>       the 30-night trend
           image/png  <logo-eqv@vigie>…   expected logo and avatar found, for logo findings
       text/html  rapport-complet-….html  every finding, when the body had to be cut
+      application/vnd…sheet  rapport-….xlsx  the night's workbook (`workbook=`), outside the HTML budget
 
 Images come in as `images: Mapping[key, bytes]`, keyed with `model.logo_key`,
 `picture_key` (any format Pillow reads: re-encoded as small PNGs);
@@ -29,6 +30,7 @@ from scanner.plumbing import french
 from scanner.report.chart import prepare_images
 from scanner.report.html_report import fit_html, render_full_html, render_text
 from scanner.report.model import Report
+from scanner.report.workbook import XLSX_TYPE, workbook_name
 
 
 def cid_for(key: str) -> str:
@@ -85,8 +87,10 @@ def render_report(
     *,
     images: Mapping[str, bytes] | None = None,
     to: tuple[str, ...] | None = None,
+    workbook: bytes | None = None,
 ) -> EmailMessage:
-    """The finished report e-mail for `settings.report.to` (or `to`)."""
+    """The finished report e-mail for `settings.report.to` (or `to`); `workbook`, the night's
+    .xlsx, is attached as it is (it does not count in `max_html_bytes`, which is the body's)."""
     pngs = prepare_images(report, images or {})
     variables = secret_variables(settings)
     fitted = fit_html(
@@ -128,6 +132,8 @@ def render_report(
             filename=attachment_name(report),
             params={"charset": "utf-8"},
         )
+    if workbook is not None:
+        message.add_attachment(workbook, *XLSX_TYPE, filename=workbook_name(report))
     return message
 
 

@@ -52,6 +52,7 @@ class JobOutcome:
     coordinator_mail: Path | None = None  # the .eml written in dry-run
     notices: list = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    report_xlsx: Path | None = None  # the night's workbook
 
 
 EXIT_STATUSES = {  # what `--help` lists
@@ -119,6 +120,7 @@ def run_job(
         exit_status=exit_status(outcome.complete, published),
         report_json=published.report_json,
         report_html=published.report_html,
+        report_xlsx=published.report_xlsx,
         coordinator_mail=published.coordinator_mail,
         notices=published.notices,
         summary=published.summary,

@@ -40,6 +40,7 @@ class Published:
 
     report_json: Path | None
     report_html: Path | None
+    report_xlsx: Path | None
     coordinator_mail: Path | None  # the .eml written in dry-run, or kept when the relay refused it
     report_delivered: bool  # sent to the relay (or written, in dry-run)
     notices: list[Delivery] = field(default_factory=list)
@@ -116,7 +117,10 @@ def publish(
             max_html_bytes=settings.report.max_html_bytes,
             variables=secret_variables(settings),
         )
-        mailed, delivered = mail_report(config, secrets, report, images, dry_run=dry_run, now=clock())
+        workbook = attached_workbook(settings.report.attach_xlsx, settings.report.max_xlsx_bytes, files.xlsx)
+        mailed, delivered = mail_report(
+            config, secrets, report, images, dry_run=dry_run, now=clock(), workbook=workbook
+        )
         if dry_run:
             log.info("run %s: dry run, report written to %s; the history is left as it was", run_id, mailed)
         elif delivered:
@@ -133,6 +137,7 @@ def publish(
     return Published(
         report_json=files.json,
         report_html=files.html,
+        report_xlsx=files.xlsx,
         coordinator_mail=mailed,
         report_delivered=delivered,
         notices=deliveries,
@@ -153,6 +158,18 @@ def publish(
             "dry_run": dry_run,
         },
     )
+
+
+def attached_workbook(attach: bool, max_bytes: int, path: Path | None) -> bytes | None:
+    """The night's workbook for the coordinator's e-mail, unless the settings say no or it is too big
+    for the relay (Postfix refuses a message over 10 MB by default; base64 adds a third)."""
+    if not attach or path is None:
+        return None
+    size = path.stat().st_size
+    if size > max_bytes:
+        log.warning("the workbook %s (%d bytes) is over report.max_xlsx_bytes: not attached", path, size)
+        return None
+    return path.read_bytes()
 
 
 def log_findings(run_id: str, findings, held, unreported) -> None:
@@ -210,10 +227,19 @@ def report_images(
     return images
 
 
-def mail_report(config: Config, secrets: Secrets, report, images, *, dry_run: bool, now: dt.datetime):
+def mail_report(
+    config: Config,
+    secrets: Secrets,
+    report,
+    images,
+    *,
+    dry_run: bool,
+    now: dt.datetime,
+    workbook: bytes | None = None,
+):
     """Send the coordinator's report, or write it to the outbox. Returns (path of the .eml, delivered)."""
     settings = config.settings
-    message = render_report(report, config.registry, settings, now, images=images)
+    message = render_report(report, config.registry, settings, now, images=images, workbook=workbook)
     outbox = config.state_dir / "outbox"
     if dry_run:
         return write_eml(message, outbox), True

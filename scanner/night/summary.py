@@ -51,6 +51,8 @@ def french_summary(outcome, mail_folder: Path | None = None) -> str:
         lines.append(f"  Non vérifiable{NBSP}: {account} — {reason}")
     lines.append(f"Rapport{NBSP}: {outcome.report_html}")
     lines.append(f"Rapport JSON{NBSP}: {outcome.report_json}")
+    if outcome.report_xlsx:
+        lines.append(f"Classeur des constats et des vérifications{NBSP}: {outcome.report_xlsx}")
     if outcome.coordinator_mail:
         label = "Courriel du rapport (non envoyé)" if s["dry_run"] else "Courriel du rapport conservé"
         lines.append(f"{label}{NBSP}: {outcome.coordinator_mail}")

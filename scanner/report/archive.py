@@ -1,19 +1,23 @@
 """The report on disk: `STATE_DIR/reports/<run-id>.json`, the HTML it mailed beside it
-(`<run-id>.html`, images as files in `<run-id>/`). `scanner.report.preview` renders it again.
+(`<run-id>.html`, images as files in `<run-id>/`), the night's workbook (`<run-id>.xlsx`).
+`scanner.report.preview` renders it again. Every file is written atomically.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from scanner.checks.base import Check
+from scanner.checks.catalogue import CATALOGUE
 from scanner.plumbing.atomic_write import write_atomic
 from scanner.report.chart import prepare_images
 from scanner.report.html_report import fit_html, render_full_html
 from scanner.report.json_report import write_json
 from scanner.report.model import Report
+from scanner.report.workbook import workbook_data
 
 REPORTS = "reports"
 DEFAULT_MAX_HTML_BYTES = 100_000
@@ -24,6 +28,7 @@ class ReportFiles:
     json: Path
     html: Path
     full_html: Path | None = None  # every finding, when the mailed HTML had to be cut
+    xlsx: Path | None = None  # the night's workbook
 
 
 def safe_name(run_id: str) -> str:
@@ -41,15 +46,20 @@ def save_report(
     images: Mapping[str, bytes] | None = None,
     max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
     variables: Mapping[str, str] | None = None,
+    catalogue: Mapping[str, Check] = CATALOGUE,
 ) -> ReportFiles:
-    """Write the JSON report and its HTML (as mailed, images as files) under `state_dir/reports/`."""
+    """Write the JSON report, its HTML (as mailed, images as files) and the night's workbook
+    under `state_dir/reports/`."""
     folder = Path(state_dir) / REPORTS
     name = safe_name(report.run.id)
     json_path = write_json(report, folder / f"{name}.json")
+    xlsx_path = folder / f"{name}.xlsx"
+    write_atomic(xlsx_path, workbook_data(report, catalogue))
     pngs = prepare_images(report, images or {})
     for key, png in pngs.items():
         write_atomic(folder / name / image_file(key), png)
-    return _write_html(report, folder, name, set(pngs), max_html_bytes, variables, json_path)
+    files = _write_html(report, folder, name, set(pngs), max_html_bytes, variables, json_path)
+    return replace(files, xlsx=xlsx_path)
 
 
 def _write_html(

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.checks.base import GENERIC_SUPPORT, Check, Discovered, Result, Severity, Status, support_contact
+from scanner.checks.runner import discovered_id
 from scanner.checks.unregistered import searched_phrase
 from scanner.config.models import Network, Registry
 from scanner.history.findings import Finding, FindingState
@@ -22,7 +23,7 @@ from scanner.net.urls import is_web_url
 from scanner.night.outcomes import AccountOutcome
 from scanner.platforms.snapshot import Snapshot
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `results`, every (account, check) verdict of the night
 EXPIRY_WARNING_DAYS = 30
 STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2, FindingState.RETIRED: 3}
 
@@ -115,6 +116,25 @@ class ReportFinding:
         return (self.severity.rank, STATE_RANK[self.state], judged, self.first_seen, self.account, self.check)
 
 
+@dataclass(frozen=True, slots=True)
+class ResultEntry:
+    """One (account, check) verdict of the night, whatever its status (`Report.results`).
+
+    `network` and `handle` name the account on its platform, so that a discovered account
+    (`decouvert:<network>:<handle>`, in no `accounts` entry) is identified too.
+    """
+
+    account: str
+    check: str
+    clause: str
+    severity: Severity
+    status: Status
+    detail: str | None
+    network: str = ""
+    handle: str = ""
+    school: str | None = None
+
+
 @dataclass(frozen=True)
 class Derogation:
     account: str
@@ -189,6 +209,7 @@ class Report:
     manual: tuple[CheckNote, ...] = ()
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
+    results: tuple[ResultEntry, ...] = ()
     recommendations: tuple[ReportFinding, ...] = ()  # severity `info`: never a non-conformity
     retired: tuple[ReportFinding, ...] = ()  # findings whose account left the registry: shown once
     held: tuple[str, ...] = ()  # accounts gone from a registry that lost more than half: not retired yet
@@ -297,6 +318,7 @@ def build_report(
         manual=manual,
         unverifiable_checks=unverifiable,
         trend=tuple(trend),
+        results=_result_entries(registry, catalogue, accounts, results, discovered),
         recommendations=tuple(  # open ones only: a resolved recommendation is not news
             f for f in reported if f.severity is Severity.INFO and f.state is not FindingState.RESOLVED
         ),
@@ -343,6 +365,29 @@ def _report_findings(
             )
         )  # fmt: skip
     return tuple(sorted(out, key=lambda f: f.priority))
+
+
+def _result_entries(
+    registry: Registry,
+    catalogue: Mapping[str, Check],
+    accounts: Sequence[AccountOutcome],
+    results: Sequence[Result],
+    discovered: Sequence[Discovered],
+) -> tuple[ResultEntry, ...]:
+    """Every verdict, ordered by account then check (the history's order)."""
+    declared = {a.id: a for a in registry.accounts}
+    where = {a.id: (a.network, declared[a.id].handle if a.id in declared else "", a.school) for a in accounts}
+    for item in discovered:
+        where.setdefault(discovered_id(item.network, item.handle), (item.network, item.handle, item.school))
+    entries = []
+    for r in results:
+        clause, severity, _, _ = _check(catalogue, r.check)
+        network, handle, school = where.get(r.account, ("", "", None))
+        entries.append(
+            ResultEntry(r.account, r.check, clause, severity, r.status, r.detail, network, handle, school)
+        )
+    entries.sort(key=lambda e: (e.account, e.check))
+    return tuple(entries)
 
 
 def _notes(
