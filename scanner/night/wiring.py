@@ -16,6 +16,7 @@ from pathlib import Path
 
 from scanner.config.models import Config, Registry
 from scanner.night.audit import Sources
+from scanner.platforms.base import CallOptions
 from scanner.platforms.retry import RetryPolicy
 from scanner.plumbing.atomic_write import write_atomic
 from scanner.plumbing.secrets import Secrets
@@ -46,20 +47,18 @@ def build_sources(
     platforms = settings.platforms
     state_dir = config.state_dir
     handle_cache = HandleCache(state_dir / "cache" / "youtube-handles.json")
+    options = CallOptions(timeout=timeout, retry=retry).with_overrides(clock=clock)
+    app_secret = secrets.facebook_app_secret
     adapters = {
         "facebook": FacebookAdapter(
-            platforms.facebook, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock
+            platforms.facebook, secrets.facebook_token, app_secret=app_secret, options=options
         ),
         "instagram": InstagramAdapter(
-            platforms, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock
+            platforms, secrets.facebook_token, app_secret=app_secret, options=options
         ),
-        "x": XAdapter(platforms.x, secrets.x_bearer_token, timeout=timeout, retry=retry),
+        "x": XAdapter(platforms.x, secrets.x_bearer_token, options=options),
         "youtube": YouTubeAdapter(
-            platforms.youtube,
-            secrets.youtube_api_key,
-            timeout=timeout,
-            retry=retry,
-            handle_cache=handle_cache,
+            platforms.youtube, secrets.youtube_api_key, handle_cache=handle_cache, options=options
         ),
     }
     fetcher = Fetcher(settings.network, resolve=resolve)
