@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from scanner.config.models import FacebookSettings
-from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
 from scanner.platforms import facebook
+from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
 from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.retry import RetryPolicy
 from scanner.platforms.snapshot import FetchStatus

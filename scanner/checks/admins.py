@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.checks.base import Context, Outcome, Severity, conforme, manuel, non_conforme
+from scanner.checks.base import Context, Outcome, Severity, conforme, manuel, non_conforme, non_verifiable
 from scanner.checks.catalogue import check
 from scanner.checks.texts import listing, quoted
 from scanner.checks.unicode_names import fold
@@ -100,6 +100,8 @@ def on_board_domain(email: str, domains: tuple[str, ...]) -> bool:
 )
 def admins_platform(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     if snapshot.admins is None:
+        if "admins" in snapshot.withheld:
+            return non_verifiable(snapshot.withheld["admins"])  # a permission is missing
         return manuel("la plateforme ne publie pas la liste des administrateurs")
     declared = {fold(admin.name): admin.name for admin in account.admins}
     declared_emails = {admin.email.casefold(): fold(admin.name) for admin in account.admins}
@@ -117,7 +119,14 @@ def admins_platform(account: Account, snapshot: Snapshot, ctx: Context) -> Outco
     problems = []
     if unknown:
         problems.append(f"gère le compte sans être déclaré au registre\u00a0: {listing(unknown)}")
-    if absent:
+    if absent and snapshot.admins_partial:
+        # The platform's list is known to leave people out (Facebook's roles omit those who manage
+        # the page through Business Manager): an absence from it proves nothing on its own.
+        missing = f"absent de la liste de la plateforme\u00a0: {listing(absent)} ({snapshot.admins_partial})"
+        if not problems:
+            return manuel(missing)
+        problems.append(missing)
+    elif absent:
         problems.append(f"déclaré au registre mais absent de la plateforme\u00a0: {listing(absent)}")
     if problems:
         return non_conforme("; ".join(problems))

@@ -67,6 +67,17 @@ def appsecret_proof(token: str, app_secret: str) -> str:
     return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
+class _Proof(requests.auth.AuthBase):
+    """Adds `appsecret_proof` to every request's query string (it is not a secret: an HMAC of the token)."""
+
+    def __init__(self, proof: str):
+        self.proof = proof
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.prepare_url(request.url, {"appsecret_proof": self.proof})
+        return request
+
+
 class Usage:
     """What the last answer's usage headers said: the highest percentage, the longest wait asked."""
 
@@ -151,7 +162,8 @@ class GraphClient:
         # so that no URL (in an exception, or urllib3's debug log) ever carries it.
         self._api.session.headers["Authorization"] = f"OAuth {self._token}"
         if app_secret:
-            self._api.session.params = {"appsecret_proof": appsecret_proof(self._token, app_secret)}
+            # pyfacebook computes the proof only from a token in the query string: added here instead
+            self._api.session.auth = _Proof(appsecret_proof(self._token, app_secret))
         self._api.session.hooks["response"].append(self._remember_status)
         self.calls = 0
 
