@@ -298,7 +298,7 @@ class YouTubeAdapter(Adapter):
         if reasons & _QUOTA_REASONS:
             self._stopped = QUOTA
             raise PlatformStopped(QUOTA)
-        if reasons & _KEY_REASONS or (status == 400 and "API key" in _message(response)):
+        if reasons & _KEY_REASONS or "API key" in _message(response):
             self._stopped = key_rejected_reason(self.settings.api_key_env)
             raise PlatformStopped(self._stopped)
         if status == 404 and missing_ok:
