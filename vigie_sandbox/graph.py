@@ -78,6 +78,7 @@ import re
 import threading
 from typing import Any
 
+from vigie_sandbox import signing
 from vigie_sandbox.graph_access import Access, TokenInfo, hidden_page
 from vigie_sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
 from vigie_sandbox.server import Request, Response
@@ -330,7 +331,8 @@ class _Graph:
         if name == "cover":
             if not page.get("cover"):
                 return None
-            cover = {"cover_id": f"{page['id']}9", "offset_x": 50, "offset_y": 50, "source": page["cover"]}
+            source = self._signed(page["cover"])
+            cover = {"cover_id": f"{page['id']}9", "offset_x": 50, "offset_y": 50, "source": source}
             return _pick({**cover, "id": f"{page['id']}9"}, spec.children)
         if name in ("posts", "published_posts", "feed"):
             self.access.check_posts(self.info, page)
@@ -344,7 +346,16 @@ class _Graph:
         url = page.get("picture")
         silhouette = bool(page.get("is_silhouette", not url))
         url = url or "https://scontent.sandbox.fbcdn.net/silhouette.jpg"
-        return {"height": side, "is_silhouette": silhouette, "url": url, "width": side}
+        picture = {"height": side, "is_silhouette": silhouette, "url": self._signed(url), "width": side}
+        picture["cache_key"] = signing.cache_key(url)
+        return picture
+
+    def _signed(self, url: str) -> str:
+        """Pictures on Meta's CDNs are signed and rotate daily (`vigie_sandbox.signing`) when the
+        world says so (`sign_pictures`, default: the realistic mode)."""
+        if self.facebook.get("sign_pictures", self.access.realistic):
+            return signing.sign(url, self.now)
+        return url
 
     def _posts(self, node: dict[str, Any], children: list[FieldSpec] | None, limit: int) -> dict[str, Any]:
         allowed = {"id", "created_time", "message", "permalink_url"}
@@ -423,6 +434,8 @@ class _Graph:
 
     def _ig_user_field(self, account: dict[str, Any], spec: FieldSpec) -> Any:
         name = spec.name
+        if name == "profile_picture_url" and account.get(name):
+            return self._signed(str(account[name]))
         if name in ("id", "ig_id", "username", "name", "biography", "website", "profile_picture_url"):
             return str(account[name]) if name in account else None
         if name in ("followers_count", "follows_count", "media_count"):

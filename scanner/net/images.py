@@ -11,6 +11,14 @@ Images are untrusted: an image content type is required, the size is capped
 anything is decoded (decompression bombs); Pillow's own guard is kept on, its
 `DecompressionBombWarning` turned into an error.
 
+A picture is identified by its URL without the CDN's signature (`picture_key`): fbcdn.net and
+cdninstagram.com sign their URLs (`oh`, `oe`, `_nc_*`) and give the same picture a new URL every
+day or so, expiring the old one (403 past `oe`). Keyed on the bare path, a rotated URL of a
+picture seen before is one conditional request (a 304), never a second download; the cache
+remembers the last URL seen, and a URL whose signature has expired is never asked again.
+(Graph also gives `picture{cache_key}` for this: the Facebook adapter keeps it on the snapshot
+as `avatar_key`; the bare path identifies the same picture on every platform.)
+
 `prefetch` starts downloads in the background (as each platform's answers arrive),
 `fetch_many` waits for them. Each host has its own workers, `network.concurrency_per_host`
 of them (at most `max_workers`): avatars and banners are spread over a few CDN hosts, and
@@ -29,9 +37,10 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from PIL import Image
 
@@ -46,6 +55,29 @@ CACHE_VERSION = 1
 CACHE_TTL_DAYS = 30  # entries not seen for this long are dropped when saving
 LAST_RUN_HOURS = 6  # entries seen within this of the newest one were seen by the last run
 MAX_FRESH_DAYS = 7  # however long a CDN says an image stays valid, it is asked again after a week
+
+
+_SIGNATURE = re.compile(r"^(oh|oe|_nc_[a-z0-9_]*)$", re.IGNORECASE)
+
+
+def picture_key(url: str) -> str:
+    """The picture's identity: its URL without the CDN's signature parameters (`oh`, `oe`, `_nc_*`)."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _SIGNATURE.match(k)]
+    if len(kept) == len(parse_qsl(parts.query, keep_blank_values=True)):
+        return url  # not signed: the URL as it is
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, urlencode(sorted(kept)), ""))
+
+
+def signature_expired(url: str, now: float) -> bool:
+    """True when the URL's `oe` (hexadecimal expiry) is past: the CDN would answer 403."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == "oe":
+            try:
+                return int(value, 16) <= now
+            except ValueError:
+                return False
+    return False
 
 
 def default_cache_path(state_dir: Path) -> Path:
@@ -78,7 +110,7 @@ class ImageFetcher:
         self.fingerprinted = 0  # images decoded and hashed
         self._lock = threading.Lock()
         self._pools: dict[str, ThreadPoolExecutor] = {}  # per host, created on first use; `close` stops them
-        self._pending: dict[str, Future[ImageEvidence]] = {}  # URL -> its download, this run
+        self._pending: dict[str, Future[ImageEvidence]] = {}  # picture key -> its download, this run
         self._per_content: Once[tuple[Any, int, int] | str] = Once()  # sha256 -> (fingerprint, w, h) or error
         self._cache: dict[str, dict[str, Any]] = self._load()
 
@@ -96,8 +128,9 @@ class ImageFetcher:
         `fetch_many` then waits for what is under way instead of asking again."""
         with self._lock:
             for url in dict.fromkeys(u for u in urls if u):
-                if url not in self._pending:
-                    self._pending[url] = self._pool_for(url).submit(self._fetch, url)
+                key = picture_key(url)
+                if key not in self._pending:
+                    self._pending[key] = self._pool_for(url).submit(self._fetch, url)
 
     def _pool_for(self, url: str) -> ThreadPoolExecutor:
         """One pool per host, as wide as the host's limit: thousands of pictures queued for one
@@ -120,25 +153,32 @@ class ImageFetcher:
                 return []
             last_run = max(entry.get("seen", 0) for entry in self._cache.values())
             now = self.now()
-            return [
-                url
-                for url, entry in self._cache.items()
+            urls = [
+                entry.get("url") or key
+                for key, entry in self._cache.items()
                 if entry.get("seen", 0) >= last_run - LAST_RUN_HOURS * 3600
                 and entry.get("fresh_until", 0) <= now
                 and _cached_fingerprint(entry) is not None
             ]
+            # a signed URL past its expiry would be refused: tonight's answer brings the new one
+            return [url for url in urls if not signature_expired(url, now)]
 
     def fetch_many(self, urls: Iterable[str]) -> dict[str, ImageEvidence]:
         unique = list(dict.fromkeys(u for u in urls if u))
         self.prefetch(unique)
         with self._lock:
-            futures = [self._pending[url] for url in unique]
-        found = {url: future.result() for url, future in zip(unique, futures, strict=True)}
+            futures = [self._pending[picture_key(url)] for url in unique]
+        found = {}
+        for url, future in zip(unique, futures, strict=True):
+            evidence = future.result()
+            found[url] = evidence if evidence.url == url else replace(evidence, url=url)
         now = int(self.now())
         with self._lock:  # seen tonight: a picture only prefetched from `due` is not
             for url in unique:
-                if url in self._cache:
-                    self._cache[url]["seen"] = now
+                entry = self._cache.get(picture_key(url))
+                if entry is not None:
+                    entry["seen"] = now
+                    entry["url"] = url  # the last URL seen: `due` asks that one
         return found
 
     def close(self) -> None:
@@ -160,7 +200,7 @@ class ImageFetcher:
         """Write the cache atomically (temporary file, then rename); entries unseen for 30 days go."""
         if self.cache_path is None:
             return
-        cutoff = time.time() - CACHE_TTL_DAYS * 86400
+        cutoff = self.now() - CACHE_TTL_DAYS * 86400
         with self._lock:
             entries = {u: e for u, e in self._cache.items() if e.get("seen", 0) >= cutoff}
         payload = json.dumps(
@@ -171,8 +211,9 @@ class ImageFetcher:
     # ---------------------------------------------------------------- one URL
 
     def _fetch(self, url: str) -> ImageEvidence:
+        key = picture_key(url)
         with self._lock:
-            entry = self._cache.get(url)
+            entry = self._cache.get(key)
         cached = _cached_fingerprint(entry)
         if cached is not None and entry is not None and entry.get("fresh_until", 0) > self.now():
             # The CDN said this URL's bytes stay valid (Cache-Control: max-age): no request at all.
@@ -203,9 +244,11 @@ class ImageFetcher:
         if isinstance(known, str):
             return ImageEvidence(url, error=known)
         fingerprint, width, height = known
+        key = picture_key(url)
         with self._lock:
-            previous = self._cache.get(url) or {}
-            self._cache[url] = {
+            previous = self._cache.get(key) or {}
+            self._cache[key] = {
+                "url": url,
                 "etag": headers.get("etag"),
                 "last_modified": headers.get("last-modified"),
                 "sha256": digest,
