@@ -134,7 +134,9 @@ def test_without_page_public_metadata_access_only_managed_pages_are_read(start):
     for handle in OTHERS[:5]:
         assert result[handle].status is FetchStatus.ERROR
         assert result[handle].reason == facebook.NO_METADATA_ACCESS
-    assert len(server.requests_to("graph.ids")) == 1  # one refusal, then no more asking
+    # Graph's (#100) does not say whether the pages or the features are missing: two pages are
+    # refused alone, and no batch answered, before the features are blamed for the rest
+    assert len(server.requests_to("graph.ids")) <= 5
 
 
 def test_without_the_app_secret_the_proof_is_missing_and_facebook_stops(start):

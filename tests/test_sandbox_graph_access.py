@@ -120,7 +120,7 @@ def test_posts_of_an_unmanaged_page_need_page_public_content_access(start):
 def test_public_fields_of_an_unmanaged_page_need_page_public_metadata_access(start):
     server = start(realistic(features=()))
     refused = error(get(server, "/", ids="Page3CSNO", fields="id,name"))
-    assert refused["code"] == 10 and "Page Public Metadata Access" in refused["message"]
+    assert refused["code"] == 100 and "Page Public Metadata Access" in refused["message"]
 
 
 def test_roles_need_the_pages_own_token_and_leave_business_people_out(start):

@@ -160,10 +160,17 @@ class Access:
         if page.get("published") is False:
             raise hidden_page(alias)
         if PPMA not in self.features:
+            # the body recorded in python-facebook's testdata/base/error_data.json (Apache-2.0)
             raise GraphFailure(
-                10,
-                "(#10) This endpoint requires the 'pages_read_engagement' permission or the "
-                "'Page Public Metadata Access' feature." + _REFER,
+                100,
+                "(#100) Object does not exist, cannot be loaded due to missing permission or reviewable "
+                "feature, or does not support this operation. This endpoint requires the "
+                "'pages_read_engagement' permission or the 'Page Public Content Access' feature or the "
+                "'Page Public Metadata Access' feature. Refer to "
+                "https://developers.facebook.com/docs/apps/review/login-permissions#manage-pages, "
+                "https://developers.facebook.com/docs/apps/review/feature#reference-PAGES_ACCESS and "
+                "https://developers.facebook.com/docs/apps/review/feature#page-public-metadata-access "
+                "for details.",
             )
 
     def check_posts(self, info: TokenInfo, page: dict[str, Any]) -> None:

@@ -86,6 +86,11 @@ BUSINESS_PEOPLE_LEFT_OUT = (
     "la liste des rôles de Facebook ne comprend pas les personnes qui gèrent la page par Business "
     "Manager\u00a0: les vérifier dans les paramètres de Business Manager"
 )
+HIDDEN_OR_NO_METADATA_ACCESS = (
+    "Facebook ne montre pas cette page à l'application\u00a0: elle n'est pas publiée ou visible de tous, "
+    "ou la fonctionnalité Page Public Metadata Access n'est pas accordée à l'application (la demander "
+    "dans l'examen de l'application Meta, ou donner au conseil la gestion de la page)"
+)
 NEEDS_APPSECRET_PROOF = (
     "Meta exige la preuve du secret de l'application (appsecret_proof)\u00a0: placer le secret de "
     "l'application dans la variable d'environnement nommée par platforms.facebook.app_secret_env"
@@ -153,6 +158,20 @@ def _key(handle: str) -> str:
     return handle.strip().lower()
 
 
+def _needs_proof(error: CallFailed) -> bool:
+    """`(#100) … require an appsecret_proof argument`, or, recorded in python-facebook's testdata
+    (error.json): `(#100) Pages Public Content Access requires either app secret proof or an app token`."""
+    message = error.message.lower()
+    return error.code == 100 and ("appsecret_proof" in message or "app secret proof" in message)
+
+
+def _object_or_feature(error: CallFailed) -> bool:
+    """`(#100) Object does not exist, cannot be loaded due to missing permission or reviewable
+    feature…` (python-facebook's testdata/base/error_data.json): one page hidden, or the features
+    missing; Graph does not say which."""
+    return error.code == 100 and "reviewable feature" in error.message
+
+
 class _Run:
     """One `fetch`: the snapshots so far, and what the token proved it may read."""
 
@@ -163,6 +182,8 @@ class _Run:
         self.posts_readable = True  # False once the app proved not to have Page Public Content Access
         self.not_managed = NOT_MANAGED  # why the pages outside /me/accounts have no admins
         self.last_call_answered = False  # the last batch call was answered with its pages
+        self.batches_answered = 0
+        self.refused_alone = 0  # pages refused one by one with the ambiguous (#100)
 
     # -------------------------------------------------------- tier 1: which pages the token manages
 
@@ -177,7 +198,7 @@ class _Run:
             try:
                 answer = self.client.connection("me", "accounts", **params)
             except CallFailed as failed:
-                if failed.code == 100 and "appsecret_proof" in failed.message:
+                if _needs_proof(failed):
                     raise PlatformStopped(NEEDS_APPSECRET_PROOF, code=100) from None
                 # a page token, an app token, or no pages_show_list: no page is known as managed
                 if is_permission_code(failed.code):
@@ -211,6 +232,7 @@ class _Run:
             self._batch_failed(aliases, error)
             return
         self.last_call_answered = True
+        self.batches_answered += 1
         for alias in aliases:
             node = data.get(alias) or _case_insensitive(data, alias)
             if isinstance(node, dict):
@@ -239,10 +261,18 @@ class _Run:
         if error.code == 10 and "Public Metadata Access" in error.message:
             self._fail(aliases, NO_METADATA_ACCESS)  # every page outside /me/accounts: no more calls
             return
-        if error.code == 100 and "appsecret_proof" in error.message:
+        if _needs_proof(error):
             raise PlatformStopped(NEEDS_APPSECRET_PROOF, code=100)
+        ambiguous = _object_or_feature(error)
+        if ambiguous and not self.batches_answered and self.refused_alone >= 2:
+            # two pages refused alone and no batch answered: the features are missing, not the pages
+            self._fail(aliases, NO_METADATA_ACCESS)
+            for alias, snap in self.results.items():
+                if snap.reason == HIDDEN_OR_NO_METADATA_ACCESS:
+                    self.results[alias] = unverified(NETWORK, alias, NO_METADATA_ACCESS)
+            return
         node_type = _NODE_TYPE.search(error.message) if error.code == 100 else None
-        hidden = error.code == 100 and error.subcode == 33
+        hidden = error.code == 100 and (error.subcode == 33 or ambiguous)
         if error.code == NOT_FOUND_ALIAS:
             named = _named_aliases(error.message, aliases)
             if named:
@@ -258,7 +288,8 @@ class _Run:
         elif node_type:
             self._read_other_node(aliases[0], node_type.group(1))
         elif hidden:
-            self._fail(aliases, HIDDEN_PAGE)
+            self.refused_alone += 1
+            self._fail(aliases, HIDDEN_OR_NO_METADATA_ACCESS if ambiguous else HIDDEN_PAGE)
         else:
             self._fail(aliases, error.reason)
 

@@ -212,8 +212,12 @@ class XAdapter(Adapter):
             )
         except CallFailed as failed:
             return {n: unverified(self.platform, n, failed.reason) for n in names}
-        found = {str(u.data["username"]).lower(): u.data for u in response.data or []}
-        tweets = [t.data for t in (response.includes or {}).get("tweets") or []]
+        # `data` is a list for a batch lookup; anything else (a single object) is an answer to
+        # another question: its accounts are left missing rather than misread
+        users = response.data if isinstance(response.data, list) else []
+        found = {str(u.data["username"]).lower(): u.data for u in users if u.data.get("username")}
+        included = (response.includes or {}).get("tweets")
+        tweets = [t.data for t in included] if isinstance(included, list) else []
         dates = {str(t.get("id")): parse_time(t.get("created_at")) for t in tweets}
         self.cost.count(now.astimezone(dt.UTC).date(), [str(u["id"]) for u in found.values()], list(dates))
         result: dict[str, Snapshot] = {}
