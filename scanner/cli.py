@@ -11,15 +11,17 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from scanner.access.report import run_access
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
 from scanner.night.job import EXIT_CONFIG, EXIT_OK
 from scanner.plumbing.runtime import limit_malloc_arenas
+from scanner.plumbing.secrets import Secrets
 from scanner.plumbing.timezones import prefer_bundled_tzdata
 
 NBSP = "\u00a0"
 
-COMMANDS = ("audit", "check", "daemon", "preview")
+COMMANDS = ("audit", "check", "daemon", "preview", "access")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "commands: audit (default) runs one audit and sends the e-mails; check only validates the "
             "configuration; daemon stays up and runs the audit every day at the configured time; "
-            "preview writes the last report's HTML to a file and prints its path. "
+            "preview writes the last report's HTML to a file and prints its path; "
+            "access tells, without auditing, what the credentials can read and what the audit will "
+            "miss (exit 0 when nothing is missing, 3 when something is, 2 on a configuration error). "
             "Exit status: 0 all accounts verified, 3 some accounts could not be verified, "
             "2 configuration error, 75 another run is in progress."
         ),
@@ -72,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         print(summary(config))
         return EXIT_OK
+    if args.command == "access":
+        if args.demo:
+            from vigie_sandbox.demo import demo_world  # the sandbox is imported only to run --demo
+
+            with demo_world(config) as world:
+                return run_access(world.config, world.secrets)
+        return run_access(config, Secrets.from_env(config.settings))
     if args.command == "preview":
         from scanner.report.preview import preview
         from vigie_sandbox.demo import DEMO_STATE_DIR

@@ -158,7 +158,7 @@ def _key(handle: str) -> str:
     return handle.strip().lower()
 
 
-def _needs_proof(error: CallFailed) -> bool:
+def needs_proof(error: CallFailed) -> bool:
     """`(#100) … require an appsecret_proof argument`, or, recorded in python-facebook's testdata
     (error.json): `(#100) Pages Public Content Access requires either app secret proof or an app token`."""
     message = error.message.lower()
@@ -198,7 +198,7 @@ class _Run:
             try:
                 answer = self.client.connection("me", "accounts", **params)
             except CallFailed as failed:
-                if _needs_proof(failed):
+                if needs_proof(failed):
                     raise PlatformStopped(NEEDS_APPSECRET_PROOF, code=100) from None
                 # a page token, an app token, or no pages_show_list: no page is known as managed
                 if is_permission_code(failed.code):
@@ -261,7 +261,7 @@ class _Run:
         if error.code == 10 and "Public Metadata Access" in error.message:
             self._fail(aliases, NO_METADATA_ACCESS)  # every page outside /me/accounts: no more calls
             return
-        if _needs_proof(error):
+        if needs_proof(error):
             raise PlatformStopped(NEEDS_APPSECRET_PROOF, code=100)
         ambiguous = _object_or_feature(error)
         if ambiguous and not self.batches_answered and self.refused_alone >= 2:

@@ -185,6 +185,10 @@ class GraphClient:
     def object(self, object_id: str, fields: str) -> dict[str, Any]:
         return self._call(self._api.get_object, object_id=object_id, fields=fields)
 
+    def node(self, object_id: str, **params: Any) -> dict[str, Any]:
+        """`GET /{object_id}?…` with other parameters than `fields` (`debug_token?input_token=`)."""
+        return self._call(self._api.get_object, object_id=object_id, **params)
+
     def connection(self, object_id: str, edge: str, **params: Any) -> dict[str, Any]:
         return self._call(self._api.get_connection, object_id=object_id, connection=edge, **params)
 
