@@ -62,7 +62,8 @@ def build_sources(
         ),
     }
     fetcher = Fetcher(settings.network, resolve=resolve)
-    images = ImageFetcher(fetcher, default_cache_path(state_dir))
+    # the pictures' freshness (a CDN's max-age) is judged on the run's clock, like everything else
+    images = ImageFetcher(fetcher, default_cache_path(state_dir), now=lambda: options.now().timestamp())
 
     shown = ShownImages(state_dir / "cache" / "report-images", fetcher, settings.network.max_image_bytes)
 

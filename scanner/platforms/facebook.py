@@ -28,7 +28,9 @@ a variable that holds the app secret (computed per token: the page tokens have t
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,6 +48,7 @@ from scanner.platforms.snapshot import FetchStatus, PlatformAdmin, Snapshot, unv
 NETWORK = "facebook"
 BATCH = 50
 ACCOUNTS_PAGE = 100  # /me/accounts results per call (Graph's largest `limit` for this edge)
+CONCURRENCY = 16  # managed pages read at once, each with its own page token
 PUBLIC_FIELDS = (
     "id,name,username,about,description,website,emails,category,link,fan_count,followers_count,"
     "picture.type(large){url,is_silhouette,cache_key},cover{id,source}"
@@ -115,11 +118,13 @@ class FacebookAdapter(Adapter):
         token: str | None,
         *,
         app_secret: str | None = None,
+        concurrency: int = CONCURRENCY,
         options: CallOptions | None = None,
         **overrides: Any,
     ):
         super().__init__(settings, token, options=options, **overrides)
         self._app_secret = app_secret
+        self.concurrency = concurrency
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         wanted = list(dict.fromkeys(handles))
@@ -145,8 +150,7 @@ class FacebookAdapter(Adapter):
             others = [h for h in askable if _key(h) not in managed]
             for start in range(0, len(others), BATCH):
                 run.read_batch(others[start : start + BATCH])
-            for handle in mine:
-                run.read_managed(handle, managed[_key(handle)])
+            run.read_all_managed([(h, managed[_key(h)]) for h in mine], self.concurrency)
         except PlatformStopped as stop:
             stopped = stop.reason
         finally:
@@ -183,6 +187,7 @@ class _Run:
         self.not_managed = NOT_MANAGED  # why the pages outside /me/accounts have no admins
         self.last_call_answered = False  # the last batch call was answered with its pages
         self.batches_answered = 0
+        self._lock = threading.Lock()
         self.refused_alone = 0  # pages refused one by one with the ambiguous (#100)
 
     # -------------------------------------------------------- tier 1: which pages the token manages
@@ -313,6 +318,17 @@ class _Run:
 
     # -------------------------------------------------------- tier 3: managed pages, with their tokens
 
+    def read_all_managed(self, pages: list[tuple[str, ManagedPage]], concurrency: int) -> None:
+        """Each managed page once: the first alone (a refusal that concerns them all shows at once,
+        and stops the rest), then `concurrency` at a time."""
+        if not pages:
+            return
+        self.read_managed(*pages[0])
+        if len(pages) > 1:
+            with ThreadPoolExecutor(min(concurrency, len(pages) - 1), thread_name_prefix="facebook") as pool:
+                for future in [pool.submit(self.read_managed, alias, page) for alias, page in pages[1:]]:
+                    future.result()  # a PlatformStopped of any page stops the fetch
+
     def read_managed(self, alias: str, page: ManagedPage) -> None:
         """One call with the page's own token: everything, roles included."""
         client = self.client.for_token(page.token)
@@ -337,7 +353,8 @@ class _Run:
                 return
             self._fail([alias], ROLES_REFUSED)
         finally:
-            self.client.calls += client.calls
+            with self._lock:
+                self.client.calls += client.calls
             client.close()
 
     # -------------------------------------------------------- helpers
