@@ -148,7 +148,8 @@ def test_same_accounts_read_twice_in_a_utc_day_cost_once(sandbox):
     reader.fetch(["Alpha", "Locked"])
     # two users ($0.010 each) and Alpha's last post ($0.005); Locked's posts are not returned
     assert reader.cost.dollars == twitter.billing(sandbox).dollars(NOW.date()) == 0.025
-    assert "2 comptes et 1 publications lus sur X" in reader.cost.french()
+    assert reader.cost.french() == "0,025\u00a0$\u00a0US (2 comptes et 1 publication lus)"
+    assert reader.night_note().startswith("Coût estimé de la nuit sur X\u00a0: 0,025\u00a0$\u00a0US")
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,7 @@ class AuditOutcome:
     discovered: list[Discovered]
     context: Context
     stats: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
 
     @property
     def complete(self) -> bool:
@@ -105,7 +106,19 @@ def audit(
         results += evaluate(account, snapshots.get(account.id), context)
     results += evaluate_discovered(context)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
-    return AuditOutcome(started, clock(), outcomes, results, snapshots, discovered, context)
+    notes = _platform_notes(sources.adapters)
+    return AuditOutcome(started, clock(), outcomes, results, snapshots, discovered, context, notes=notes)
+
+
+def _platform_notes(adapters: Mapping[str, PlatformAdapter]) -> tuple[str, ...]:
+    """Each adapter's note on the night (an adapter without `night_note` has none), logged too."""
+    notes = []
+    for adapter in adapters.values():
+        note = getattr(adapter, "night_note", lambda: None)()
+        if note:
+            log.info("%s", note)
+            notes.append(note)
+    return tuple(notes)
 
 
 def _safe_discover(sources: Sources, registry: Registry) -> list[Discovered]:

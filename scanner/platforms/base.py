@@ -96,6 +96,11 @@ class Adapter:
     def __repr__(self) -> str:  # never the secret
         return f"{type(self).__name__}(platform={self.platform!r})"
 
+    def night_note(self) -> str | None:
+        """What the report and the log should say about this platform's night (French), if anything:
+        X's cost, for instance."""
+        return None
+
     def no_credentials(self, handles: Sequence[str]) -> dict[str, Snapshot] | None:
         """Every handle `non_verifiable` when no secret is configured; None otherwise."""
         if self._secret:

@@ -105,11 +105,13 @@ class XCost:
         return round(len(self.users) * USER_READ + len(self.posts) * POST_READ, 3)
 
     def french(self) -> str:
-        amount = f"{self.dollars:.2f}".replace(".", ",")
-        return (
-            f"{len(self.users)} comptes et {len(self.posts)} publications lus sur X\u00a0: "
-            f"{amount}\u00a0$\u00a0US"
-        )
+        """`0,06 $ US (4 comptes et 4 publications lus)`."""
+        amount = f"{self.dollars:.3f}".rstrip("0").replace(".", ",")
+        amount = amount + "0" if len(amount.split(",")[1]) < 2 else amount
+        users, posts = len(self.users), len(self.posts)
+        accounts = f"{users} compte{'s' if users > 1 else ''}"
+        published = f"{posts} publication{'s' if posts > 1 else ''}"
+        return f"{amount}\u00a0$\u00a0US ({accounts} et {published} lus)"
 
 
 def expired_token_reason(env_name: str) -> str:
@@ -158,6 +160,14 @@ class XAdapter(Adapter):
 
     def __repr__(self) -> str:
         return f"XAdapter(api_url={self.settings.api_url!r})"
+
+    def night_note(self) -> str | None:
+        if not self.cost.users:
+            return None
+        return (
+            f"Coût estimé de la nuit sur X\u00a0: {self.cost.french()}\u00a0; "
+            "relire un compte le même jour (UTC) est gratuit"
+        )
 
     @property
     def _token(self) -> str | None:

@@ -47,6 +47,7 @@ class RunInfo:
     started_at: dt.datetime
     finished_at: dt.datetime | None
     status: str  # complete | partial
+    notes: tuple[str, ...] = ()  # the platforms' notes on the night (X's cost), French
 
 
 @dataclass(frozen=True)
