@@ -155,6 +155,17 @@ def test_business_use_case_throttling_codes_and_unknown_usage_keys(start):
     assert usage["estimated_time_to_regain_access"] == 2 and usage["new_key"] == "x"
 
 
+def test_category_names_come_in_the_token_users_language(start):
+    world = realistic()
+    world.facebook["tokens"][0]["locale"] = "fr_CA"
+    world.facebook["pages"][2]["category"] = "Public Figure"
+    server = start(world)
+    answer = get(server, "/", ids="Page3CSNO", fields="id,category")
+    assert answer.json()["Page3CSNO"]["category"] == "Personnalité publique"
+    english = get(server, "/", ids="Page3CSNO", fields="id,category", locale="en_US")
+    assert english.json()["Page3CSNO"]["category"] == "Public Figure"
+
+
 def test_debug_token_tells_kind_and_scopes(start):
     server = start(realistic())
     data = get(server, "/debug_token", input_token=SYSTEM).json()["data"]

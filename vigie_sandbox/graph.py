@@ -79,7 +79,7 @@ import threading
 from typing import Any
 
 from vigie_sandbox import signing
-from vigie_sandbox.graph_access import Access, TokenInfo, hidden_page
+from vigie_sandbox.graph_access import Access, TokenInfo, hidden_page, localised_category
 from vigie_sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
 from vigie_sandbox.server import Request, Response
 
@@ -314,6 +314,9 @@ class _Graph:
 
     def _page_field(self, page: dict[str, Any], spec: FieldSpec) -> Any:
         name = spec.name
+        if name == "category" and page.get("category") and self.info is not None:
+            locale = self.request.query.get("locale") or self.info.locale
+            return localised_category(str(page["category"]), locale)
         if name in ("id", "name", "username", "about", "description", "website", "category"):
             return str(page[name]) if name in page else None
         if name in ("fan_count", "followers_count"):

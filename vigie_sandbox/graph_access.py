@@ -31,6 +31,12 @@ Realistic mode, when `facebook.yaml` has an `app` section::
         permissions: [pages_show_list, pages_read_engagement, business_management, instagram_basic]
         manages: ["100000000000101"] # page ids or usernames
         expires_at: null             # ISO date, or null: never (system-user tokens)
+        locale: fr_CA                # the token user's language: category names come in it
+
+A page's `category` is answered in the language of the token's user, as Graph localises
+category names (developers.facebook.com/docs/graph-api/reference/page, `category`: "The Page's
+category", shown as in the Page's About section; `?locale=` overrides it): `CATEGORY_NAMES`
+holds the French names of the categories the worlds use.
 
 Without `app` (the demo world and the older tests), every valid token is a system-user token
 with every permission, the app has both features and requires no proof, and the token manages
@@ -66,6 +72,7 @@ class TokenInfo:
     page_id: str | None = None  # for a page token: its page
     expires_at: str | None = None
     app_id: str = ""
+    locale: str = "en_US"
 
 
 @dataclass
@@ -88,7 +95,14 @@ class Access:
             for page_id in sorted(info.manages):
                 page_token = derive_page_token(info.token, page_id)
                 self.tokens[page_token] = TokenInfo(
-                    page_token, "page", info.permissions, frozenset({page_id}), page_id, None, info.app_id
+                    page_token,
+                    "page",
+                    info.permissions,
+                    frozenset({page_id}),
+                    page_id,
+                    None,
+                    info.app_id,
+                    info.locale,
                 )
 
     def _declared_tokens(self) -> list[TokenInfo]:
@@ -106,6 +120,7 @@ class Access:
                         None,
                         entry.get("expires_at"),
                         app_id,
+                        str(entry.get("locale", "en_US")),
                     )
                 )
             return infos
@@ -229,6 +244,26 @@ class Access:
         if info.page_id:
             data["profile_id"] = info.page_id
         return data
+
+
+CATEGORY_NAMES = {
+    "fr": {
+        "School": "École",
+        "Education": "Éducation",
+        "Community": "Communauté",
+        "Public Figure": "Personnalité publique",
+        "Blogger": "Blogueur",
+        "Personal Blog": "Blog personnel",
+        "Artist": "Artiste",
+        "Sports Team": "Équipe sportive",
+        "Library": "Bibliothèque",
+    }
+}
+
+
+def localised_category(category: str, locale: str) -> str:
+    """The category name as Graph gives it to a user of this locale (`fr_CA` -> French)."""
+    return CATEGORY_NAMES.get(locale.split("_")[0], {}).get(category, category)
 
 
 def derive_page_token(user_token: str, page_id: str) -> str:
