@@ -27,6 +27,7 @@ one busy host does not hold up the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -40,7 +41,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from PIL import Image
 
@@ -60,13 +61,18 @@ MAX_FRESH_DAYS = 7  # however long a CDN says an image stays valid, it is asked 
 _SIGNATURE = re.compile(r"^(oh|oe|_nc_[a-z0-9_]*)$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65_536)  # asked several times per picture a night, under the fetcher's lock
 def picture_key(url: str) -> str:
     """The picture's identity: its URL without the CDN's signature parameters (`oh`, `oe`, `_nc_*`)."""
-    parts = urlsplit(url)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _SIGNATURE.match(k)]
-    if len(kept) == len(parse_qsl(parts.query, keep_blank_values=True)):
+    base, signed, query = url.partition("?")
+    if not signed:
+        return url
+    query = query.partition("#")[0]
+    params = query.split("&")
+    kept = [p for p in params if not _SIGNATURE.match(p.partition("=")[0])]
+    if len(kept) == len(params):
         return url  # not signed: the URL as it is
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, urlencode(sorted(kept)), ""))
+    return base + ("?" + "&".join(sorted(kept)) if kept else "")
 
 
 def signature_expired(url: str, now: float) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from scanner.config.models import Config, Registry
+from scanner.net.images import picture_key
 from scanner.night.audit import Sources
 from scanner.platforms.base import CallOptions
 from scanner.platforms.retry import RetryPolicy
@@ -126,8 +127,9 @@ class HandleCache(dict):
 class ShownImages:
     """The avatars shown beside the expected logo in the report, kept on disk by URL.
 
-    Platform CDNs give a changed picture a new URL, so a URL seen before needs no new
-    download: an open logo finding costs one download, not one a night.
+    Platform CDNs give a changed picture a new URL, so a picture seen before needs no new
+    download: an open logo finding costs one download, not one a night (the signature a CDN
+    adds to the URL, rotated daily, is not part of the picture's identity: `picture_key`).
     """
 
     KEEP_DAYS = 30
@@ -138,7 +140,8 @@ class ShownImages:
         self.max_bytes = max_bytes
 
     def get(self, url: str) -> bytes | None:
-        path = self.folder / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".img")
+        # keyed by the picture, not its signed URL: a rotated fbcdn URL is the same picture
+        path = self.folder / (hashlib.sha256(picture_key(url).encode()).hexdigest()[:32] + ".img")
         try:
             data = path.read_bytes()
             path.touch()
