@@ -302,6 +302,11 @@ def fresh_until(url: str, cache_control: str | None, now: float) -> float:
     fraction fixed per URL: pictures first seen on the same night do not all come due
     on the same later night (10,000 revalidations at once), and a picture changed
     behind an unchanged URL is seen within a week.
+
+    A signed URL (fbcdn, cdninstagram) is kept like a long max-age whatever its own: its
+    one-day max-age and daily signature are about the URL, not the bytes. Behind one CDN path
+    the bytes do not change (a new picture gets a new path, as Graph's `cache_key` does), so
+    a rotated signature needs no request; the picture is still asked again within the week.
     """
     control = (cache_control or "").lower()
     if "no-cache" in control or "no-store" in control:
@@ -310,7 +315,7 @@ def fresh_until(url: str, cache_control: str | None, now: float) -> float:
     if not match:
         return 0
     cap = MAX_FRESH_DAYS * 86400
-    seconds = int(match.group(1))
+    seconds = cap if picture_key(url) != url else int(match.group(1))
     if seconds > cap * 3 // 4:
         spread = int.from_bytes(hashlib.sha256(url.encode()).digest()[:2]) / 65535  # 0..1, stable
         seconds = min(seconds, int(cap * (0.75 + 0.25 * spread)))
