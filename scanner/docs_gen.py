@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scanner.checks.base import Check
+from scanner.checks.base import GENERIC_SUPPORT, Check
 from scanner.checks.catalogue import all_checks
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "regles"
@@ -36,7 +36,9 @@ def render(check: Check) -> str:
         f"- **Données de la plateforme**{NBSP}: {'oui' if check.needs_platform else 'non (registre seulement)'}",
         "",
     ]
-    for heading, text in zip(SECTIONS, (check.verifies, check.why, check.fix), strict=True):
+    for heading, text in zip(
+        SECTIONS, (check.verifies, check.why, check.fix_for(GENERIC_SUPPORT)), strict=True
+    ):
         lines += [f"## {heading}", "", text, ""]
     return "\n".join(lines)
 

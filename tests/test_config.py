@@ -81,7 +81,7 @@ def test_the_csno_configuration_is_valid():
     config = load_config(ROOT / "config", known_checks=CHECKS)
     registry = config.registry
     assert {s.id for s in registry.schools} == {"eqv", "eh", "enf"}
-    assert len(registry.accounts) == 14
+    assert len(registry.accounts) == 15
     assert registry.school("eh").acronyms == ("ÉH",)
     assert config.settings.escalation.escalate_days == 30
 
@@ -192,8 +192,8 @@ def test_check_command_prints_a_french_summary():
     done = run_cli("check")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
-        f"Configuration valide{NBSP}: 3 écoles, 14 comptes "
-        "(Facebook (page) 4, Facebook (groupe) 1, Instagram 4, X 4, YouTube 1)."
+        f"Configuration valide{NBSP}: 3 écoles, 15 comptes "
+        "(page Facebook 4, groupe Facebook 1, Instagram 4, X 5, YouTube 1)."
     )
 
 

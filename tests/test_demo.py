@@ -95,7 +95,7 @@ def test_preview_after_the_demo_points_at_the_demos_report(tmp_path):
     run = [sys.executable, str(ROOT / "run_audit.py")]
     demo = subprocess.run([*run, "--demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
-    assert "Avis aux directions d'école\u00a0: 3 envoyé(s)" in demo.stdout
+    assert "Avis aux directions d’école\u00a0: 3\u00a0envoyés" in demo.stdout
     shown = subprocess.run(
         [*run, "preview", "--demo"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )

@@ -212,3 +212,13 @@ def test_notices_queue_send_fail_retry(history):
         history.mark_notice_sent("<nope@x>", night(1))
     with pytest.raises(sqlite3.IntegrityError):  # the run must exist
         history.queue_notice("<c@csno.ab.ca>", **(kwargs | {"run_id": "ghost"}))
+
+
+def test_recommendations_are_stored_but_not_counted(history):
+    results = [make_result(ACCOUNT.id, "name.suffix", Status.CONFORME),
+               make_result(ACCOUNT.id, "logo.board", Status.NON_CONFORME)]  # fmt: skip
+    findings = history.record_run("r0", night(0), None, "complete", [ACCOUNT], results, {},
+                                  not_counted={"logo.board"})  # fmt: skip
+    assert [f.check for f in findings] == ["logo.board"]  # remembered like any other
+    [point] = history.trend()
+    assert point.rate == 1.0 and point.accounts_compliant == 1

@@ -201,3 +201,12 @@ def test_principal_who_is_also_an_admin_is_not_copied_twice() -> None:
         [finding("eqv-x-9")], registry, SETTINGS, night(0), NoticeLog(), catalogue=CATALOGUE
     )
     assert [p.email for p in notice.cc] == ["julie.cote@csno.ab.ca"]
+
+
+def test_a_recommendation_is_never_in_a_notice_nor_escalated() -> None:
+    """links.board is `info` in this catalogue: a recommendation, even open for 40 nights."""
+    recommendation = finding(check="links.board", state=FindingState.OPEN, since=0)
+    assert plan([recommendation], now=40) == []
+    [notice] = plan([recommendation, finding(check="admins.count", since=40)], now=40)
+    assert [item.check.id for item in notice.items] == ["admins.count"]
+    assert notice.kind is NoticeKind.FIRST

@@ -65,20 +65,21 @@ def test_control_characters_cannot_forge_lines_in_text():
 def test_the_ten_seconds_summary():
     report = evil_report()
     html = render_html(ReportView(report, variables={"instagram": "FACEBOOK_ACCESS_TOKEN"}))
-    assert "taux de conformité" in html and "%</span>" in html
-    assert "Le jeton d'accès de la plateforme est expiré ou révoqué" in html
+    assert "comptes conformes sur" in html and "Part des vérifications conformes" in html
+    assert "Le jeton d’accès de la plateforme est expiré ou révoqué" in html
     assert "FACEBOOK_ACCESS_TOKEN" in html
-    assert "Nouvelles non-conformités (1)" in html
+    assert "Constatées cette nuit (premier audit)" in html and "Non-conformités (1)" in html
     text = render_text(ReportView(report, variables={"instagram": "FACEBOOK_ACCESS_TOKEN"}))
     assert (
-        "NON VÉRIFIÉS — Instagram (2" in text
+        "NON VÉRIFIÉS — INSTAGRAM (2" in text
         and f"Variable d’environnement{NBSP}: FACEBOOK_ACCESS_TOKEN" in text
     )
 
 
 def test_outlook_safe_markup():
     html = render_html(ReportView(evil_report()))
-    assert "<table" in html and 'width="680"' in html and "bgcolor=" in html
+    assert "<table" in html and "max-width: 680px" in html and "bgcolor=" in html
+    assert '<!--[if mso]><table role="presentation" width="680"' in html  # Outlook for Windows only
     for forbidden in ("display: flex", "display:flex", "grid", "data:", "<style", "position:"):
         assert forbidden not in html
     assert 'class="kpi"' not in html or "style=" in html  # styles are inlined
@@ -207,6 +208,48 @@ def test_findings_about_accounts_outside_the_registry_are_shown():
                       night0, night0, detail="se présente comme l’ÉQV")  # fmt: skip
     view = ReportView(make_report(registry, findings=[finding]))
     html = render_html(view)
-    assert "Comptes non inscrits au registre" in html and "se présente comme l’ÉQV" in html
-    assert "(X, hors registre)" in html and "decouvert:" not in html
+    assert "Comptes non inscrits au registre" in html and "Se présente comme l’ÉQV" in html
+    assert "— X, hors registre" in html and "decouvert:" not in html
     assert "EQV_faux" in render_text(view)
+
+
+def test_recommendations_count_in_no_headline_number():
+    """links.board is `info` in the factories' catalogue: listed apart, never a non-conformity."""
+    registry = make_registry(1, 2)
+    report = make_report(
+        registry, lambda a, c: Status.NON_CONFORME if c == "links.board" else Status.CONFORME
+    )
+    assert report.findings == () and len(report.recommendations) == 2
+    s = report.summary
+    assert s.accounts_compliant == s.accounts_verified == 2 and s.checks_non_conforme == 0 and s.rate == 1
+    html = render_html(ReportView(report)).replace("&nbsp;", NBSP)
+    assert "Recommandations (2)" in html and "Comment faire" in html and "Non-conformités (" not in html
+    assert "RECOMMANDATIONS (2)" in render_text(ReportView(report))
+
+
+def test_words_and_wrapping_helpers():
+    cyrillic = (
+        "le nom contient un caractère d’une autre écriture qui imite une lettre latine\u00a0: "
+        "U+0421 LETTRE MAJUSCULE CYRILLIQUE ES (ressemble à «\u00a0C\u00a0»)"
+    )
+    assert french.plain(cyrillic) == "le nom contient une lettre cyrillique qui ressemble au C latin"
+    assert french.typography(
+        french.plain("n’est pas le logo (distance 22, seuil 10) : c’est le logo du CSNO")
+    ) == ("n’est pas le logo\u00a0: c’est le logo du CSNO")
+    text = "Renommez le compte au format « (nom)_CSNO » et attendez la prochaine nuit."
+    for width in range(20, 60):
+        for line in french.wrap(text, width).splitlines():
+            assert not line.endswith("«") and not line.startswith("»")
+    assert french.typography("l'école d'Anne, o'brien@csno.ab.ca") == "l’école d’Anne, o'brien@csno.ab.ca"
+    assert french.clause("Créer un compte") == f"section «{NBSP}Créer un compte{NBSP}»"
+    assert french.date_long(dt.date(2026, 12, 1)) == "1er décembre 2026"
+
+
+def test_manual_checks_list_their_accounts():
+    registry = make_registry(1, 3)
+    report = make_report(registry, lambda a, c: Status.MANUEL if c == "logo.school" else Status.CONFORME)
+    view = ReportView(report)
+    [(title, accounts)] = view.manual_groups
+    assert title == "Logo officiel de l’école" and len(accounts) == 3
+    html = render_html(view)
+    assert all(f'href="{a.url}"' in html for a in accounts if a.url)

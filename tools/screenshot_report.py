@@ -2,9 +2,10 @@
 
     .venv/bin/python tools/screenshot_report.py [--out var/screenshots] [--accounts 7]
 
-Writes `report.eml`, `report.html` (images as files beside it) and `report.png`
-under --out. Chromium (`chromium` or `chromium-browser`) must be installed; without
-it, the HTML is still written and the script says so. Not part of CI.
+Writes `report.eml`, `report.html` (images as files beside it) and `report-400.png`,
+`report-800.png` (one per --widths) under --out. Chromium (`chromium` or `chromium-browser`)
+is installed with apt-get when missing; where it cannot be, the HTML is still written and the
+script says so. Not part of CI.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ import argparse
 import datetime as dt
 import io
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,18 +22,20 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import factories as f  # noqa: E402
+from browser import ensure_chromium, screenshot  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from scanner.checks.base import Discovered, Status  # noqa: E402
 from scanner.config.models import AccountException  # noqa: E402
 from scanner.history.store import History  # noqa: E402
 from scanner.mail.render import html_body, render_report  # noqa: E402
+from scanner.report import french  # noqa: E402
 from scanner.report.archive import save_report  # noqa: E402
 from scanner.report.model import NoticeEntry, RunInfo, avatar_key, build_report, logo_key  # noqa: E402
 
 EXPIRED = (
-    "le jeton d'accès de la plateforme est expiré ou révoqué : "
-    "le technicien doit en générer un nouveau et le placer dans la variable d'environnement"
+    "le jeton d’accès de la plateforme est expiré ou révoqué : "
+    "le technicien doit en générer un nouveau et le placer dans la variable d’environnement"
 )
 NIGHTS = 30
 
@@ -128,26 +129,13 @@ def sample(state_dir: Path, per_school: int = 7):
     return report, registry, settings, images
 
 
-def screenshot(html: Path, png: Path, width: int = 900, height: int = 2400) -> bool:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if browser is None:
-        print("chromium introuvable : installez-le (apt-get install -y chromium)", file=sys.stderr)
-        return False
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--no-first-run", "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
-             "--hide-scrollbars", f"--screenshot={png}", f"--window-size={width},{height}", html.as_uri()],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
-    return png.exists()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "screenshots")
     parser.add_argument("--accounts", type=int, default=7, help="accounts per school (six schools)")
     parser.add_argument("--height", type=int, default=2400)
+    parser.add_argument("--widths", type=lambda v: [int(w) for w in v.split(",")], default=[400, 800],
+                        help="largeurs de fenêtre en pixels CSS, séparées par des virgules")  # fmt: skip
     args = parser.parse_args()
     out = args.out.resolve()
     shutil.rmtree(out / "state", ignore_errors=True)
@@ -158,9 +146,15 @@ def main() -> int:
     html = out / "report.html"
     shutil.copy(files.html, html)
     shutil.copytree(files.html.with_suffix(""), out / files.html.stem, dirs_exist_ok=True)
-    print(f"{message['Subject']}\nHTML du courriel : {len(html_body(message).encode()):,} octets\n{html}")
-    if screenshot(html, out / "report.png", height=args.height):
-        print(out / "report.png")
+    size = french.number(len(html_body(message).encode()))
+    print(f"{message['Subject']}\nHTML du courriel{french.NBSP}: {size}{french.NBSP}octets\n{html}")
+    chromium, why = ensure_chromium()
+    if chromium is None:
+        print(f"Chromium introuvable ({why}) : installez-le (apt-get install -y chromium)", file=sys.stderr)
+        return 0
+    for width in args.widths:
+        png = screenshot(chromium, html, out / f"report-{width}.png", width, args.height)
+        print(png)
     return 0
 
 

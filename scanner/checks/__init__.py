@@ -11,6 +11,7 @@ from scanner.checks import (  # noqa: F401 - imported for their @check declarati
     links,
     logos,
     names,
+    publications,
     registry_checks,
     unregistered,
 )

@@ -30,7 +30,8 @@ MIN_ADMINS = 2
 def admins_count(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome:
     people = {admin.email.casefold() for admin in account.admins}
     if len(people) < MIN_ADMINS:
-        return non_conforme(f"{len(people)} administrateur déclaré, il en faut au moins {MIN_ADMINS}")
+        declared = "aucun administrateur déclaré" if not people else "un seul administrateur déclaré"
+        return non_conforme(f"{declared}; il en faut au moins {MIN_ADMINS}")
     return conforme(f"{len(people)} administrateurs déclarés")
 
 
@@ -41,7 +42,7 @@ def admins_count(account: Account, snapshot: Snapshot | None, ctx: Context) -> O
     title="Un enseignant parmi les administrateurs",
     verifies="""Au moins un des administrateurs déclarés au registre est un enseignant ou une
     enseignante.""",
-    why="""La DA 142 (§5.a) demande qu'au moins un enseignant ou une enseignante figure parmi les deux
+    why="""La DA 142 (§5.a) demande qu’au moins un enseignant ou une enseignante figure parmi les deux
     administrateurs du compte.""",
     fix="""Ajoutez un enseignant ou une enseignante comme administrateur du compte et communiquez son
     nom à la coordonnatrice des communications.""",
@@ -50,7 +51,7 @@ def admins_count(account: Account, snapshot: Snapshot | None, ctx: Context) -> O
 def admins_teacher(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome:
     if any(admin.role is Role.ENSEIGNANT for admin in account.admins):
         return conforme()
-    return non_conforme("aucun administrateur déclaré n'est enseignant ou enseignante")
+    return non_conforme("aucun administrateur déclaré n’est enseignant ou enseignante")
 
 
 @check(
@@ -59,23 +60,28 @@ def admins_teacher(account: Account, snapshot: Snapshot | None, ctx: Context) ->
     severity=Severity.MAJEURE,
     title="Administrateurs avec une adresse du CSNO",
     verifies="""Chaque administrateur déclaré a une adresse courriel du CSNO (un des domaines du conseil
-    ou l'un de leurs sous-domaines).""",
-    why="""La DA 142 (§5.a) confie l'administration aux membres du personnel; une adresse
-    personnelle (Gmail, Hotmail…) échappe au conseil et l'accès au compte se perd au départ de la
+    ou l’un de leurs sous-domaines).""",
+    why="""La DA 142 (§5.a) confie l’administration aux membres du personnel; une adresse
+    personnelle (Gmail, Hotmail…) échappe au conseil et l’accès au compte se perd au départ de la
     personne.""",
-    fix="""Remplacez, sur la plateforme et au registre, l'adresse personnelle de l'administrateur par
+    fix="""Remplacez, sur la plateforme et au registre, l’adresse personnelle de l’administrateur par
     son adresse courriel du CSNO.""",
     needs_platform=False,
 )
 def admins_staff(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome:
     domains = ctx.registry.board.email_domains
     outside = [
-        f"{admin.name} ({admin.email})"
+        f"{admin.name} utilise l’adresse {admin.email}"
         for admin in account.admins
         if not on_board_domain(admin.email, domains)
     ]
     if outside:
-        return non_conforme(f"adresse hors du CSNO\u00a0: {listing(outside)}")
+        which = (
+            "qui n’est pas une adresse du CSNO"
+            if len(outside) < 2
+            else "qui ne sont pas des adresses du CSNO"
+        )
+        return non_conforme(f"{listing(outside)}, {which}")
     return conforme()
 
 
@@ -118,16 +124,21 @@ def admins_platform(account: Account, snapshot: Snapshot, ctx: Context) -> Outco
     absent = [quoted(name) for key, name in declared.items() if key not in seen]
     problems = []
     if unknown:
-        problems.append(f"gère le compte sans être déclaré au registre\u00a0: {listing(unknown)}")
+        verb = "gère le compte sans figurer" if len(unknown) < 2 else "gèrent le compte sans figurer"
+        problems.append(f"{listing(unknown)} {verb} au registre")
     if absent and snapshot.admins_partial:
         # The platform's list is known to leave people out (Facebook's roles omit those who manage
         # the page through Business Manager): an absence from it proves nothing on its own.
-        missing = f"absent de la liste de la plateforme\u00a0: {listing(absent)} ({snapshot.admins_partial})"
+        verb = "figure au registre" if len(absent) < 2 else "figurent au registre"
+        missing = (
+            f"{listing(absent)} {verb} sans être dans la liste de la plateforme ({snapshot.admins_partial})"
+        )
         if not problems:
             return manuel(missing)
         problems.append(missing)
     elif absent:
-        problems.append(f"déclaré au registre mais absent de la plateforme\u00a0: {listing(absent)}")
+        verb = "figure au registre" if len(absent) < 2 else "figurent au registre"
+        problems.append(f"{listing(absent)} {verb} sans être parmi les administrateurs sur la plateforme")
     if problems:
         return non_conforme("; ".join(problems))
     return conforme()

@@ -106,6 +106,7 @@ class Discovered:
     found_on: str  # the page or the look-up that revealed it
     school: str | None  # the school whose site linked it, if any
     snapshot: Snapshot | None = None
+    variant: str | None = None  # the look-alike handle or name a look-up searched to find it
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,17 @@ class Context:
         return self._memo[key]
 
 
+SUPPORT = "{soutien}"  # in a `fix`: the person to ask for technical help (`Check.fix_for`)
+GENERIC_SUPPORT = "la technicienne ou le technicien informatique du CSNO"
+
+
+def support_contact(board) -> str:
+    """Who a `fix` sends people to: the registry's technician, else the coordinator, by name."""
+    if board.technician is not None:
+        return f"{board.technician.name} ({board.technician.email})"
+    return f"{board.coordinator.name}, coordonnatrice des communications ({board.coordinator.email})"
+
+
 # A check returns None when it does not apply to this account: nothing is emitted.
 CheckFn = Callable[[Account, Snapshot | None, Context], Outcome | None]
 
@@ -143,6 +155,11 @@ class Check:
     needs_platform: bool  # True: needs the live account (manuel for Facebook groups)
     fn: CheckFn = field(compare=False, repr=False)
     networks: frozenset[str] | None = None  # None: every network; else the networks it applies to
+    per_post: bool = False  # True: judged post by post by the publications stage, never per account
+
+    def fix_for(self, support: str) -> str:
+        """`fix` with `{soutien}` (who gives technical help) replaced by a person or a role."""
+        return self.fix.replace(SUPPORT, support)
 
     def applies_to(self, account: Account) -> bool:
         return self.networks is None or account.network.value in self.networks

@@ -18,6 +18,9 @@ Conventions every check follows (the runner applies the rest uniformly):
   network-wide restrictions; return `None` from the function for the rest.
   A check that does not apply never yields `non_conforme`, nor `conforme`.
 - Exceptions raised by a check become `non_verifiable` for that check only.
+- `per_post=True` (the `content.*` checks of `scanner.checks.publications`): the
+  check judges one publication, `fn(post, tools)`; the per-account runner skips
+  it and the publications stage calls it for each new post.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ def check(
     fix: str,
     needs_platform: bool = True,
     networks: Iterable[str] | None = None,
+    per_post: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Declare and register a check; its texts are validated here, once, at declaration."""
     texts = {"title": title, "verifies": verifies, "why": why, "fix": fix}
@@ -90,6 +94,7 @@ def check(
             needs_platform=needs_platform,
             fn=fn,
             networks=frozenset(networks) if networks is not None else None,
+            per_post=per_post,
         )
         return fn
 

@@ -48,17 +48,17 @@ def _links_to(snapshot: Snapshot, website: str, whose: str) -> Outcome:
     id="links.school",
     clause="§5.g",
     severity=Severity.MINEURE,
-    title="Lien vers le site Web de l'école",
-    verifies="""Le profil (site Web, liens, description) contient un lien vers le site Web de l'école
-    ou l'une de ses pages.""",
-    why="""La DA 142 (§5.g) demande d'inclure le lien du site Web de l'école\u00a0: il confirme aux
-    familles que le compte est bien celui de l'école et les dirige vers l'information officielle.""",
-    fix="""Ajoutez l'adresse du site Web de l'école dans le champ «\u00a0Site Web\u00a0» (ou les liens)
+    title="Lien vers le site Web de l’école",
+    verifies="""Le profil (site Web, liens, description) contient un lien vers le site Web de l’école
+    ou l’une de ses pages.""",
+    why="""La DA 142 (§5.g) demande d’inclure le lien du site Web de l’école\u00a0: il confirme aux
+    familles que le compte est bien celui de l’école et les dirige vers l’information officielle.""",
+    fix="""Ajoutez l’adresse du site Web de l’école dans le champ «\u00a0Site Web\u00a0» (ou les liens)
     du profil.""",
 )
 def links_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     school = ctx.registry.school(account.school)
-    return _links_to(snapshot, school.website, "le site de l'école")
+    return _links_to(snapshot, school.website, "le site de l’école")
 
 
 @check(
@@ -67,9 +67,9 @@ def links_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     severity=Severity.MINEURE,
     title="Lien vers le site Web du CSNO",
     verifies="""Le profil contient un lien vers le site Web du CSNO (www.csno.ab.ca). Un lien vers
-    le site d'une école (eqv.csno.ab.ca, par exemple) ne compte pas.""",
-    why="""La DA 142 (§5.g) demande d'inclure les liens du site Web de l'école et du CSNO.""",
-    fix="""Ajoutez https://www.csno.ab.ca aux liens du profil (à côté du site de l'école).""",
+    le site d’une école (eqv.csno.ab.ca, par exemple) ne compte pas.""",
+    why="""La DA 142 (§5.g) demande d’inclure les liens du site Web de l’école et du CSNO.""",
+    fix="""Ajoutez https://www.csno.ab.ca aux liens du profil (à côté du site de l’école).""",
 )
 def links_board(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     return _links_to(snapshot, ctx.registry.board.website, "le site du CSNO")
@@ -80,12 +80,12 @@ def links_board(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     clause="§5.g",
     severity=Severity.MINEURE,
     title="Liens du profil fonctionnels",
-    verifies="""Chaque lien du profil répond (pas d'erreur 404, de site fermé ou de domaine expiré).
-    Un lien que Vigie n'a pas pu vérifier pendant l'audit rend la règle non vérifiable.""",
-    why="""Un lien mort vers le site de l'école ou du CSNO (§5.g) envoie les familles vers une
-    impasse, et un domaine expiré peut être racheté par n'importe qui.""",
-    fix="""Corrigez ou retirez dans le profil les liens signalés; utilisez l'adresse actuelle du
-    site de l'école.""",
+    verifies="""Chaque lien du profil répond (pas d’erreur 404, de site fermé ou de domaine expiré).
+    Un lien que Vigie n’a pas pu vérifier pendant l’audit rend la règle non vérifiable.""",
+    why="""Un lien mort vers le site de l’école ou du CSNO (§5.g) envoie les familles vers une
+    impasse, et un domaine expiré peut être racheté par n’importe qui.""",
+    fix="""Corrigez ou retirez dans le profil les liens signalés; utilisez l’adresse actuelle du
+    site de l’école.""",
 )
 def links_alive(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     links = profile_links(snapshot)
@@ -107,4 +107,4 @@ def links_alive(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
         return non_conforme(f"lien mort\u00a0: {listing(dead)}")
     if unknown:
         return non_verifiable(f"lien non vérifié pendant cet audit\u00a0: {listing(unknown)}")
-    return conforme(f"{len(links)} lien(s) vérifié(s)")
+    return conforme("un lien vérifié" if len(links) < 2 else f"{len(links)}\u00a0liens vérifiés")

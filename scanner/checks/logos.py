@@ -33,7 +33,7 @@ def image_fingerprint(url: str | None, ctx: Context) -> tuple[Fingerprint | None
     """The fingerprint of a fetched image, or the French reason why there is none."""
     evidence: ImageEvidence | None = ctx.images.get(url) if url else None
     if evidence is None:
-        return None, "l'image n'a pas été téléchargée pendant cet audit"
+        return None, "l’image n’a pas été téléchargée pendant cet audit"
     if evidence.error or evidence.fingerprint is None:
         return None, f"image illisible\u00a0: {evidence.error or 'aucune empreinte'}"
     return as_fingerprint(evidence.fingerprint), None
@@ -65,14 +65,14 @@ def logo_label(key: str, ctx: Context) -> str:
     id="logo.school",
     clause="§5.f",
     severity=Severity.MAJEURE,
-    title="Photo de profil\u00a0: logo officiel de l'école",
-    verifies="""L'image de profil du compte est le logo officiel de l'école, même redimensionné,
-    recompressé, entouré d'une marge ou découpé en cercle. Une silhouette par défaut ou l'absence
-    d'image ne sont pas conformes. Le détail donne la distance entre les empreintes des deux images
+    title="Photo de profil\u00a0: logo officiel de l’école",
+    verifies="""L’image de profil du compte est le logo officiel de l’école, même redimensionné,
+    recompressé, entouré d’une marge ou découpé en cercle. Une silhouette par défaut ou l’absence
+    d’image ne sont pas conformes. Le détail donne la distance entre les empreintes des deux images
     (0\u00a0: identiques) et le seuil.""",
-    why="""La DA 142 (§5.f et «\u00a0Créer un compte\u00a0») demande d'inclure le logo officiel de l'école
-    comme image de profil\u00a0: c'est ce qui fait reconnaître le compte sanctionné de l'école (§2.c).""",
-    fix="""Téléversez comme photo de profil le fichier du logo officiel de l'école fourni par le
+    why="""La DA 142 (§5.f et «\u00a0Créer un compte\u00a0») demande d’inclure le logo officiel de l’école
+    comme image de profil\u00a0: c’est ce qui fait reconnaître le compte sanctionné de l’école (§2.c).""",
+    fix="""Téléversez comme photo de profil le fichier du logo officiel de l’école fourni par le
     CSNO, sans le modifier.""",
 )
 def logo_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
@@ -80,7 +80,7 @@ def logo_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
         return non_conforme("aucune photo de profil (silhouette par défaut de la plateforme)")
     reference = as_fingerprint(ctx.logos.get(account.school))
     if reference is None:
-        return non_verifiable("le logo de référence de l'école n'est pas disponible")
+        return non_verifiable("le logo de référence de l’école n’est pas disponible")
     picture, reason = image_fingerprint(snapshot.avatar_url, ctx)
     if picture is None:
         return non_verifiable(reason or "image indisponible")
@@ -88,10 +88,10 @@ def logo_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     bits = distance(picture, reference)
     if bits <= limit:
         return conforme(f"distance {bits} (seuil {limit})")
-    detail = f"la photo de profil n'est pas le logo de l'école (distance {bits}, seuil {limit})"
+    detail = f"la photo de profil n’est pas le logo de l’école (distance {bits}, seuil {limit})"
     closest = closest_logo(picture, ctx)
     if closest and closest[0] != account.school and closest[1] <= limit:
-        detail += f"\u00a0: c'est {logo_label(closest[0], ctx)} (distance {closest[1]})"
+        detail += f"\u00a0: c’est {logo_label(closest[0], ctx)} (distance {closest[1]})"
     return non_conforme(detail)
 
 
@@ -100,12 +100,12 @@ def logo_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     clause="§5.f",
     severity=Severity.INFO,
     title="Logo du CSNO sur la bannière",
-    verifies="""Le logo du CSNO figure, si possible, sur l'image de couverture ou la bannière du
-    compte. Vigie reconnaît une bannière qui est le logo lui-même; quand le logo n'est qu'une
-    partie de la bannière, la vérification se fait à l'œil. Sans objet sur Instagram, qui n'a pas
+    verifies="""Le logo du CSNO figure, si possible, sur l’image de couverture ou la bannière du
+    compte. Vigie reconnaît une bannière qui est le logo lui-même; quand le logo n’est qu’une
+    partie de la bannière, la vérification se fait à l’œil. Sans objet sur Instagram, qui n’a pas
     de bannière. Règle informative.""",
-    why="""La DA 142 (§5.f) demande d'inclure le logo de l'école et, si possible, celui du CSNO.""",
-    fix="""Ajoutez le logo du CSNO à l'image de couverture (ou à la bannière) du compte, selon les
+    why="""La DA 142 (§5.f) demande d’inclure le logo de l’école et, si possible, celui du CSNO.""",
+    fix="""Ajoutez le logo du CSNO à l’image de couverture (ou à la bannière) du compte, selon les
     normes graphiques du CSNO.""",
     networks=("facebook", "facebook_group", "x", "youtube"),
 )
@@ -118,9 +118,9 @@ def logo_board(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     picture, reason = image_fingerprint(snapshot.cover_url, ctx)
     if reference is None or picture is None:
         return manuel(
-            f"vérifiez à l'œil que la bannière montre le logo du CSNO ({reason or 'logo de référence absent'})"
+            f"vérifiez à l’œil que la bannière montre le logo du CSNO ({reason or 'logo de référence absent'})"
         )
     bits = distance(picture, reference)
     if bits <= ctx.settings.logo.max_distance:
         return conforme(f"distance {bits}")
-    return manuel("la bannière n'est pas le logo seul\u00a0: vérifiez à l'œil qu'elle montre le logo du CSNO")
+    return manuel("la bannière n’est pas le logo seul\u00a0: vérifiez à l’œil qu’elle montre le logo du CSNO")

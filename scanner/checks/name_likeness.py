@@ -5,7 +5,11 @@ A name resembles « École des Quatre-Vents » when it has
   spelled closely enough to be a typo or a variant (« Qautre », « Vent », « 4 »), and
 - a word saying what it is (« école », « éc. », « school », the school's acronym or the
   board's suffix; for the board: « conseil », « scolaire », « CS », « CSNO »…),
-or when the whole name, glued, contains the target's (« conseilscolairedunordouest »).
+or when the whole name, glued, contains the target's (« conseilscolairedunordouest »), or
+when it carries both the school's acronym and the board's suffix (« ENF CSNO Info », « eqvcsno »),
+or, for the board, its acronym as a word (« CSNO Info »).
+A distinctive word inside a hyphenated compound with a word of its own makes another name:
+« École Sommet-Bleu » is not « École du Sommet » (as « Nord-Est » is not « Nord-Ouest »).
 
 Words, not characters: « Conseil scolaire du Nord-Est » is another board, one word apart
 (« est » for « ouest »), while a character-level score puts it at 97 % of « …du Nord-Ouest »,
@@ -33,6 +37,7 @@ ARTICLES = frozenset({"du", "des", "de", "la", "le", "les", "l", "d", "et"})
 GENERIC = SCHOOL_WORDS | BOARD_WORDS | ARTICLES  # never distinctive
 NUMBERS = ("zero", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix")
 _CAMEL = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])")
+_COMPOUND = re.compile(r"\w+(?:-\w+)+")
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Target:
 
     name: str
     kinds: frozenset[str]  # folded words, one of which a look-alike must carry
+    tags: frozenset[str] = frozenset()  # acronym + suffix, glued both ways: « enfcsno », « csnoenf »
 
 
 def words(text: str) -> list[str]:
@@ -51,9 +57,27 @@ def words(text: str) -> list[str]:
 
 def resembles(name: str, target: Target) -> bool:
     said, meant = words(name), words(target.name)
-    if "".join(meant) in "".join(said):
+    if other_compound(name, meant):
+        return False
+    if "".join(meant) in "".join(said) or target.tags & {*said, *_pairs(said)}:
         return True
     return bool(target.kinds & set(said)) and word_score(said, meant) >= WORD_SIMILARITY
+
+
+def _pairs(said: list[str]) -> list[str]:
+    return [a + b for a, b in zip(said, said[1:], strict=False)]
+
+
+def other_compound(name: str, meant: list[str]) -> bool:
+    """A hyphenated compound of the name joins a distinctive word of the target to a word the
+    target does not have (« Sommet-Bleu » for « École du Sommet »)."""
+    distinctive = [w for w in meant if w not in GENERIC]
+    for compound in _COMPOUND.findall(name):
+        parts = words(compound.replace("-", " "))
+        known = [p for p in parts if max((_similarity(p, m) for m in meant), default=0) >= WORD_SIMILARITY]
+        if known and len(known) < len(parts) and any(p in distinctive for p in known):
+            return True
+    return False
 
 
 def word_score(said: list[str], meant: list[str]) -> int:
@@ -69,8 +93,12 @@ def _similarity(a: str, b: str) -> float:
 
 
 def school_target(name: str, acronyms: tuple[str, ...], board_suffix: str) -> Target:
-    return Target(name, SCHOOL_WORDS | {fold(a) for a in acronyms} | {fold(board_suffix)})
+    suffix = fold(board_suffix)
+    folded = {fold(a).replace(" ", "") for a in acronyms}
+    tags = frozenset({a + suffix for a in folded} | {suffix + a for a in folded})
+    return Target(name, SCHOOL_WORDS | folded | {suffix}, tags)
 
 
 def board_target(name: str, board_suffix: str) -> Target:
-    return Target(name, BOARD_WORDS | {fold(board_suffix)})
+    """The board's acronym alone is a tag: « CSNO Info » presents itself as the board's."""
+    return Target(name, BOARD_WORDS | {fold(board_suffix)}, frozenset({fold(board_suffix)}))

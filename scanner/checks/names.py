@@ -40,20 +40,20 @@ def suffix_pattern(suffix: str) -> re.Pattern[str]:
     title="Nom du compte au format (nom)_CSNO",
     verifies="""Le nom affiché du compte a la forme «\u00a0(nom)_CSNO\u00a0» (une espace avant
     «\u00a0_CSNO\u00a0» est tolérée), suivie au besoin de «\u00a0(page officielle)\u00a0». Les
-    caractères invisibles (espace sans chasse, marques de direction, trait d'union conditionnel…)
-    et les lettres d'autres écritures qui imitent des lettres latines (le «\u00a0С\u00a0» cyrillique
+    caractères invisibles (espace sans chasse, marques de direction, trait d’union conditionnel…)
+    et les lettres d’autres écritures qui imitent des lettres latines (le «\u00a0С\u00a0» cyrillique
     au lieu du «\u00a0C\u00a0» latin, par exemple) ne sont pas acceptés.""",
     why="""La DA 142 (§5.d) impose ce format pour que chacun reconnaisse un compte du CSNO. Un
     caractère invisible ou imité fait passer un compte pour un autre et déjoue la recherche\u00a0:
-    c'est le procédé des comptes d'usurpation.""",
+    c’est le procédé des comptes d’usurpation.""",
     fix="""Dans les paramètres du compte, retapez le nom au clavier, au format
-    «\u00a0(nom)_CSNO\u00a0», sans copier-coller depuis une autre source. Si vous n'avez pas changé
+    «\u00a0(nom)_CSNO\u00a0», sans copier-coller depuis une autre source. Si vous n’avez pas changé
     le nom, signalez-le à la coordonnatrice des communications\u00a0: le compte a peut-être été
-    modifié par quelqu'un d'autre.""",
+    modifié par quelqu’un d’autre.""",
 )
 def name_suffix(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     if not snapshot.name:
-        return manuel("la plateforme n'a pas donné le nom affiché du compte")
+        return manuel("la plateforme n’a pas donné le nom affiché du compte")
     found = suspects(snapshot.name)
     if found:
         return non_conforme(f"le nom {quoted(snapshot.name)} contient {_describe(found)}")
@@ -71,14 +71,14 @@ def _describe(found: list) -> str:
     id="name.official",
     clause="§5.c",
     severity=Severity.MINEURE,
-    title="Nom d'un compte officiel\u00a0: École …_CSNO (page officielle)",
-    verifies="""Le compte officiel d'une école s'appelle «\u00a0École …_CSNO (page officielle)\u00a0»
+    title="Nom d’un compte officiel\u00a0: École …_CSNO (page officielle)",
+    verifies="""Le compte officiel d’une école s’appelle «\u00a0École …_CSNO (page officielle)\u00a0»
     lorsque la plateforme accepte un nom aussi long. Instagram limite le nom à 30 caractères\u00a0:
-    la mention «\u00a0(page officielle)\u00a0» n'y tient pas et la règle est alors jugée conforme,
-    avec une note. Ne s'applique pas aux comptes qui ne sont pas officiels.""",
+    la mention «\u00a0(page officielle)\u00a0» n’y tient pas et la règle est alors jugée conforme,
+    avec une note. Ne s’applique pas aux comptes qui ne sont pas officiels.""",
     why="""La DA 142 (§5.c) fixe cette désignation des comptes officiels\u00a0: elle distingue la page
-    de l'école des comptes de classe, d'équipe ou de projet.""",
-    fix="""Renommez le compte officiel «\u00a0École (nom de l'école)_CSNO (page officielle)\u00a0»
+    de l’école des comptes de classe, d’équipe ou de projet.""",
+    fix="""Renommez le compte officiel «\u00a0École (nom de l’école)_CSNO (page officielle)\u00a0»
     dans ses paramètres, puis informez-en la coordonnatrice des communications pour la mise à
     jour du registre.""",
 )
@@ -93,15 +93,15 @@ def name_official(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome
     if limit is not None and len(expected) > limit:
         return conforme(
             f"{PLATFORM_LABELS[platform]} limite le nom à {limit} caractères\u00a0: "
-            f"{quoted(expected)} ({len(expected)} caractères) n'y tient pas"
+            f"{quoted(expected)} ({len(expected)} caractères) n’y tient pas"
         )
     if not snapshot.name:
-        return manuel("la plateforme n'a pas donné le nom affiché du compte")
+        return manuel("la plateforme n’a pas donné le nom affiché du compte")
     match = suffix_pattern(suffix).match(skeleton(snapshot.name))
     if match and match["mark"] and match["nom"].startswith("École "):
         return conforme()
     return non_conforme(
-        f"le nom {quoted(snapshot.name)} n'a pas la forme {quoted('École …_' + suffix + ' ' + OFFICIAL_MARK)}"
+        f"le nom {quoted(snapshot.name)} n’a pas la forme {quoted('École …_' + suffix + ' ' + OFFICIAL_MARK)}"
     )
 
 
@@ -109,23 +109,23 @@ def name_official(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome
     id="name.acronym",
     clause="§5.e",
     severity=Severity.MINEURE,
-    title="Pas d'acronyme sans manque d'espace",
-    verifies="""Le nom affiché n'utilise pas d'acronyme d'école (ÉNF, ÉQV, ÉH…) ni d'autre sigle en
+    title="Pas d’acronyme, sauf manque d’espace",
+    verifies="""Le nom affiché n’utilise pas d’acronyme d’école (ÉNF, ÉQV, ÉH…) ni d’autre sigle en
     majuscules, sauf si le nom complet dépasse la limite de longueur de la plateforme (X\u00a0: 50
-    caractères, Instagram\u00a0: 30, YouTube\u00a0: 100). Le nom d'utilisateur (@…) n'est pas visé\u00a0:
-    sur toutes les plateformes, il ne peut contenir ni accents, ni espaces, ni traits d'union,
-    donc jamais le nom de l'école tel qu'il s'écrit.""",
-    why="""La DA 142 (§5.e) demande d'éviter le plus possible les acronymes et de ne les utiliser
-    qu'en cas d'espace restreint\u00a0: le nom complet de l'école est plus clair pour les familles et
+    caractères, Instagram\u00a0: 30, YouTube\u00a0: 100). Le nom d’utilisateur (@…) n’est pas visé\u00a0:
+    sur toutes les plateformes, il ne peut contenir ni accents, ni espaces, ni traits d’union,
+    donc jamais le nom de l’école tel qu’il s’écrit.""",
+    why="""La DA 142 (§5.e) demande d’éviter le plus possible les acronymes et de ne les utiliser
+    qu’en cas d’espace restreint\u00a0: le nom complet de l’école est plus clair pour les familles et
     plus difficile à imiter.""",
-    fix="""Remplacez l'acronyme par le nom complet de l'école dans le nom du compte (par exemple
+    fix="""Remplacez l’acronyme par le nom complet de l’école dans le nom du compte (par exemple
     «\u00a0École Nouvelle-Frontière 6e_science_CSNO\u00a0» au lieu de «\u00a0ÉNF6e_science_CSNO\u00a0»).
-    Si l'espace manque vraiment, demandez une dérogation à la coordonnatrice des
+    Si l’espace manque vraiment, demandez une dérogation à la coordonnatrice des
     communications.""",
 )
 def name_acronym(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     if not snapshot.name:
-        return manuel("la plateforme n'a pas donné le nom affiché du compte")
+        return manuel("la plateforme n’a pas donné le nom affiché du compte")
     name = skeleton(snapshot.name)
     platform = account.network.platform
     limit = NAME_LIMITS.get(platform)
@@ -138,7 +138,7 @@ def name_acronym(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
             if limit is not None and len(full) > limit:
                 continue
             room = (
-                f"{PLATFORM_LABELS[platform]} n'impose pas de limite de longueur au nom"
+                f"{PLATFORM_LABELS[platform]} n’impose pas de limite de longueur au nom"
                 if limit is None
                 else f"il tient dans la limite de {limit} caractères de {PLATFORM_LABELS[platform]}"
             )
@@ -147,7 +147,7 @@ def name_acronym(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
             )
         elif limit is None or len(name) < _CROWDED * limit:
             problems.append(
-                f"sigle {quoted(token)} alors que le nom a la place de l'écrire en toutes lettres"
+                f"sigle {quoted(token)} alors que le nom a la place de l’écrire en toutes lettres"
             )
     if problems:
         return non_conforme("; ".join(problems))
@@ -221,7 +221,7 @@ def _key(token: str) -> str:
 )
 def name_registered(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     if not snapshot.name:
-        return manuel("la plateforme n'a pas donné le nom affiché du compte")
+        return manuel("la plateforme n’a pas donné le nom affiché du compte")
     if clean(snapshot.name) == clean(account.name):
         return conforme()
     detail = f"nom en ligne {quoted(snapshot.name)}, nom déclaré {quoted(account.name)}"

@@ -7,7 +7,7 @@ from collections import defaultdict
 from scanner.checks.base import Context, Outcome, Severity, conforme, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.runner import board_today
-from scanner.checks.texts import french_date, listing
+from scanner.checks.texts import french_date, listing, quoted
 from scanner.config.models import Account
 from scanner.platforms.snapshot import Snapshot
 
@@ -17,13 +17,13 @@ from scanner.platforms.snapshot import Snapshot
     clause="§1.a",
     severity=Severity.MAJEURE,
     title="Permission écrite au dossier",
-    verifies="""Le registre indique qui a donné la permission écrite (Formulaire DA 142) d'utiliser
-    ce compte au nom de l'école ou du CSNO, et à quelle date.""",
-    why="""La DA 142 (§1.a) exige la permission écrite de la direction d'école ou du superviseur
-    avant d'utiliser les médias sociaux au nom de l'école ou du CSNO.""",
-    fix="""Faites remplir et signer le Formulaire DA 142 par la direction d'école, puis transmettez-le
-    à la coordonnatrice des communications, qui inscrira au registre le nom de la personne qui a
-    approuvé et la date.""",
+    verifies="""Le registre indique qui a donné la permission écrite (Formulaire DA 142) d’utiliser
+    ce compte au nom de l’école ou du CSNO, et à quelle date.""",
+    why="""La DA 142 (§1.a) exige la permission écrite de la direction d’école ou du superviseur
+    avant d’utiliser les médias sociaux au nom de l’école ou du CSNO.""",
+    fix="""Remplissez le Formulaire DA 142 avec les administrateurs du compte et signez-le (direction
+    d’école ou superviseur), puis transmettez-le à la coordonnatrice des communications, qui
+    inscrira au registre le nom de la personne qui a approuvé et la date.""",
     needs_platform=False,
 )
 def permission_on_file(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome:
@@ -43,9 +43,9 @@ def permission_on_file(account: Account, snapshot: Snapshot | None, ctx: Context
 
 
 _PART_LABELS = {
-    "objectif": "l'objectif général",
+    "objectif": "l’objectif général",
     "public": "le public visé",
-    "nature": "la nature de l'information partagée",
+    "nature": "la nature de l’information partagée",
     "calendrier": "le calendrier des mises à jour",
 }
 
@@ -54,13 +54,13 @@ _PART_LABELS = {
     id="plan.complete",
     clause="§5.b",
     severity=Severity.MINEURE,
-    title="Plan d'utilisation complet",
-    verifies="""Le plan d'utilisation du compte (Formulaire DA 142) a ses quatre parties\u00a0: l'objectif
-    général, le public visé, la nature de l'information partagée et le calendrier des
+    title="Plan d’utilisation complet",
+    verifies="""Le plan d’utilisation du compte (Formulaire DA 142) a ses quatre parties\u00a0: l’objectif
+    général, le public visé, la nature de l’information partagée et le calendrier des
     interactions ou mises à jour.""",
-    why="""La DA 142 (§5.b) exige que chaque compte ait un plan d'utilisation qui inclut ces quatre
+    why="""La DA 142 (§5.b) exige que chaque compte ait un plan d’utilisation qui inclut ces quatre
     parties; le calendrier sert aussi à vérifier que le compte est tenu à jour (§5.i).""",
-    fix="""Complétez le plan d'utilisation dans le Formulaire DA 142 et transmettez les parties
+    fix="""Complétez le plan d’utilisation dans le Formulaire DA 142 et transmettez les parties
     manquantes à la coordonnatrice des communications.""",
     needs_platform=False,
 )
@@ -68,7 +68,7 @@ def plan_complete(account: Account, snapshot: Snapshot | None, ctx: Context) -> 
     missing = account.plan.missing_parts()
     if missing:
         labels = [_PART_LABELS[part] for part in missing]
-        return non_conforme(f"il manque au plan d'utilisation {listing(labels)}")
+        return non_conforme(f"il manque au plan d’utilisation {listing(labels)}")
     return conforme()
 
 
@@ -77,11 +77,11 @@ def plan_complete(account: Account, snapshot: Snapshot | None, ctx: Context) -> 
     clause="§5.c",
     severity=Severity.MAJEURE,
     title="Un seul compte officiel par école et par réseau",
-    verifies="""Une école n'a qu'un seul compte marqué officiel sur chaque réseau social (une page et un
+    verifies="""Une école n’a qu’un seul compte marqué officiel sur chaque réseau social (une page et un
     groupe Facebook comptent pour le même réseau).""",
     why="""La DA 142 (§5.c) prévoit un seul compte officiel par école pour chaque réseau social\u00a0:
-    deux pages officielles divisent le public et l'une d'elles finit souvent abandonnée.""",
-    fix="""Choisissez le compte qui reste officiel. Fermez l'autre (ou retirez-lui la mention
+    deux pages officielles divisent le public et l’une d’elles finit souvent abandonnée.""",
+    fix="""Choisissez le compte qui reste officiel. Fermez l’autre (ou retirez-lui la mention
     «\u00a0page officielle\u00a0») et demandez à la coordonnatrice des communications de mettre le
     registre à jour.""",
     needs_platform=False,
@@ -92,8 +92,15 @@ def official_unique(account: Account, snapshot: Snapshot | None, ctx: Context) -
     officials = ctx.memo("registry.officials", lambda: _officials_by_school_and_platform(ctx))
     others = [other for other in officials[(account.school, account.network.platform)] if other != account.id]
     if others:
-        return non_conforme(f"autre compte officiel de l'école sur ce réseau\u00a0: {listing(others)}")
+        declared = {a.id: a for a in ctx.registry.accounts}
+        shown = [_described(declared[other]) if other in declared else other for other in others]
+        return non_conforme(f"l’école a un autre compte officiel sur ce réseau\u00a0: {listing(shown)}")
     return conforme()
+
+
+def _described(account: Account) -> str:
+    """« « École …_CSNO (page officielle) » (@ENFCSNO) »: the declared name and the handle, not the id."""
+    return f"{quoted(account.name)} (@{account.handle.lstrip('@')})"
 
 
 def _officials_by_school_and_platform(ctx: Context) -> dict[tuple[str, str], list[str]]:

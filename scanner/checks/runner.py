@@ -24,7 +24,7 @@ REACHABLE = "account.reachable"
 UNREGISTERED = "account.unregistered"
 
 NO_SNAPSHOT = "aucune donnée de la plateforme pour ce compte"
-GROUP_NO_API = "Les groupes Facebook n'ont plus d'API depuis avril 2024\u00a0: vérifiez à la main"
+GROUP_NO_API = "Les groupes Facebook n’ont plus d’API depuis avril 2024\u00a0: vérifiez à la main"
 CHECK_FAILED = "erreur interne de Vigie pendant cette vérification (consignée dans le journal)"
 _UNREACHABLE = {
     FetchStatus.NOT_FOUND: "compte introuvable",
@@ -34,10 +34,11 @@ _UNREACHABLE = {
 
 
 def evaluate(account: Account, snapshot: Snapshot | None, ctx: Context) -> list[Result]:
-    """One result per applicable check of the catalogue (never `account.unregistered`)."""
+    """One result per applicable check of the catalogue (never `account.unregistered`, nor the
+    checks judged post by post: `scanner.checks.publications`)."""
     results = []
     for check in all_checks():
-        if check.id == UNREGISTERED or not check.applies_to(account):
+        if check.id == UNREGISTERED or check.per_post or not check.applies_to(account):
             continue
         outcome = _outcome(check, account, snapshot, ctx)
         if outcome is None:
@@ -121,7 +122,7 @@ def _apply_exceptions(check: Check, account: Account, outcome: Outcome, ctx: Con
 
 
 def derogation_detail(exception: AccountException, outcome: Outcome) -> str:
-    text = f"dérogation jusqu'au {french_date(exception.until)}\u00a0: {exception.reason}"
+    text = f"dérogation jusqu’au {french_date(exception.until)}\u00a0: {exception.reason}"
     if outcome.detail:
         text += f" (constat\u00a0: {outcome.detail})"
     return text

@@ -10,8 +10,9 @@ NBSP = "\u00a0"
 
 
 def french_date(day: dt.date) -> str:
-    """`30 juin 2027`: Babel's `fr_CA` long format."""
-    return format_date(day, format="long", locale="fr_CA")
+    """`30 juin 2027`, `1er juillet 2027`: Babel's `fr_CA` long format, « 1er » for the first."""
+    text = format_date(day, format="long", locale="fr_CA")
+    return "1er" + text[1:] if day.day == 1 and text.startswith("1 ") else text
 
 
 def quoted(text: str) -> str:

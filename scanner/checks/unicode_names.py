@@ -16,7 +16,7 @@ from confusable_homoglyphs import categories, confusables
 
 # Invisible or direction-changing characters that have no business in an account name.
 _INVISIBLE_NAMES = {
-    0x00AD: "TRAIT D'UNION CONDITIONNEL",
+    0x00AD: "TRAIT D’UNION CONDITIONNEL",
     0x034F: "GLUON DE GRAPHÈMES",
     0x061C: "MARQUE DE LETTRE ARABE",
     0x115F: "REMPLISSAGE INITIAL HANGÛL",
@@ -40,7 +40,7 @@ _INVISIBLE_NAMES = {
     0x2066: "ISOLAT GAUCHE-À-DROITE",
     0x2067: "ISOLAT DROITE-À-GAUCHE",
     0x2068: "ISOLAT DE PREMIER FORT",
-    0x2069: "DÉPILEMENT D'ISOLAT DIRECTIONNEL",
+    0x2069: "DÉPILEMENT D’ISOLAT DIRECTIONNEL",
     0x2800: "MOTIF BRAILLE VIDE",
     0x3164: "REMPLISSAGE HANGÛL",
     0xFEFF: "ESPACE INSÉCABLE SANS CHASSE",
@@ -94,8 +94,8 @@ class Suspect:
 
 _KIND_LABELS = {
     "invisible": "un caractère invisible",
-    "look-alike": "un caractère d'une autre écriture qui imite une lettre latine",
-    "other-script": "une lettre d'une autre écriture",
+    "look-alike": "un caractère d’une autre écriture qui imite une lettre latine",
+    "other-script": "une lettre d’une autre écriture",
     "compatibility": "une lettre de style (pleine chasse ou mathématique)",
 }
 

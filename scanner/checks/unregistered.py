@@ -16,11 +16,16 @@ import re
 from scanner.checks.base import Context, Discovered, Outcome, Severity, manuel, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.logos import closest_logo, image_fingerprint, logo_label
-from scanner.checks.name_likeness import Target, board_target, resembles, school_target
+from scanner.checks.name_likeness import Target, board_target, resembles, school_target, words
 from scanner.checks.texts import listing, quoted
-from scanner.checks.unicode_names import strip_accents, suspects
+from scanner.checks.unicode_names import fold, strip_accents, suspects
 from scanner.config.models import Account
 from scanner.platforms.snapshot import Snapshot
+
+# A description that presents the account itself (« Compte officiel… », « Page des parents de
+# l'École… »), not one that only names the board (« partenaire du CSNO », « située dans l'école »).
+_PRESENTS = re.compile(r"\b(officiel|officielle|official)\b|^(la |le )?(page|compte|chaine|groupe|classe)\b")
+_PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "youtube": "YouTube"}
 
 
 @check(
@@ -28,15 +33,16 @@ from scanner.platforms.snapshot import Snapshot
     clause="§5.h, §2.c",
     severity=Severity.CRITIQUE,
     title="Compte au nom du CSNO absent du registre",
-    verifies="""Un compte qui se présente comme celui du CSNO ou d'une de ses écoles (suffixe
-    «\u00a0_CSNO\u00a0», nom semblable à celui d'une école ou du conseil, logo officiel, description qui
-    nomme le conseil), trouvé notamment par les liens des sites Web des écoles, figure au registre.
-    Le détail dit pourquoi Vigie le rattache au CSNO.""",
+    verifies="""Un compte qui se présente comme celui du CSNO ou d’une de ses écoles (suffixe
+    «\u00a0_CSNO\u00a0», nom semblable à celui d’une école ou du conseil, logo officiel, description qui le
+    présente comme un compte du conseil), trouvé par les liens des sites Web des écoles ou en cherchant
+    sur les plateformes des variantes des noms, figure au registre. Le détail dit pourquoi Vigie le
+    rattache au CSNO et comment il l’a trouvé.""",
     why="""Les écoles doivent communiquer chaque compte à la coordonnatrice des communications (§5.h)
     et les logos du CSNO et des écoles sont réservés aux pages sanctionnées (§2.c). Un compte non
-    déclaré échappe au contrôle du contenu; un compte d'usurpation trompe les familles.""",
-    fix="""Si le compte appartient à l'école, remplissez le Formulaire DA 142 et faites-le inscrire au
-    registre par la coordonnatrice des communications, ou fermez-le. S'il n'appartient ni à l'école
+    déclaré échappe au contrôle du contenu; un compte d’usurpation trompe les familles.""",
+    fix="""Si le compte appartient à l’école, remplissez le Formulaire DA 142 et faites-le inscrire au
+    registre par la coordonnatrice des communications, ou fermez-le. S’il n’appartient ni à l’école
     ni au CSNO, signalez-le à la coordonnatrice des communications, qui demandera son retrait à la
     plateforme.""",
     needs_platform=False,
@@ -65,7 +71,7 @@ def _assess_one(item: Discovered, ctx: Context) -> Outcome | None:
         if item.school and (snapshot is None or not snapshot.ok):
             school = ctx.registry.school(item.school).name
             return manuel(
-                f"lié depuis le site de l'{school} ({item.found_on}), mais le compte n'a pas pu être lu"
+                f"le site de l’{school} renvoie au compte ({item.found_on}), mais le compte n’a pas pu être lu"
             )
         return None
     reasons = presents + _linked_from(item, ctx)
@@ -86,6 +92,8 @@ def _self_presentation(item: Discovered, ctx: Context) -> list[str]:
         reasons.append(similar)
     if snapshot and snapshot.ok:
         reasons += _description_reasons(snapshot, ctx) + _logo_reasons(snapshot, ctx)
+        if not similar:
+            reasons += _acronym_and_school(names, snapshot, ctx)
         if snapshot.name and suspects(snapshot.name):
             reasons.append("le nom contient des caractères invisibles ou imités")
     return reasons
@@ -118,9 +126,22 @@ def _description_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
     from scanner.checks.content import mentions_board
 
     board = ctx.registry.board
-    full, acronym = mentions_board(snapshot.description or "", board.name, board.suffix)
-    if full or acronym:
-        return ["la description nomme le conseil scolaire"]
+    text = snapshot.description or ""
+    full, acronym = mentions_board(text, board.name, board.suffix)
+    if (full or acronym) and _PRESENTS.search(fold(text)):
+        return ["la description présente le compte comme celui du conseil scolaire ou d'une école"]
+    return []
+
+
+def _acronym_and_school(names: list[str], snapshot: Snapshot, ctx: Context) -> list[str]:
+    """A class or club page: the school's acronym in the name, the school's name in the description
+    (« Classe de 4e de Mme Côté – ÉQV », « … de la classe de 4e, École des Quatre-Vents »)."""
+    described = fold(snapshot.description or "")
+    said = {word for name in names for word in words(name)}
+    for school in ctx.registry.schools:
+        acronyms = [a for a in school.acronyms if fold(a).replace(" ", "") in said]
+        if acronyms and fold(school.name) in described:
+            return [f"le nom porte le sigle {quoted(acronyms[0])} et la description nomme l'{school.name}"]
     return []
 
 
@@ -138,8 +159,16 @@ def _logo_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
 
 def _linked_from(item: Discovered, ctx: Context) -> list[str]:
     if item.school:
-        return [f"lié depuis le site de l'{ctx.registry.school(item.school).name} ({item.found_on})"]
-    return [f"trouvé par {item.found_on}"] if item.found_on else []
+        return [f"le site de l’{ctx.registry.school(item.school).name} renvoie au compte ({item.found_on})"]
+    if item.variant:
+        return [searched_phrase(item)]
+    return [f"le compte a été repéré par {item.found_on}"] if item.found_on else []
+
+
+def searched_phrase(item: Discovered) -> str:
+    """How a look-up found the account: « trouvé en cherchant la variante « EQV_CSN0 » sur X »."""
+    platform = _PLATFORM_NAMES.get(_platform(item.network), item.network)
+    return f"trouvé en cherchant la variante {quoted(item.variant or item.handle)} sur {platform}"
 
 
 def _registered(item: Discovered, ctx: Context) -> bool:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+YOUTUBE_SEARCH_UNITS = 100  # search.list, YouTube Data API v3 quota costs
+
 # A deliberately simple address check: local@domain.tld, no spaces, one @.
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
@@ -47,8 +49,8 @@ class Network(StrEnum):
 
 
 NETWORK_LABELS = {
-    Network.FACEBOOK: "Facebook (page)",
-    Network.FACEBOOK_GROUP: "Facebook (groupe)",
+    Network.FACEBOOK: "page Facebook",
+    Network.FACEBOOK_GROUP: "groupe Facebook",
     Network.INSTAGRAM: "Instagram",
     Network.X: "X",
     Network.YOUTUBE: "YouTube",
@@ -105,6 +107,7 @@ class Board(Frozen):
     logo: Path
     coordinator: Person
     direction_generale: Person
+    technician: Person | None = None  # optional: named where a notice sends someone to IT support
 
     @field_validator("email_domains")
     @classmethod
@@ -253,6 +256,29 @@ class LogoSettings(Frozen):
     max_distance: int = Field(default=10, ge=0, le=64)
 
 
+class LookupSettings(Frozen):
+    """Look-alike searches on the platforms (`scanner.discovery.lookup_plan`). A round searches every
+    candidate once in `every_days` nights; each budget is for a whole round, spread evenly over its
+    nights, so that no night uses more than its share. A budget of 0 turns that platform's search off."""
+
+    every_days: int = Field(default=7, ge=1, le=92)
+    # usernames sent to X's users/by (a read is billed per user found)
+    max_x_reads: int = Field(default=2_500, ge=0)
+    max_youtube_units: int = Field(default=7_000, ge=0)  # quota units (channels 1, search 100)
+    max_instagram_calls: int = Field(default=2_500, ge=0)  # business_discovery calls, one username each
+    max_facebook_searches: int = Field(default=700, ge=0)  # username reads and Pages searches
+
+    @field_validator("max_youtube_units")
+    @classmethod
+    def _youtube_search_fits(cls, units: int) -> int:
+        if 0 < units < YOUTUBE_SEARCH_UNITS:
+            raise ValueError(
+                f"au moins {YOUTUBE_SEARCH_UNITS} unités (le prix d'une recherche YouTube), "
+                "ou 0 pour ne pas chercher sur YouTube"
+            )
+        return units
+
+
 class Settings(Frozen):
     timezone: str = "America/Edmonton"
     schedule: str = Field(default="04:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -264,6 +290,7 @@ class Settings(Frozen):
     network: NetworkSettings = NetworkSettings()
     activity: ActivitySettings = ActivitySettings()
     logo: LogoSettings = LogoSettings()
+    lookups: LookupSettings = LookupSettings()
     healthcheck_url: str | None = None
 
     @field_validator("timezone")

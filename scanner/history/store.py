@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from importlib import resources
@@ -193,10 +193,16 @@ class History:
         results: Sequence[Result],
         snapshots: Mapping[str, Snapshot],
         secrets: Secrets | None = None,
+        *,
+        not_counted: Collection[str] = (),
     ) -> list[Finding]:
-        """Store one night in one transaction and return its findings (new, open, resolved)."""
+        """Store one night in one transaction and return its findings (new, open, resolved).
+
+        `not_counted`: check ids left out of the run's counts and rate (recommendations,
+        severity `info`); their results and findings are stored like any other."""
         at = _iso(started_at)
-        failing = {r.account for r in results if r.status is Status.NON_CONFORME}
+        counted = [r for r in results if r.check not in not_counted]
+        failing = {r.account for r in counted if r.status is Status.NON_CONFORME}
         verified = [a for a in accounts if a.verified]
         run_row = (
             run_id,
@@ -206,8 +212,8 @@ class History:
             len(accounts),
             len(verified),
             sum(1 for a in verified if a.id not in failing),
-            sum(1 for r in results if r.status is Status.CONFORME),
-            sum(1 for r in results if r.status is Status.NON_CONFORME),
+            sum(1 for r in counted if r.status is Status.CONFORME),
+            sum(1 for r in counted if r.status is Status.NON_CONFORME),
         )
         with self._transaction() as conn:  # rows are generated as SQLite takes them: no list of 200,000
             conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", run_row)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from scanner.checks.base import Status
+from scanner.checks.base import Severity, Status
 from scanner.config.models import Config
 from scanner.history.store import History
 from scanner.night.audit import AuditOutcome
@@ -53,6 +53,7 @@ def publish(
             outcome.results,
             outcome.snapshots,
             secrets,
+            not_counted={c.id for c in CATALOGUE.values() if c.severity is Severity.INFO},
         )
         deliveries = send_notices(
             history,
@@ -106,10 +107,11 @@ def publish(
         summary={
             "accounts": len(outcome.accounts),
             "verified": sum(a.verified for a in outcome.accounts),
-            "non_conforme": sum(r.status is Status.NON_CONFORME for r in outcome.results),
+            "non_conforme": report.summary.checks_non_conforme,  # recommendations (info) left out
             "new": report.summary.new,
             "resolved": report.summary.resolved,
             "rate": report.summary.rate,
+            "compliant": report.summary.accounts_compliant,
             "unverified": [(a.id, a.reason) for a in outcome.accounts if not a.verified],
             "discovered": len(outcome.discovered),
             "dry_run": dry_run,

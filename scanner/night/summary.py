@@ -20,7 +20,8 @@ def french_summary(outcome, mail_folder: Path | None = None) -> str:
     lines = [
         f"Audit DA 142 terminé{NBSP}: {_count(s['verified'], 'compte vérifié', 'comptes vérifiés')} "
         f"sur {s['accounts']}, "
-        f"taux de conformité {percent(s['rate'])}.",
+        f"dont {_count(s.get('compliant', 0), 'conforme', 'conformes')}; "
+        f"part des vérifications conformes{NBSP}: {percent(s['rate'])}.",
         f"Non-conformités{NBSP}: {s['non_conforme']} (nouvelles{NBSP}: {s['new']}, "
         f"réglées depuis la dernière nuit{NBSP}: {s['resolved']}). Comptes non déclarés découverts{NBSP}: "
         f"{s['discovered']}.",
@@ -35,10 +36,11 @@ def french_summary(outcome, mail_folder: Path | None = None) -> str:
     sent = [d for d in outcome.notices if d.state in ("sent", "written")]
     waiting = len(outcome.notices) - len(sent)
     if not outcome.notices:
-        lines.append(f"Avis aux directions d'école{NBSP}: aucun ce soir (rien de nouveau ni de rappel dû).")
+        lines.append(f"Avis aux directions d’école{NBSP}: aucun ce soir (rien de nouveau ni de rappel dû).")
     else:
         lines.append(
-            f"Avis aux directions d'école{NBSP}: {len(sent)} envoyé(s), {waiting} en attente ou refusé(s)."
+            f"Avis aux directions d’école{NBSP}: {_count(len(sent), 'envoyé', 'envoyés')}, "
+            f"{waiting} en attente ou {'refusé' if waiting < 2 else 'refusés'}."
         )
     for delivery in outcome.notices:
         where = f" → {delivery.path}" if delivery.path else ""

@@ -14,6 +14,8 @@ Rules (SPEC.md, « Notices »; DA 142 §5.i):
   escalated in this occurrence (`escalation`: once per finding; reminders then
   go on as before). The e-mail's kind is the highest of its triggers:
   escalation > reminder > first. No trigger, no e-mail.
+- A recommendation (a check of severity `info`, such as `logo.board`) is never in a
+  notice and never escalated: the coordinator's report lists it under « Recommandations ».
 - A finding in the school's last notice that is no longer open is good news:
   listed once, in the next notice that goes out anyway.
 - A school with a notice still waiting to be sent (a temporary SMTP failure, an
@@ -32,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from scanner.checks.base import Check, Status
+from scanner.checks.base import Check, Severity, Status
 from scanner.config.models import Account, Person, Registry, School, Settings
 from scanner.history.findings import Finding, FindingState, finding_id
 from scanner.report.french import days_between
@@ -149,7 +151,8 @@ def plan_notices(
     by_school: dict[str, list[Finding]] = {}
     for finding in findings:
         account = accounts.get(finding.account)
-        if account is not None and finding.check in catalogue:
+        check = catalogue.get(finding.check)
+        if account is not None and check is not None and check.severity is not Severity.INFO:
             by_school.setdefault(account.school, []).append(finding)
     notices = []
     for school in registry.schools:
@@ -271,7 +274,7 @@ def _resolved(
     for fid in sorted(last.findings - still_open):
         finding = tonight.get(fid)
         pair = (finding.account, finding.check) if finding else pairs.get(fid)
-        if pair is None:  # an account since removed from the registry
+        if pair is None or catalogue[pair[1]].severity is Severity.INFO:  # removed account; recommendation
             continue
         account = next(a for a in registry.accounts if a.id == pair[0])
         check = catalogue[pair[1]]

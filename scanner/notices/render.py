@@ -25,7 +25,7 @@ from pathlib import Path
 
 import css_inline
 
-from scanner.checks.base import Check, Severity, Status
+from scanner.checks.base import Check, Severity, Status, support_contact
 from scanner.config.models import Person, Registry, Settings
 from scanner.net.urls import is_web_url
 from scanner.notices.plan import Notice, NoticeItem, NoticeKind, Reason
@@ -89,8 +89,7 @@ def subject(notice: Notice) -> str:
 
 def clause_ref(check: Check) -> str:
     """« DA 142, §5.d » or « DA 142, section « Créer un compte » »."""
-    clause = check.clause.strip()
-    return f"DA 142, {clause}" if clause.startswith("§") else f"DA 142, section « {clause} »"
+    return f"DA 142, {french.clause(check.clause)}"
 
 
 def of_school(name: str) -> str:
@@ -132,6 +131,7 @@ def _context(notice: Notice, registry: Registry, settings: Settings, run_id: str
         "points": points,
         "of_school": of_school,
         "clause_ref": clause_ref,
+        "fix": lambda check: check.fix_for(support_contact(registry.board)),
         "since": lambda item: _since(item, settings.timezone),
         "profile_url": lambda account: _web(profile_url(account.network.value, account.handle)),
         "severity_color": lambda severity: SEVERITY_COLORS.get(Severity(severity), "#4b5563"),

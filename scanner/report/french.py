@@ -1,7 +1,7 @@
 """Canadian French for everything the coordinator reads: Babel `fr_CA` dates and numbers, typography.
 
 Typography (SPEC.md): no space before `; ! ?`, a no-break space before `:` and
-inside « ». `typography` fixes a plain text; `typography_html` fixes only the
+inside « », the apostrophe ’ (never ' in prose). `typography` fixes a plain text; `typography_html` fixes only the
 text nodes of an HTML body, never tags, attributes or style sheets.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -24,6 +25,8 @@ _RULES = (
     (re.compile(r"«" + _SPACES + "*"), "«" + NBSP),
     (re.compile(_SPACES + "*»"), NBSP + "»"),
 )
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")  # l'école -> l’école
+_WORD = re.compile(r"\S+")
 _TEXT_NODE = re.compile(r">([^<]+)<")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -34,26 +37,27 @@ def _local(value: dt.datetime | dt.date, timezone: str | None) -> dt.date | dt.d
     return value
 
 
-def date_long(value: dt.datetime | dt.date | None, timezone: str | None = None) -> str:
-    """« 24 novembre 2026 » (the local date of an aware datetime)."""
-    if value is None:
-        return ""
+def _format(value: dt.datetime | dt.date, timezone: str | None, pattern: str) -> str:
+    """Babel's `fr_CA` date, with « 1er » for the first of a month (Babel writes « 1 »)."""
     local = _local(value, timezone)
-    return format_date(local.date() if isinstance(local, dt.datetime) else local, "long", locale=LOCALE)
+    day = local.date() if isinstance(local, dt.datetime) else local
+    text = format_date(day, pattern, locale=LOCALE)
+    return "1er" + text[1:] if day.day == 1 and text.startswith("1 ") else text
+
+
+def date_long(value: dt.datetime | dt.date | None, timezone: str | None = None) -> str:
+    """« 24 novembre 2026 », « 1er décembre 2026 » (the local date of an aware datetime)."""
+    return "" if value is None else _format(value, timezone, "long")
 
 
 def date_medium(value: dt.datetime | dt.date | None, timezone: str | None = None) -> str:
     """« 24 nov. 2026 »."""
-    if value is None:
-        return ""
-    local = _local(value, timezone)
-    return format_date(local.date() if isinstance(local, dt.datetime) else local, "medium", locale=LOCALE)
+    return "" if value is None else _format(value, timezone, "medium")
 
 
 def date_short(value: dt.datetime | dt.date, timezone: str | None = None) -> str:
     """« 24 nov. », for the chart's axis."""
-    local = _local(value, timezone)
-    return format_date(local.date() if isinstance(local, dt.datetime) else local, "d MMM", locale=LOCALE)
+    return _format(value, timezone, "d MMM")
 
 
 def time_short(value: dt.datetime, timezone: str | None = None) -> str:
@@ -108,18 +112,80 @@ def one_line(text: str | None) -> str:
     return " ".join(clean(text).split())
 
 
+def clause(text: str) -> str:
+    """« §5.d » as it is; a named section of DA 142 as « section « Créer un compte » »."""
+    text = text.strip()
+    return text if text.startswith("§") or text in ("", "—") else f"section «{NBSP}{text}{NBSP}»"
+
+
+_LOOKALIKE = re.compile(
+    r"un caractère d.une autre écriture qui imite une lettre latine"
+    + _SPACES
+    + r"?:"
+    + _SPACES
+    + r"?U\+[0-9A-F]{4,6} LETTRE \w+ (?P<script>\w+)[^(«»]*\(ressemble à «"
+    + _SPACES
+    + r"?(?P<letter>.)"
+    + _SPACES
+    + r"?»\)"
+)
+_CODE_POINT = re.compile(_SPACES + r"?:" + _SPACES + r"?U\+[0-9A-F]{4,6} [^;,«»()]*(\([^()]*\))?")
+_MEASURE = re.compile(_SPACES + r"?\((?:distance \d+(?:, seuil \d+)?)\)|,? distance \d+(?:, seuil \d+)?")
+
+
+def plain(detail: str | None) -> str:
+    """A finding's detail in words for a principal: no code point, no fingerprint distance.
+
+    « un caractère d’une autre écriture qui imite une lettre latine : U+0421 LETTRE MAJUSCULE
+    CYRILLIQUE ES (ressemble à « C ») » -> « une lettre cyrillique qui ressemble au C latin »;
+    « (distance 22, seuil 10) » goes. The coordinator's report keeps the technical detail.
+    """
+    text = one_line(detail)
+    text = _LOOKALIKE.sub(
+        lambda m: f"une lettre {m['script'].lower()} qui ressemble au {m['letter']} latin", text
+    )
+    text = _CODE_POINT.sub("", text)
+    return _MEASURE.sub("", text).strip()
+
+
 def capitalize(text: str | None) -> str:
     return text[:1].upper() + text[1:] if text else ""
+
+
+def curly_apostrophes(text: str) -> str:
+    """« l’école », « aujourd’hui »: the typographic apostrophe, except in addresses (e-mail, URL)."""
+
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        return token if "@" in token or "://" in token else _APOSTROPHE.sub("’", token)
+
+    return _WORD.sub(word, text) if "'" in text else text
 
 
 def typography(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
-    return text
+    return curly_apostrophes(text)
+
+
+_QUOTE = re.compile(r"«[^«»]{0,60}»")
+_HOLD = "\x00"  # a space that must not break a line (inside short « … »), restored after wrapping
+
+
+def wrap(text: str | None, width: int = 76, indent: str = "") -> str:
+    """`text` on lines of at most `width` characters, continued lines indented by `indent`.
+
+    Typography first (a no-break space after « and before », before :), and never a break
+    inside a short quotation: a line never ends on « nor starts with » or « : ».
+    """
+    held = _QUOTE.sub(lambda m: m.group(0).replace(" ", _HOLD), typography(one_line(text)))
+    lines = textwrap.wrap(held, width=width, break_long_words=False, break_on_hyphens=False)
+    return ("\n" + indent).join(lines).replace(_HOLD, " ")
 
 
 def _nbsp(text: str) -> str:
-    return text.replace("&nbsp;", NBSP).replace("&#160;", NBSP).replace("&#xa0;", NBSP)
+    text = text.replace("&nbsp;", NBSP).replace("&#160;", NBSP).replace("&#xa0;", NBSP)
+    return text.replace("&#39;", "'").replace("&#x27;", "'")  # autoescaped apostrophes, made curly next
 
 
 def typography_html(html: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,7 +41,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 LIMITS = (None, 400, 250, 150, 100, 80, 60, 50, 40, 30, 20, 10, 5, 0)  # tried in turn until the HTML fits
 LIST_CAP = 12  # names, and items of the top lists, shown before « et N autres » in a cut e-mail
 MIN_GROWTH = 0.5  # inlined HTML is never under half its Jinja rendering (the style sheet is ~4 kB)
-GROWTH_MARGIN = 0.9  # of the growth measured on the previous candidate, to allow for variation
+GROWTH_MARGIN = 0.8  # of the growth measured on the previous candidate: smaller renderings grow less
 _CLASS = re.compile(r' class="[^"]*"')
 
 SEVERITY_COLORS = {
@@ -49,6 +49,12 @@ SEVERITY_COLORS = {
     Severity.MAJEURE: "#c2410c",
     Severity.MINEURE: "#a16207",
     Severity.INFO: "#4b5563",
+}
+SEVERITY_LABELS = {
+    Severity.CRITIQUE: "Critique",
+    Severity.MAJEURE: "Majeure",
+    Severity.MINEURE: "Mineure",
+    Severity.INFO: "Recommandation",
 }
 KIND_LABELS = {
     "first": "premier avis",
@@ -76,6 +82,14 @@ class SchoolView:
     accounts: list[AccountView] = field(default_factory=list)
     clean: list[AccountEntry] = field(default_factory=list)
     unverified: list[AccountEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Tile:
+    value: str
+    label: str
+    color: str = "#111827"
+    background: str = "#f9fafb"
 
 
 @dataclass
@@ -115,14 +129,68 @@ class ReportView:
         self.unverified_groups = self._unverified(variables or {})
         self.cause_groups = self._causes()
         self.sections = self._sections(shown)
-        self.manual_counts = Counter(n.title for n in report.manual).most_common()
+        self.manual_groups = self._manual()
 
     @property
     def truncated(self) -> bool:
         return self.findings_shown < self.findings_total or any(
             len(items) > self.cap(items)
-            for items in (self.new_all, self.resolved_all, self.report.derogations)
+            for items in (
+                self.new_all,
+                self.resolved_all,
+                self.report.derogations,
+                self.report.recommendations,
+            )
         )
+
+    @property
+    def tiles(self) -> list[Tile]:
+        """The four numbers at the top: accounts first (what a reader means by « conforme »)."""
+        s = self.report.summary
+        unverified = s.accounts_total - s.accounts_verified
+        partial = " (audit partiel)" if unverified else ""
+        out_of = (
+            f"sur {french.number(s.accounts_total)}"
+            if not unverified
+            else (f"sur {french.number(s.accounts_verified)} vérifiés")
+        )
+        compliant_word = "compte conforme" if s.accounts_compliant < 2 else "comptes conformes"
+        if s.first_audit:
+            new_label = (
+                "constatée cette nuit (premier audit)"
+                if s.new < 2
+                else "constatées cette nuit (premier audit)"
+            )
+        else:
+            new_label = "nouvelle depuis hier" if s.new < 2 else "nouvelles depuis hier"
+        return [
+            Tile(french.number(s.accounts_compliant), f"{compliant_word} {out_of}{partial}"),
+            Tile(french.number(s.new), new_label + partial, *(("#1d4ed8", "#eff6ff") if s.new else ())),
+            Tile(french.number(s.resolved), "résolue" if s.resolved < 2 else "résolues",
+                 *(("#15803d", "#ecfdf5") if s.resolved else ())),
+            Tile(french.number(unverified), "compte non vérifié" if unverified < 2 else "comptes non vérifiés",
+                 *(("#b45309", "#fef3c7") if unverified else ())),
+        ]  # fmt: skip
+
+    @property
+    def checks_line(self) -> str:
+        """The share of checks, second and labelled as such; partial figures say so."""
+        s = self.report.summary
+        judged = s.checks_conforme + s.checks_non_conforme
+        line = (
+            f"Part des vérifications conformes : {french.percent(s.rate)} "
+            f"({french.number(s.checks_conforme)} sur {french.number(judged)}). "
+            f"Non-conformités en cours : {french.number(s.new + s.open)}."
+        )
+        if self.report.recommendations:
+            line += f" Recommandations : {french.number(len(self.report.recommendations))} (voir plus bas)."
+        unverified = s.accounts_total - s.accounts_verified
+        if unverified:
+            line += (
+                f" Chiffres partiels : {french.plural(unverified, 'compte non vérifié', 'comptes non vérifiés')}"
+                f" {'n’est' if unverified < 2 else 'ne sont'} pas compté{'' if unverified < 2 else 's'}."
+            )
+        return line
 
     def cap(self, items: list | tuple) -> int:
         return len(items) if self.limit is None else min(len(items), self.limit, LIST_CAP)
@@ -154,6 +222,13 @@ class ReportView:
     def names(self, entries: list[AccountEntry]) -> tuple[list[AccountEntry], int]:
         cap = len(entries) if self.limit is None else LIST_CAP
         return entries[:cap], max(len(entries) - cap, 0)
+
+    def _manual(self) -> list[tuple[str, list[AccountEntry]]]:
+        """Rules to check by hand, each with its accounts (most accounts first), as the JSON's `manual[]`."""
+        groups: dict[str, list[AccountEntry]] = defaultdict(list)
+        for note in self.report.manual:
+            groups[note.title].append(self.account(note.account))
+        return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
 
     def _unverified(self, variables: Mapping[str, str]) -> list[UnverifiedGroup]:
         groups: dict[tuple[str, str], list[AccountEntry]] = defaultdict(list)
@@ -259,7 +334,11 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
         plural=french.plural,
         clean=french.clean,
         one_line=french.one_line,
+        wrap=french.wrap,
         capitalize_first=french.capitalize,
+        clause=french.clause,
+        plain=french.plain,
+        severity_label=lambda s: SEVERITY_LABELS.get(Severity(s), str(s)),
         severity_color=lambda s: SEVERITY_COLORS.get(Severity(s), "#4b5563"),
         status_label=lambda s: Status(s).label,
         kind_label=lambda k: KIND_LABELS.get(k, k),

@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from scanner.checks.base import Check, Discovered, Result, Severity, Status
+from scanner.checks.base import GENERIC_SUPPORT, Check, Discovered, Result, Severity, Status, support_contact
+from scanner.checks.unregistered import searched_phrase
 from scanner.config.models import Network, Registry
 from scanner.history.findings import Finding, FindingState
 from scanner.history.store import AccountOutcome, TrendPoint
@@ -155,6 +156,7 @@ class Summary:
     new: int
     open: int
     resolved: int
+    first_audit: bool = False  # no earlier night in the history: « constatées cette nuit (premier audit) »
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ class Report:
     manual: tuple[CheckNote, ...] = ()
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
+    recommendations: tuple[ReportFinding, ...] = ()  # severity `info`: never a non-conformity
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
@@ -199,12 +202,14 @@ def network_label(network: str) -> str:
         return network
 
 
-def _check(catalogue: Mapping[str, Check], check_id: str) -> tuple[str, Severity, str, str]:
+def _check(
+    catalogue: Mapping[str, Check], check_id: str, support: str = GENERIC_SUPPORT
+) -> tuple[str, Severity, str, str]:
     """(clause, severity, title, remediation); a check missing from the catalogue still shows."""
     check = catalogue.get(check_id)
     if check is None:
         return "—", Severity.MINEURE, check_id, ""
-    return check.clause, check.severity, check.title, check.fix
+    return check.clause, check.severity, check.title, check.fix_for(support)
 
 
 def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
@@ -222,6 +227,9 @@ def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
 def _discovered(item: Discovered) -> DiscoveredEntry:
     where = item.found_on
     why = f"Lien publié sur {where}" if is_web_url(where) else f"Repéré par {where}"
+    if item.variant:
+        phrase = searched_phrase(item)
+        why = phrase[0].upper() + phrase[1:]
     name = item.snapshot.name if item.snapshot is not None else None
     return DiscoveredEntry(item.network, item.handle, item.url, why, item.school, name)
 
@@ -243,22 +251,26 @@ def build_report(
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
     derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
+    reported = _report_findings(catalogue, accounts, findings, support_contact(registry.board))
     return Report(
         run=run,
         accounts=_account_entries(registry, accounts, snapshots or {}),
-        findings=_report_findings(catalogue, accounts, findings),
+        findings=tuple(f for f in reported if f.severity is not Severity.INFO),
         discovered=tuple(_discovered(d) for d in discovered),
         notices=tuple(notices),
         version=SCHEMA_VERSION,
         board=registry.board.name,
         timezone=timezone,
         generated_at=generated_at,
-        summary=_summary(accounts, results, findings),
+        summary=replace(_summary(accounts, results, findings, catalogue), first_audit=len(trend) == 1),
         schools=tuple(SchoolEntry(s.id, s.name, s.website) for s in registry.schools),
         derogations=derogations,
         manual=manual,
         unverifiable_checks=unverifiable,
         trend=tuple(trend),
+        recommendations=tuple(  # open ones only: a resolved recommendation is not news
+            f for f in reported if f.severity is Severity.INFO and f.state is not FindingState.RESOLVED
+        ),
     )
 
 
@@ -284,12 +296,15 @@ def _account_entries(
 
 
 def _report_findings(
-    catalogue: Mapping[str, Check], accounts: Sequence[AccountOutcome], findings: Sequence[Finding]
+    catalogue: Mapping[str, Check],
+    accounts: Sequence[AccountOutcome],
+    findings: Sequence[Finding],
+    support: str = GENERIC_SUPPORT,
 ) -> tuple[ReportFinding, ...]:
     school_of = {a.id: a.school for a in accounts}
     out = []
     for f in findings:
-        clause, severity, title, fix = _check(catalogue, f.check)
+        clause, severity, title, fix = _check(catalogue, f.check, support)
         out.append(
             ReportFinding(
                 id=f.id, account=f.account, check=f.check, clause=clause, severity=severity, title=title,
@@ -327,14 +342,25 @@ def _notes(
     return tuple(derogations), tuple(manual), tuple(unverifiable)
 
 
+def is_recommendation(catalogue: Mapping[str, Check], check_id: str) -> bool:
+    """A check of severity `info` (SPEC: a recommendation, never a non-conformity)."""
+    check = catalogue.get(check_id)
+    return check is not None and check.severity is Severity.INFO
+
+
 def _summary(
-    accounts: Sequence[AccountOutcome], results: Sequence[Result], findings: Sequence[Finding]
+    accounts: Sequence[AccountOutcome],
+    results: Sequence[Result],
+    findings: Sequence[Finding],
+    catalogue: Mapping[str, Check],
 ) -> Summary:
-    failing = {r.account for r in results if r.status is Status.NON_CONFORME}
+    """The headline numbers; recommendations (severity `info`) count in none of them."""
+    judged = [r for r in results if not is_recommendation(catalogue, r.check)]
+    failing = {r.account for r in judged if r.status is Status.NON_CONFORME}
     verified = [a for a in accounts if a.verified]
-    conforme = sum(1 for r in results if r.status is Status.CONFORME)
-    non_conforme = sum(1 for r in results if r.status is Status.NON_CONFORME)
-    states = [f.state for f in findings]
+    conforme = sum(1 for r in judged if r.status is Status.CONFORME)
+    non_conforme = sum(1 for r in judged if r.status is Status.NON_CONFORME)
+    states = [f.state for f in findings if not is_recommendation(catalogue, f.check)]
     return Summary(
         accounts_total=len(accounts),
         accounts_verified=len(verified),

@@ -1,0 +1,57 @@
+"""Hide what is not prose before checking French: hashtags, mentions, links, addresses, emoji.
+
+Offsets are kept (every hidden character is replaced by one character), so that
+what the checkers report still points into the original text. Hashtags and
+mentions, links and e-mail addresses become a capitalised word of the same length
+(a name to the grammar checker, so that « Bravo à nos #Huskies pour… » and
+« écrivez à eqv@csno.ab.ca pour… » still parse); emoji become spaces.
+"""
+
+from __future__ import annotations
+
+import re
+
+URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>«»]+")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MENTION = re.compile(r"(?<![\w@])@[\w.]*\w")
+HASHTAG = re.compile(r"(?<![\w#])#\w+")
+# Emoji, pictographs, dingbats, flags, variation selectors and joiners, keycaps.
+EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U00002300-\U000023ff\U00002b00-\U00002bff"
+    "\U0000fe00-\U0000fe0f\U0000200d\U000020e3\U0001f1e6-\U0001f1ff\U000e0020-\U000e007f]"
+)
+
+
+def _as_name(match: re.Match[str]) -> str:
+    return "X" + "x" * (len(match.group()) - 1)
+
+
+def _as_spaces(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def mask(text: str) -> str:
+    """The text with links, addresses, mentions, hashtags and emoji hidden; same length."""
+    masked = URL.sub(_as_name, text)
+    masked = EMAIL.sub(_as_name, masked)
+    masked = MENTION.sub(_as_name, masked)
+    masked = HASHTAG.sub(_as_name, masked)
+    masked = EMOJI.sub(_as_spaces, masked)
+    assert len(masked) == len(text)
+    return masked
+
+
+def hide_phrases(text: str, phrases: tuple[str, ...]) -> str:
+    """Set expressions of the board's dictionary become one name-like word each (same length)."""
+    for phrase in phrases:
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in phrase.split()) + r"(?!\w)"
+        text = re.sub(pattern, _as_name, text, flags=re.IGNORECASE)
+    return text
+
+
+def blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the given passages replaced by spaces (same length)."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)

@@ -1,0 +1,58 @@
+"""The demo's report and a notice, displayed by headless Chromium at phone and desktop widths.
+
+Chromium (Debian's `chromium`) is installed by `ensure_chromium` when missing (the CI script
+does it beforehand); the tests are skipped, with the reason printed, only where it cannot be.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser import ensure_chromium, measure
+from demo_mail import demo_night, html_part
+
+WIDTHS = (360, 400, 600, 800)
+TILES = 4
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path, why = ensure_chromium()
+    if path is None:
+        print(f"\nChromium indisponible, tests d'affichage sautés : {why}")
+        pytest.skip(why)
+    return path
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """The report as archived (images beside it) and the notice to École Héritage, as files."""
+    night = demo_night(tmp_path_factory.mktemp("demo"))
+    notice = tmp_path_factory.mktemp("notice") / "avis-eh.html"
+    notice.write_text(html_part(night.notice_to("direction.eh@csno.ab.ca")), encoding="utf-8")
+    return {"rapport": night.outcome.report_html, "avis": notice}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", ["rapport", "avis"])
+def test_no_horizontal_overflow(chromium, pages, page, width):
+    layout = measure(chromium, pages[page], width)
+    assert layout.width == width  # the viewport really is that narrow
+    assert layout.scroll_width <= width and layout.body_scroll_width <= width, layout
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_tile_of_the_report_is_visible(chromium, pages, width):
+    layout = measure(chromium, pages["rapport"], width)
+    assert len(layout.tiles) == TILES
+    for tile in layout.tiles:
+        assert tile["width"] > 0 and tile["height"] > 0, tile
+        assert tile["left"] >= 0 and tile["right"] <= width, tile
+    labels = " ".join(t["text"] for t in layout.tiles)
+    assert "comptes conformes sur 15" in labels and "résolue" in labels and "non vérifié" in labels
+
+
+def test_tiles_stack_two_by_two_on_a_phone_and_line_up_on_a_desktop(chromium, pages):
+    phone = measure(chromium, pages["rapport"], 360).tiles
+    desktop = measure(chromium, pages["rapport"], 800).tiles
+    assert len({round(t["top"]) for t in phone}) == 2
+    assert len({round(t["top"]) for t in desktop}) == 1
