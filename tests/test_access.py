@@ -72,7 +72,10 @@ def test_access_says_beforehand_what_the_audit_will_miss(tmp_path):
     calendar = next(line for line in printed[0].splitlines() if "activity.calendar" in line)
     assert "eh-facebook" in calendar and "eqv-facebook" not in calendar
     assert SYSTEM_TOKEN not in text and APP_SECRET not in text
-    assert "coût d'une nuit\u00a0: au plus 0,06\u00a0$\u00a0US" in text
+    x_accounts = sum(a.network.value == "x" for a in config.registry.accounts)
+    night = f"{x_accounts * 0.015:.3f}".rstrip("0").replace(".", ",")
+    assert f"coût d'une nuit\u00a0: au plus {night}\u00a0$\u00a0US ({x_accounts} comptes" in text
+    assert "sur 10\u00a0000 par jour" in text
 
 
 def test_access_on_the_demo_world_is_complete(capsys):

@@ -209,10 +209,9 @@ def probe_youtube(config: Config, secrets: Secrets, options: CallOptions, accoun
         return _no_credentials(result, config.settings.platforms.youtube.api_key_env, accounts)
     n = len(accounts)
     steady = math.ceil(n / YOUTUBE_BATCH) + n
+    quota = f"{YOUTUBE_DAILY_QUOTA:,}".replace(",", "\u00a0")  # 10 000
     result.lines.append(
-        f"quota d'une nuit\u00a0: {steady} unités ({2 * n} la première nuit), sur "
-        f"{YOUTUBE_DAILY_QUOTA:,}".replace(",", "\u00a0")
-        + " par jour"
+        f"quota d'une nuit\u00a0: {steady} unités ({2 * n} la première nuit), sur {quota} par jour"
     )
     if not accounts:
         return result

@@ -28,8 +28,9 @@ def french_report(results: list[PlatformAccess]) -> str:
         lines.append("")
     missing = sum(not r.complete for r in results)
     if missing:
+        which = "une plateforme" if missing == 1 else f"{missing} plateformes"
         lines.append(
-            f"À corriger avant la première nuit\u00a0: {missing} plateforme(s). Voir le README, «\u00a0Obtenir les accès\u00a0»."
+            f"À corriger avant la première nuit\u00a0: {which}. Voir le README, «\u00a0Obtenir les accès\u00a0»."
         )
     else:
         lines.append("Tout est en place\u00a0: chaque plateforme répond avec ce que l'audit demande.")
