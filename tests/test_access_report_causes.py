@@ -9,7 +9,7 @@ from factories import make_registry, make_report
 
 from scanner.checks.base import Status
 from scanner.platforms import facebook
-from scanner.report.html_report import ReportView, render_html
+from scanner.report.html_report import ReportView, render_html, render_text
 from scanner.report.model import CheckNote
 
 
@@ -36,3 +36,10 @@ def test_one_box_per_cause_naming_the_checks_and_the_accounts():
     assert [a.id for a in group.accounts] == accounts and group.checks == ("Activité selon le calendrier",)
     html = render_html(view)
     assert "Page Public Content Access" in html and "Activité selon le calendrier non vérifiable" in html
+
+
+def test_the_nights_x_cost_is_in_the_report_header():
+    note = "Coût estimé de la nuit sur X\u00a0: 0,075\u00a0$\u00a0US (5 comptes et 5 publications lus)"
+    view = ReportView(replace(make_report(make_registry()), platform_notes=(note,)))
+    assert note in render_html(view).replace("&nbsp;", "\u00a0")
+    assert note.replace("\u00a0", " ") in render_text(view).replace("\u00a0", " ")

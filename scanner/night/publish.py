@@ -70,7 +70,8 @@ def publish(
         )
         trend = history.trend(30)
     report = build_report(
-        run=RunInfo(run_id, outcome.started_at, outcome.finished_at, status, notes=outcome.notes),
+        run=RunInfo(run_id, outcome.started_at, outcome.finished_at, status),
+        platform_notes=outcome.notes,
         registry=registry,
         catalogue=CATALOGUE,
         accounts=outcome.accounts,

@@ -48,7 +48,6 @@ class RunInfo:
     started_at: dt.datetime
     finished_at: dt.datetime | None
     status: str  # complete | partial
-    notes: tuple[str, ...] = ()  # the platforms' notes on the night (X's cost), French
 
 
 @dataclass(frozen=True)
@@ -177,6 +176,7 @@ class Report:
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
     recommendations: tuple[ReportFinding, ...] = ()  # severity `info`: never a non-conformity
+    platform_notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
@@ -248,6 +248,7 @@ def build_report(
     discovered: Sequence[Discovered] = (),
     notices: Sequence[NoticeEntry] = (),
     trend: Sequence[TrendPoint] = (),
+    platform_notes: Sequence[str] = (),
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
     derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
@@ -271,6 +272,7 @@ def build_report(
         recommendations=tuple(  # open ones only: a resolved recommendation is not news
             f for f in reported if f.severity is Severity.INFO and f.state is not FindingState.RESOLVED
         ),
+        platform_notes=tuple(platform_notes),
     )
 
 
