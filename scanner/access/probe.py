@@ -15,7 +15,6 @@ the features themselves are not readable with the token, what they allow is.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scanner.config.models import Config, Network
@@ -246,7 +245,3 @@ def _dollars(amount: float) -> str:
     text = f"{amount:.3f}"
     text = text[:-1] if text.endswith("0") else text
     return text.replace(".", ",") + "\u00a0$\u00a0US"
-
-
-def unverifiable_total(results: list[PlatformAccess]) -> Mapping[str, int]:
-    return {r.name: len({a for ids in r.unverifiable.values() for a in ids}) for r in results}
