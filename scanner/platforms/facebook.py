@@ -37,6 +37,19 @@ from typing import Any
 from scanner.config.models import FacebookSettings
 from scanner.net.urls import split_free_text_links
 from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
+from scanner.platforms.facebook_reasons import (  # the reasons, also read as facebook.HIDDEN_PAGE…
+    BUSINESS_PEOPLE_LEFT_OUT,
+    HIDDEN_OR_NO_METADATA_ACCESS,
+    HIDDEN_PAGE,
+    INVALID,
+    NEEDS_APPSECRET_PROOF,
+    NO_CONTENT_ACCESS,
+    NO_METADATA_ACCESS,
+    NO_PAGE_LIST,
+    NOT_FOUND,
+    NOT_MANAGED,
+    ROLES_REFUSED,
+)
 from scanner.platforms.graph_client import (
     NOT_FOUND_ALIAS,
     GraphClient,
@@ -58,46 +71,6 @@ ROLES_FIELD = "roles{id,name,tasks}"
 ACCOUNTS_FIELDS = "id,username,access_token"
 PROFILE_FIELDS = "id,name,link"
 
-# Reasons the coordinator and the technician read (Canadian French).
-NOT_FOUND = "aucune page Facebook ne porte cet identifiant (supprimée, renommée ou jamais créée)"
-INVALID = "cet identifiant n'est pas un nom d'utilisateur ni un numéro de page Facebook valide"
-HIDDEN_PAGE = (
-    "Facebook ne montre pas cette page (non publiée, restreinte par âge ou par pays, ou supprimée)\u00a0: "
-    "vérifier auprès de l'école qu'elle est publiée et visible de tous"
-)
-NO_CONTENT_ACCESS = (
-    "la fonctionnalité Page Public Content Access n'est pas accordée à l'application\u00a0: la demander "
-    "dans l'examen de l'application Meta, ou donner au conseil la gestion de la page"
-)
-NO_METADATA_ACCESS = (
-    "la fonctionnalité Page Public Metadata Access n'est pas accordée à l'application\u00a0: la demander "
-    "dans l'examen de l'application Meta, ou donner au conseil la gestion de la page"
-)
-NOT_MANAGED = (
-    "le jeton du conseil ne gère pas cette page\u00a0: Facebook ne donne ses administrateurs qu'au jeton "
-    "d'une page gérée\u00a0; ajouter la page au Business Manager du conseil"
-)
-ROLES_REFUSED = (
-    "Facebook a refusé la liste des administrateurs de cette page au jeton de page du conseil\u00a0: "
-    "vérifier dans Business Manager que l'utilisateur système a la tâche «\u00a0Gérer la page\u00a0»"
-)
-NO_PAGE_LIST = (
-    "le jeton n'a pas la permission pages_show_list\u00a0: Vigie ne sait pas quelles pages le conseil gère "
-    "(la donner à l'utilisateur système dans Business Manager, puis générer un nouveau jeton)"
-)
-BUSINESS_PEOPLE_LEFT_OUT = (
-    "la liste des rôles de Facebook ne comprend pas les personnes qui gèrent la page par Business "
-    "Manager\u00a0: les vérifier dans les paramètres de Business Manager"
-)
-HIDDEN_OR_NO_METADATA_ACCESS = (
-    "Facebook ne montre pas cette page à l'application\u00a0: elle n'est pas publiée ou visible de tous, "
-    "ou la fonctionnalité Page Public Metadata Access n'est pas accordée à l'application (la demander "
-    "dans l'examen de l'application Meta, ou donner au conseil la gestion de la page)"
-)
-NEEDS_APPSECRET_PROOF = (
-    "Meta exige la preuve du secret de l'application (appsecret_proof)\u00a0: placer le secret de "
-    "l'application dans la variable d'environnement nommée par platforms.facebook.app_secret_env"
-)
 _ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _NODE_TYPE = re.compile(r"on node type \((\w+)\)")
 _KINDS = {"User": "profile", "Group": "group", "Page": "page"}
