@@ -7,6 +7,7 @@ not be verified; 2 configuration error; 75 another run holds the lock; anything 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from scanner.access.report import run_access
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
-from scanner.night.job import EXIT_CONFIG, EXIT_OK
+from scanner.night.job import EXIT_CONFIG, EXIT_NO_REPORT, EXIT_OK, EXIT_STORAGE
 from scanner.plumbing.runtime import limit_malloc_arenas
 from scanner.plumbing.secrets import Secrets
 from scanner.plumbing.timezones import prefer_bundled_tzdata
@@ -64,12 +65,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options that mean nothing with a command: refused rather than silently ignored.
+REFUSED = {
+    ("daemon", "demo"): "la démonstration se lance une nuit à la fois (python run_audit.py --demo)",
+    ("check", "dry_run"): "check ne fait que valider la configuration et n’envoie rien",
+    ("preview", "dry_run"): "preview ne fait que réécrire le dernier rapport et n’envoie rien",
+}
+OPTION_NAMES = {"demo": "--demo", "dry_run": "--dry-run"}
+
+
+def refused(args: argparse.Namespace) -> str | None:
+    """The French reason an option combination is refused, or None."""
+    for (command, option), why in REFUSED.items():
+        if args.command == command and getattr(args, option):
+            return f"L’option {OPTION_NAMES[option]} ne va pas avec la commande {command}{NBSP}: {why}."
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    problem = refused(args)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     prefer_bundled_tzdata()
     limit_malloc_arenas()
+    # The demo replaces the relay and the tokens; preview sends nothing: neither needs the environment.
+    environ = None if args.demo or args.command == "preview" else os.environ
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, environ=environ)
     except ConfigError as error:
         print_problems(error)
         return EXIT_CONFIG
@@ -84,24 +108,43 @@ def main(argv: list[str] | None = None) -> int:
                 return run_access(world.config, world.secrets)
         return run_access(config, Secrets.from_env(config.settings))
     if args.command == "preview":
-        from scanner.report.preview import preview
-        from vigie_sandbox.demo import DEMO_STATE_DIR
-
-        state_dir = DEMO_STATE_DIR if args.demo else config.state_dir
-        try:
-            path = preview(state_dir, config.settings.report.max_html_bytes)
-        except FileNotFoundError:
-            print(f"Aucun rapport à prévisualiser{NBSP}: lancez d'abord un audit.", file=sys.stderr)
-            return 1
-        print(path)
-        return EXIT_OK
+        return preview_command(config, demo=args.demo)
     from scanner.night import job
 
     if args.command == "daemon":
         return job.daemon(config, dry_run=args.dry_run)
     if args.demo:
-        return job.demo(config)
+        return job.demo(config, dry_run=args.dry_run)
     return job.run_once(config, dry_run=args.dry_run)
+
+
+def preview_command(config: Config, *, demo: bool) -> int:
+    from scanner.plumbing.failures import french_os_error
+    from scanner.report.preview import preview_anywhere
+    from vigie_sandbox.demo import DEMO_STATE_DIR
+
+    state_dir = DEMO_STATE_DIR if demo else config.state_dir
+    try:
+        path, problem = preview_anywhere(state_dir, config.settings.report.max_html_bytes)
+    except FileNotFoundError:
+        print(
+            f"Aucun rapport à prévisualiser dans {state_dir}{NBSP}: lancez d’abord un audit.", file=sys.stderr
+        )
+        return EXIT_NO_REPORT
+    except OSError as error:
+        print(
+            f"Aperçu impossible{NBSP}: {french_os_error(error)} ({error.filename or state_dir}).",
+            file=sys.stderr,
+        )
+        return EXIT_STORAGE
+    if problem is not None:
+        print(
+            f"Le dossier d’état {state_dir} n’accepte pas l’aperçu ({french_os_error(problem)})"
+            f"; il est écrit dans un dossier temporaire.",
+            file=sys.stderr,
+        )
+    print(path)
+    return EXIT_OK
 
 
 def print_problems(error: ConfigError) -> None:

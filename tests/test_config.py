@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -92,7 +93,7 @@ def test_a_registry_with_many_faults_reports_each_one_located(folder: Path):
     found = problems_of(folder)
     expected = [
         f"registry.yaml, ligne 6, board.logo{NBSP}: fichier de logo introuvable",
-        f"registry.yaml, ligne 15, schools[0].logo{NBSP}: le fichier de logo n'est pas une image lisible",
+        f"registry.yaml, ligne 15, schools[0].logo{NBSP}: le fichier de logo n’est pas une image lisible",
         f"registry.yaml, ligne 17, schools[1].website{NBSP}: champ obligatoire manquant",
         f"registry.yaml, ligne 29, accounts[0].colour{NBSP}: clé inconnue",
         f"registry.yaml, ligne 31, accounts[0].admins[0].email{NBSP}: adresse courriel invalide",
@@ -178,10 +179,11 @@ def test_registry_findings_are_not_configuration_errors(folder: Path):
     assert next(a for a in config.registry.accounts if a.id == "eh-x").permission is None
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "run_audit.py"), *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -189,7 +191,7 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 def test_check_command_prints_a_french_summary():
-    done = run_cli("check")
+    done = run_cli("check", env={**os.environ, "SMTP_PASSWORD": "dans-l-environnement"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
         f"Configuration valide{NBSP}: 3 écoles, 15 comptes "

@@ -121,7 +121,7 @@ def test_resolved_then_failing_again_is_new_with_new_first_seen(history):
     assert run(history, 3, NC).state is FindingState.OPEN
 
 
-def test_findings_of_accounts_removed_from_registry_are_closed(history):
+def test_findings_of_accounts_removed_from_registry_are_retired(history):
     other = AccountOutcome("eh-x", "eh", "x", True)
     history.record_run("r0", night(0), None, "complete", [ACCOUNT, other],
                        [make_result("eh-x", "name.suffix", NC), make_result(ACCOUNT.id, "name.suffix", C)], {})  # fmt: skip
@@ -129,7 +129,8 @@ def test_findings_of_accounts_removed_from_registry_are_closed(history):
     history.record_run(
         "r1", night(1), None, "complete", [ACCOUNT], [make_result(ACCOUNT.id, "name.suffix", C)], {}
     )
-    assert history.conn.execute("SELECT resolved_at FROM findings").fetchone()[0] is not None
+    row = history.conn.execute("SELECT resolved_at, last_status FROM findings").fetchone()
+    assert row[0] is not None and row[1] == "retired"
 
 
 def test_record_run_stores_everything_in_bulk_and_trend(history):
@@ -177,7 +178,7 @@ def test_snapshot_json_has_public_fields_and_no_secret(history):
 def test_prune_keeps_runs_and_findings(history):
     for n in range(4):
         run(history, n, NC)
-    assert history.prune(keep_runs=2) == 2
+    assert history.prune(keep_nights=2) == 2
     assert history.conn.execute("SELECT count(*) FROM results").fetchone()[0] == 2
     assert len(history.trend()) == 4
     assert run(history, 4, NC).first_seen == night(0)

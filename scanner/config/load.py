@@ -9,22 +9,28 @@ No network call is made here: a wrong file stops the run before any.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
-from scanner.config.messages import translate
+from scanner.config.messages import translate, yaml_problem
 from scanner.config.models import Config, Registry, Settings
 from scanner.config.yaml_lines import Path as YPath
 from scanner.config.yaml_lines import format_path, line_of, load_with_lines
+from scanner.discovery.sites import parse_social_url
+from scanner.plumbing.failures import french_os_error
 
 REGISTRY_FILE = "registry.yaml"
 SETTINGS_FILE = "settings.yaml"
 NBSP = "\u00a0"
 M = TypeVar("M", bound=BaseModel)
+LOGO_MIN_SIDE = 200  # config/logos/README.md
+LOGO_MAX_SIDE = 4096
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,12 @@ class Problem:
     line: int | None
     path: str
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}, ligne {self.line}"
+        if self.line is not None and self.column is not None:
+            where += f", colonne {self.column}"
         if self.path:
             where += f", {self.path}"
         return f"{where}{NBSP}: {self.message}"
@@ -65,7 +74,11 @@ class _Parsed:
         return Problem(self.file, line_of(self.lines, path), format_path(path), message)
 
 
-def load_config(folder: Path, known_checks: frozenset[str] | None = None) -> Config:
+def load_config(
+    folder: Path, known_checks: frozenset[str] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Config:
+    """`environ` given (the command line passes `os.environ`): the variables the settings name
+    are checked too (a login whose password variable is unset would see every notice refused)."""
     folder = Path(folder)
     problems: list[Problem] = []
     parsed = {name: _read(folder, name, problems) for name in (REGISTRY_FILE, SETTINGS_FILE)}
@@ -73,6 +86,8 @@ def load_config(folder: Path, known_checks: frozenset[str] | None = None) -> Con
     settings = _validate(parsed[SETTINGS_FILE], Settings, problems)
     if parsed[REGISTRY_FILE] is not None:
         problems += _cross_check(parsed[REGISTRY_FILE], folder, known_checks or _catalogue_ids())
+    if settings is not None and environ is not None:
+        problems += _environment(parsed[SETTINGS_FILE], settings, environ)
     problems.sort(key=lambda p: (p.file != REGISTRY_FILE, p.file, p.line or 0))
     if problems or registry is None or settings is None:
         raise ConfigError(problems)
@@ -82,20 +97,32 @@ def load_config(folder: Path, known_checks: frozenset[str] | None = None) -> Con
 def _read(folder: Path, name: str, problems: list[Problem]) -> _Parsed | None:
     path = folder / name
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         problems.append(Problem(name, None, "", f"fichier introuvable dans {folder}"))
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(name, None, "", f"fichier illisible ({exc.__class__.__name__})"))
+    except OSError as exc:
+        problems.append(Problem(name, None, "", f"fichier illisible ({french_os_error(exc)})"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(
+            Problem(name, line, "", f"le fichier n’est pas enregistré en UTF-8 (octet 0x{raw[exc.start]:02X}"
+                    f" illisible){NBSP}: enregistrez-le en UTF-8 depuis votre éditeur", column)
+        )  # fmt: skip
         return None
     try:
         data, _, yaml_problems = load_with_lines(text, with_lines=False)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or "syntaxe YAML invalide"
-        problems.append(Problem(name, line, "", f"erreur de syntaxe YAML ({what})"))
+        column = mark.column + 1 if mark is not None else None
+        problems.append(
+            Problem(name, line, "", f"erreur de syntaxe YAML{NBSP}: {yaml_problem(exc, text)}", column)
+        )
         return None
     parsed = _Parsed(name, data, text)
     problems += [Problem(name, p.line, format_path(p.path), p.message) for p in yaml_problems]
@@ -148,6 +175,9 @@ def _cross_check(parsed: _Parsed, folder: Path, checks: frozenset[str]) -> list[
         )
     known = {s.get("id") for _, s in schools}
     for index, account in accounts:
+        handle = account.get("handle")
+        if isinstance(handle, str) and _looks_like_url(handle):
+            problems.append(parsed.problem(("accounts", index, "handle"), _handle_as_url(handle)))
         school = account.get("school")
         if isinstance(school, str) and school not in known:
             problems.append(parsed.problem(("accounts", index, "school"), f"école inconnue {_q(school)}"))
@@ -183,16 +213,70 @@ def _q(value: object) -> str:
     return f"«{NBSP}{value}{NBSP}»"
 
 
-def _logo_problem(path: Path, written: str) -> str | None:
-    from PIL import Image, UnidentifiedImageError
+def _looks_like_url(handle: str) -> bool:
+    bare = handle.strip().lower()
+    return "://" in bare or "/" in bare or bare.startswith("www.")
 
+
+def _handle_as_url(handle: str) -> str:
+    """Refused with what to write instead: a URL as handle would be read as a missing account."""
+    bare = handle.strip()
+    link = parse_social_url(bare if "://" in bare else f"https://{bare}")
+    if link is None:
+        return (
+            f"le compte est écrit comme une adresse Web ({_q(bare)}){NBSP}: écrivez seulement son nom "
+            "d’utilisateur sur la plateforme (par exemple EQVCSNO, ou @EHCSNO sur YouTube)"
+        )
+    return f"le compte est écrit comme une adresse Web{NBSP}: écrivez seulement {_q(link.handle)}"
+
+
+def _environment(parsed: _Parsed | None, settings: Settings, environ: Mapping[str, str]) -> list[Problem]:
+    smtp = settings.smtp
+    if parsed is None or not smtp.username:
+        return []
+    if not smtp.password_env:
+        return [
+            parsed.problem(
+                ("smtp", "username"),
+                f"un identifiant est donné sans smtp.password_env{NBSP}: nommez la variable d’environnement "
+                "qui contient le mot de passe, ou retirez smtp.username si le relais n’exige pas de connexion",
+            )
+        ]
+    if not environ.get(smtp.password_env, "").strip():
+        return [
+            parsed.problem(
+                ("smtp", "password_env"),
+                f"la variable d’environnement {smtp.password_env} (le mot de passe de {smtp.username}) n’est "
+                f"pas définie pour l’utilisateur qui lance Vigie{NBSP}: sans elle, le relais refuserait chaque "
+                "courriel. Définissez-la dans l’environnement du service (cron, systemd)",
+            )
+        ]
+    return []
+
+
+def _logo_problem(path: Path, written: str) -> str | None:
+    if path.is_dir():
+        return f"{_q(written)} est un dossier, pas un fichier d’image{NBSP}: nommez le fichier du logo (PNG ou JPEG)"
     if not path.is_file():
         return f"fichier de logo introuvable ({written}, relatif au dossier de configuration)"
+    too_big = f"le logo est une image trop grande ({written}){NBSP}: au plus {LOGO_MAX_SIDE} × {LOGO_MAX_SIDE} pixels"
     try:
         with Image.open(path) as image:
+            width, height = image.size
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return f"le fichier de logo n'est pas une image lisible ({written})"
+    except Image.DecompressionBombError:
+        return too_big
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return (
+            f"le fichier de logo n’est pas une image lisible ({written}){NBSP}: enregistrez-le en PNG ou JPEG"
+        )
+    if max(width, height) > LOGO_MAX_SIDE:
+        return f"{too_big} (celle-ci fait {width} × {height} pixels)"
+    if min(width, height) < LOGO_MIN_SIDE:
+        return (
+            f"le logo est trop petit ({written}, {width} × {height} pixels){NBSP}: au moins "
+            f"{LOGO_MIN_SIDE} × {LOGO_MIN_SIDE} pixels, comme le demande config/logos/README.md"
+        )
     return None
 
 

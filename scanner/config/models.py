@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from email.utils import parseaddr
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -25,6 +27,36 @@ def check_email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError("adresse courriel invalide")
     return value
+
+
+_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+NBSP = "\u00a0"
+
+
+def check_web_url(value: str) -> str:
+    """A website every profile must link to: a whole http(s) address with a host name."""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        host, parts = "", None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or "." not in host or " " in value:
+        raise ValueError(
+            f"adresse Web invalide{NBSP}: écrivez-la en entier, par exemple «{NBSP}https://eqv.csno.ab.ca{NBSP}»"
+        )
+    return value
+
+
+def check_sender(value: str) -> str:
+    """`Nom <adresse>` or a bare address: the From of every e-mail."""
+    name, address = parseaddr(value)
+    if not value.strip() or not _EMAIL.match(address or ""):
+        raise ValueError(
+            f"adresse d’expédition invalide{NBSP}: écrivez par exemple "
+            f"«{NBSP}Vigie DA 142 <audit@csno.ab.ca>{NBSP}» ou «{NBSP}audit@csno.ab.ca{NBSP}»"
+        )
+    return value.strip()
 
 
 class Frozen(BaseModel):
@@ -109,10 +141,19 @@ class Board(Frozen):
     direction_generale: Person
     technician: Person | None = None  # optional: named where a notice sends someone to IT support
 
+    _website = field_validator("website")(check_web_url)
+
     @field_validator("email_domains")
     @classmethod
     def _lower_domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(d.lower().lstrip("@") for d in domains)
+        cleaned = tuple(d.strip().lower().lstrip("@") for d in domains)
+        for domain in cleaned:
+            if not _DOMAIN.match(domain):
+                raise ValueError(
+                    f"nom de domaine invalide «{NBSP}{domain}{NBSP}»{NBSP}: écrivez la partie après le @ "
+                    f"des adresses du personnel, par exemple «{NBSP}csno.ab.ca{NBSP}»"
+                )
+        return cleaned
 
 
 class School(Frozen):
@@ -125,6 +166,7 @@ class School(Frozen):
     principal: Person
 
     _email = field_validator("email")(check_email)
+    _website = field_validator("website")(check_web_url)
 
 
 class Account(Frozen):
@@ -149,8 +191,10 @@ class Account(Frozen):
 
 class Registry(Frozen):
     board: Board
-    schools: tuple[School, ...]
-    accounts: tuple[Account, ...]
+    schools: tuple[School, ...] = Field(min_length=1)
+    # An empty list is a truncated file far more often than a board without accounts: refused,
+    # since a night on it would retire every finding.
+    accounts: tuple[Account, ...] = Field(min_length=1)
 
     @cached_property
     def _schools_by_id(self) -> dict[str, School]:
@@ -181,7 +225,7 @@ class SmtpSecurity(StrEnum):
 
 class ReportSettings(Frozen):
     to: tuple[str, ...] = Field(min_length=1)
-    max_html_bytes: int = 100_000
+    max_html_bytes: int = Field(default=100_000, ge=1000)
 
     @field_validator("to")
     @classmethod
@@ -190,13 +234,15 @@ class ReportSettings(Frozen):
 
 
 class SmtpSettings(Frozen):
-    host: str
+    host: str = Field(min_length=1)
     port: int = Field(default=587, ge=1, le=65535)
     security: SmtpSecurity = SmtpSecurity.STARTTLS
     username: str | None = None
     password_env: str | None = None
     sender: str
     timeout: float = Field(default=30, gt=0)
+
+    _sender = field_validator("sender")(check_sender)
 
 
 class FacebookSettings(Frozen):
@@ -246,10 +292,17 @@ class NetworkSettings(Frozen):
 class ActivitySettings(Frozen):
     """Days allowed since the last publication, per declared calendar (activity.calendar)."""
 
-    quotidien: int = 7
-    hebdomadaire: int = 21
-    mensuel: int = 62
-    ponctuel: int | None = None  # no threshold: only reported as info
+    quotidien: int = Field(default=7, ge=1)
+    hebdomadaire: int = Field(default=21, ge=1)
+    mensuel: int = Field(default=62, ge=1)
+    ponctuel: int | None = Field(default=None, ge=1)  # no threshold: only reported as info
+
+
+class HistorySettings(Frozen):
+    """Retention: per-check results and snapshots of the last `keep_nights` nights audited are kept;
+    run aggregates (the trend), findings and notices are kept forever."""
+
+    keep_nights: int = Field(default=90, ge=1)
 
 
 class LogoSettings(Frozen):
@@ -290,6 +343,7 @@ class Settings(Frozen):
     network: NetworkSettings = NetworkSettings()
     activity: ActivitySettings = ActivitySettings()
     logo: LogoSettings = LogoSettings()
+    history: HistorySettings = HistorySettings()
     lookups: LookupSettings = LookupSettings()
     healthcheck_url: str | None = None
 

@@ -197,6 +197,12 @@ class Discovery:
     candidates: list[Discovered] = field(default_factory=list)
     pages: int = 0  # pages read
     errors: list[tuple[str, str]] = field(default_factory=list)  # (page, French reason)
+    unread: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason): home page unreadable
+
+    @property
+    def complete(self) -> bool:
+        """Every site's home page was read: an account not found is not linked from them."""
+        return not self.unread
 
 
 def sites_of(registry: Registry) -> list[Site]:
@@ -225,6 +231,8 @@ def crawl(registry: Registry, fetcher: Fetcher, *, max_pages: int = MAX_PAGES_PE
     for site, (links, pages, errors) in zip(sites, crawled, strict=True):
         discovery.pages += pages
         discovery.errors += errors
+        if not pages:
+            discovery.unread.append((site.url, errors[0][1] if errors else "erreur"))
         for link, page in links:
             if link.key in known:
                 continue
@@ -234,6 +242,13 @@ def crawl(registry: Registry, fetcher: Fetcher, *, max_pages: int = MAX_PAGES_PE
     discovery.candidates = list(found.values())
     for page, reason in discovery.errors:
         logger.warning("discovery: %s: %s", redact(page), reason)
+    logger.info(
+        "discovery: %d site(s), %d page(s) read, %d site(s) unreadable, %d candidate(s)",
+        len(sites),
+        discovery.pages,
+        len(discovery.unread),
+        len(discovery.candidates),
+    )
     return discovery
 
 

@@ -16,8 +16,13 @@ Finding states (SPEC.md, « The machine-readable report »). *Failing* means a
 - `non_verifiable` or `manuel` tonight -> nothing changes: an open finding keeps
   its state, `first_seen` and last failing `detail`, and is reported with
   tonight's status and `reason`; none is opened or resolved;
-- open findings of accounts no longer in the run (removed from the registry) are
-  closed silently: `record_run` expects every account of the registry.
+- an open finding whose account left the registry (or whose school did), or a
+  discovered account no longer found by a search that ran to the end, is
+  `retired`: shown once to the coordinator as such, never counted as resolved,
+  never good news to a principal (`retirements`). A registry that loses more than
+  half of its accounts from one night to the next retires nothing that night (a
+  truncated file is more likely than a real purge): those findings stay open and
+  are retired the next night only if the registry still lacks their accounts.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class FindingState(StrEnum):
     NEW = "new"
     OPEN = "open"
     RESOLVED = "resolved"
+    RETIRED = "retired"  # its account left the registry (or is no longer found): not resolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,36 @@ class Finding:
 
 def finding_id(account: str, check: str) -> str:
     return hashlib.sha256(f"{account}\0{check}".encode()).hexdigest()[:16]
+
+
+DISCOVERED_PREFIX = "decouvert:"  # scanner.checks.runner.discovered_id
+RETIRED_STATUS = "retired"  # findings.last_status of a retired finding
+RETIRED_REASON = "compte retiré du registre ou qui n'est plus trouvé"
+
+
+def retirements(
+    open_accounts: set[str],
+    registry: set[str],
+    judged_tonight: set[str],
+    previous_registry: set[str],
+    *,
+    discovery_complete: bool,
+) -> tuple[set[str], set[str]]:
+    """(accounts whose open findings are retired tonight, registry accounts held back).
+
+    `open_accounts`: accounts with an open finding; `registry`: tonight's registry
+    accounts; `judged_tonight`: accounts with a result tonight (discovered ones
+    included); `previous_registry`: the registry accounts of the last night recorded.
+    """
+    gone = {a for a in open_accounts if a not in registry and a not in judged_tonight}
+    discovered = {a for a in gone if a.startswith(DISCOVERED_PREFIX)}
+    left = gone - discovered
+    lost = previous_registry - registry
+    held: set[str] = set()
+    if previous_registry and len(lost) * 2 > len(previous_registry):
+        held = left
+        left = set()
+    return left | (discovered if discovery_complete else set()), held
 
 
 def transition(row: Mapping | None, result: Result, now: dt.datetime) -> Finding | None:

@@ -12,20 +12,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 
 from scanner.checks.base import Result, Status
-from scanner.history.findings import Finding, FindingState, transition
+from scanner.history.findings import (
+    RETIRED_REASON,
+    RETIRED_STATUS,
+    Finding,
+    FindingState,
+    retirements,
+    transition,
+)
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.secrets import Secrets, scrub
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
 HISTORY_FILE = "history.sqlite3"  # under state_dir
+UNFINISHED = "failed"  # a night recorded but whose report was never handed over (yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,15 @@ class RunRecord:
         """Compliance rate: conforme / (conforme + non_conforme) results; None if nothing was judged."""
         judged = self.checks_conforme + self.checks_non_conforme
         return self.checks_conforme / judged if judged else None
+
+
+@dataclass(frozen=True)
+class RecordedNight:
+    """What `record_night` stored, as the report and the notices need it."""
+
+    findings: list[Finding]  # new, open, resolved, retired (and the news of unreported nights)
+    held: tuple[str, ...] = ()  # registry accounts gone tonight whose findings were not retired
+    unreported: tuple[str, ...] = ()  # earlier nights never reported: tonight carries their news
 
 
 @dataclass(frozen=True)
@@ -115,13 +135,17 @@ def snapshot_json(snapshot: Snapshot, secrets: Secrets | None = None) -> str:
 
 
 class History:
-    def __init__(self, path: Path) -> None:
+    """The history file. With `rollback=True` (a dry run) everything happens in one transaction
+    that is rolled back on close: the night reads the history and leaves it as it found it."""
+
+    def __init__(self, path: Path, *, rollback: bool = False) -> None:
         self.path = Path(path)
+        self.rollback = rollback
         self._conn: sqlite3.Connection | None = None
 
     @classmethod
-    def in_state_dir(cls, state_dir: Path) -> History:
-        return cls(Path(state_dir) / HISTORY_FILE)
+    def in_state_dir(cls, state_dir: Path, *, rollback: bool = False) -> History:
+        return cls(Path(state_dir) / HISTORY_FILE, rollback=rollback)
 
     def __enter__(self) -> History:
         self.open()
@@ -139,10 +163,16 @@ class History:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         self._conn = conn
+        if self.version == 0:  # a new file: free pages are given back night by night (`prune`)
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         self._migrate()
+        if self.rollback:
+            conn.execute("BEGIN IMMEDIATE")
 
     def close(self) -> None:
         if self._conn is not None:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             self._conn.close()
             self._conn = None
 
@@ -173,6 +203,15 @@ class History:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.rollback:  # inside the dry run's transaction, never committed
+            self.conn.execute("SAVEPOINT step")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK TO step")
+                raise
+            self.conn.execute("RELEASE step")
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -196,10 +235,42 @@ class History:
         *,
         not_counted: Collection[str] = (),
     ) -> list[Finding]:
-        """Store one night in one transaction and return its findings (new, open, resolved).
+        """`record_night`'s findings."""
+        night = self.record_night(
+            run_id,
+            started_at,
+            finished_at,
+            status,
+            accounts,
+            results,
+            snapshots,
+            secrets,
+            not_counted=not_counted,
+        )
+        return night.findings
+
+    def record_night(
+        self,
+        run_id: str,
+        started_at: dt.datetime,
+        finished_at: dt.datetime | None,
+        status: str,
+        accounts: Sequence[AccountOutcome],
+        results: Sequence[Result],
+        snapshots: Mapping[str, Snapshot],
+        secrets: Secrets | None = None,
+        *,
+        not_counted: Collection[str] = (),
+        discovery_complete: bool = True,
+    ) -> RecordedNight:
+        """Store one night in one transaction and return its findings (new, open, resolved, retired).
 
         `not_counted`: check ids left out of the run's counts and rate (recommendations,
-        severity `info`); their results and findings are stored like any other."""
+        severity `info`); their results and findings are stored like any other.
+
+        A night recorded with status `UNFINISHED` (the job does so until its report is handed
+        over: `finish_run`) is *unreported*: the next night reports its news again (findings
+        it opened are `new`, those it resolved or retired are listed)."""
         at = _iso(started_at)
         counted = [r for r in results if r.check not in not_counted]
         failing = {r.account for r in counted if r.status is Status.NON_CONFORME}
@@ -214,9 +285,17 @@ class History:
             sum(1 for a in verified if a.id not in failing),
             sum(1 for r in counted if r.status is Status.CONFORME),
             sum(1 for r in counted if r.status is Status.NON_CONFORME),
+            json.dumps([a.id for a in accounts]),
         )
         with self._transaction() as conn:  # rows are generated as SQLite takes them: no list of 200,000
-            conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", run_row)
+            previous = self._previous_registry(conn)
+            unreported = self._unreported(conn)
+            conn.execute(
+                "INSERT INTO runs (id, started_at, finished_at, status, accounts_total, accounts_verified,"
+                " accounts_compliant, checks_conforme, checks_non_conforme, accounts)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                run_row,
+            )
             conn.executemany(
                 "INSERT INTO snapshots (run_id, account, data) VALUES (?, ?, ?)",
                 ((run_id, account, snapshot_json(snap, secrets)) for account, snap in snapshots.items()),
@@ -225,21 +304,61 @@ class History:
                 "INSERT INTO results (run_id, account, check_id, status, detail) VALUES (?, ?, ?, ?, ?)",
                 ((run_id, r.account, r.check, str(r.status), r.detail) for r in results),
             )
-            return self._update_findings(conn, run_id, at, {a.id for a in accounts}, results)
+            return self._update_findings(
+                conn, run_id, at, {a.id for a in accounts}, results, previous, unreported, discovery_complete
+            )
+
+    @staticmethod
+    def _previous_registry(conn: sqlite3.Connection) -> set[str] | int | None:
+        """The registry accounts of the last night (their number, for a night recorded before version 2)."""
+        row = conn.execute(
+            "SELECT accounts, accounts_total FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return set(json.loads(row["accounts"])) if row["accounts"] else row["accounts_total"]
+
+    @staticmethod
+    def _unreported(conn: sqlite3.Connection) -> tuple[str, ...]:
+        """Nights recorded since the last reported one whose report was never handed over."""
+        rows = conn.execute(
+            "SELECT id FROM runs WHERE status = ? AND rowid > "
+            "COALESCE((SELECT max(rowid) FROM runs WHERE status != ?), 0) ORDER BY rowid",
+            (UNFINISHED, UNFINISHED),
+        )
+        return tuple(r[0] for r in rows)
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        """The night's report was handed over: the night is `complete` (or `partial`)."""
+        with self._transaction() as conn:
+            cursor = conn.execute("UPDATE runs SET status = ? WHERE id = ?", (str(status), run_id))
+            if cursor.rowcount != 1:
+                raise KeyError(run_id)
 
     def _update_findings(
-        self, conn: sqlite3.Connection, run_id: str, at: str, accounts: set[str], results: Sequence[Result]
-    ) -> list[Finding]:
+        self,
+        conn: sqlite3.Connection,
+        run_id: str,
+        at: str,
+        accounts: set[str],
+        results: Sequence[Result],
+        previous: set[str] | int | None,
+        unreported: tuple[str, ...],
+        discovery_complete: bool,
+    ) -> RecordedNight:
         rows = {(r["account"], r["check_id"]): r for r in conn.execute("SELECT * FROM findings")}
         now = dt.datetime.fromisoformat(at)
         found: list[Finding] = []
         opened, kept, resolved = [], [], []
         for result in results:
-            finding = transition(rows.get((result.account, result.check)), result, now)
+            row = rows.get((result.account, result.check))
+            finding = transition(row, result, now)
             if finding is None:
                 continue
+            if finding.state is FindingState.OPEN and row["first_run"] in unreported:
+                finding = replace(finding, state=FindingState.NEW)  # its night was never reported
             found.append(finding)
-            if finding.state is FindingState.NEW:
+            if finding.state is FindingState.NEW and not (row is not None and row["resolved_at"] is None):
                 opened.append(
                     (finding.id, result.account, result.check, at, run_id, result.detail, finding.occurrence)
                 )
@@ -247,11 +366,17 @@ class History:
                 resolved.append((at, run_id, str(result.status), finding.id))
             elif result.status is Status.NON_CONFORME:
                 kept.append((at, run_id, result.detail, finding.id))
-        retired = [
-            (at, run_id, r["id"])
-            for r in rows.values()
-            if r["resolved_at"] is None and r["account"] not in accounts
-        ]
+        open_rows = [r for r in rows.values() if r["resolved_at"] is None]
+        if isinstance(previous, int):  # a night recorded before the accounts were: compare the counts
+            previous = accounts | {f"?{n}" for n in range(max(0, previous - len(accounts)))}
+        retire, held = retirements(
+            {r["account"] for r in open_rows},
+            accounts,
+            {r.account for r in results},
+            previous or set(),
+            discovery_complete=discovery_complete,
+        )
+        retired = [r for r in open_rows if r["account"] in retire]
         conn.executemany(
             "INSERT INTO findings (id, account, check_id, first_seen, first_run, last_seen, last_run, last_status,"
             " detail, occurrence) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5, 'non_conforme', ?6, ?7)"
@@ -263,11 +388,24 @@ class History:
         conn.executemany(
             "UPDATE findings SET resolved_at = ?, resolved_run = ?, last_status = ? WHERE id = ?", resolved
         )
-        conn.executemany("UPDATE findings SET resolved_at = ?, resolved_run = ? WHERE id = ?", retired)
-        return sorted(found, key=lambda f: (f.account, f.check))
+        conn.executemany(
+            "UPDATE findings SET resolved_at = ?, resolved_run = ?, last_status = ? WHERE id = ?",
+            [(at, run_id, RETIRED_STATUS, r["id"]) for r in retired],
+        )
+        found += [_closed(r, FindingState.RETIRED, now) for r in retired]
+        tonight = {f.id for f in found}
+        found += [  # what unreported nights resolved or retired, not reopened since
+            _closed(r, FindingState.RETIRED if r["last_status"] == RETIRED_STATUS else FindingState.RESOLVED)
+            for r in rows.values()
+            if r["resolved_run"] in unreported and r["id"] not in tonight
+        ]
+        return RecordedNight(
+            sorted(found, key=lambda f: (f.account, f.check)), tuple(sorted(held)), unreported
+        )
 
     def _run(self, row: sqlite3.Row) -> RunRecord:
         values = dict(row)
+        values.pop("accounts", None)
         values["started_at"] = _dt(values["started_at"])
         values["finished_at"] = _dt(values["finished_at"])
         return RunRecord(**values)
@@ -280,6 +418,10 @@ class History:
         """The last `limit` runs, oldest first."""
         rows = self.conn.execute("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,))
         return [self._run(row) for row in reversed(rows.fetchall())]
+
+    def runs_by_id(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        rows = [self.conn.execute("SELECT * FROM runs WHERE id = ?", (r,)).fetchone() for r in run_ids]
+        return [self._run(row) for row in rows if row is not None]
 
     def trend(self, limit: int = 30) -> list[TrendPoint]:
         """Compliance rate of the last `limit` runs, oldest first (for the report's chart)."""
@@ -295,18 +437,50 @@ class History:
         )
         return [Result(r["account"], r["check_id"], Status(r["status"]), r["detail"]) for r in rows]
 
-    def prune(self, keep_runs: int = 400) -> int:
-        """Forget snapshots and results older than the last `keep_runs` runs (runs and findings stay)."""
+    def prune(self, keep_nights: int = 90) -> int:
+        """Forget the per-check results and snapshots of the nights older than the last `keep_nights`,
+        and the bytes of the notices they sent (runs, their aggregates, findings and notice records
+        stay), then give the freed pages back to the file system (incremental vacuum). Returns how
+        many nights were pruned."""
+        if keep_nights < 1:
+            raise ValueError("keep_nights must be at least 1")
         with self._transaction() as conn:
             old = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT -1 OFFSET ?", (keep_runs,)
+                    "SELECT id FROM (SELECT id, accounts FROM runs ORDER BY started_at DESC, rowid DESC"
+                    " LIMIT -1 OFFSET ?) AS old WHERE accounts IS NOT NULL"
+                    " OR EXISTS (SELECT 1 FROM results WHERE run_id = old.id)"
+                    " OR EXISTS (SELECT 1 FROM snapshots WHERE run_id = old.id)",
+                    (keep_nights,),
                 )
             ]
             conn.executemany("DELETE FROM snapshots WHERE run_id = ?", [(r,) for r in old])
             conn.executemany("DELETE FROM results WHERE run_id = ?", [(r,) for r in old])
+            conn.executemany("UPDATE runs SET accounts = NULL WHERE id = ?", [(r,) for r in old])
+            # a sent notice's bytes were only kept for a retry: its record (kind, findings, dates) stays
+            conn.executemany(
+                "UPDATE notices SET message = NULL WHERE run_id = ? AND state = 'sent' AND message IS NOT NULL",
+                [(r,) for r in old],
+            )
+        if not self.rollback:
+            self._reclaim()
         return len(old)
+
+    def _reclaim(self) -> None:
+        if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # a file made before version 2
+            self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            try:
+                self.conn.execute("VACUUM")  # once: the mode takes effect on a rebuilt file
+            except sqlite3.OperationalError as error:  # no room for the copy: free pages are reused anyway
+                log.warning("history: could not rebuild %s for incremental vacuum (%s)", self.path, error)
+                return
+        self.conn.execute("PRAGMA incremental_vacuum")
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file and truncate it (after a night, under the lock)."""
+        if not self.rollback:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # ------------------------------------------------------------ notices (for scanner.notices)
 
@@ -370,6 +544,17 @@ class History:
             if cursor.rowcount != 1:
                 raise KeyError(notice_id)
 
+    def sent_notices_of(self, run_ids: Sequence[str]) -> list[NoticeRecord]:
+        """The notices these nights sent (for the report of the night that carries their news)."""
+        out = []
+        for run_id in run_ids:
+            rows = self.conn.execute(
+                "SELECT * FROM notices WHERE run_id = ? AND state = 'sent' ORDER BY created_at, rowid",
+                (run_id,),
+            )
+            out += [self._notice(r) for r in rows]
+        return out
+
     def pending_notices(self) -> list[NoticeRecord]:
         """Queued or failed notices (never sent), oldest first: what the next run must (re)send."""
         rows = self.conn.execute(
@@ -395,3 +580,22 @@ class History:
         values["created_at"] = _dt(values["created_at"])
         values["sent_at"] = _dt(values["sent_at"])
         return NoticeRecord(**values)
+
+
+def _closed(row: sqlite3.Row, state: FindingState, now: dt.datetime | None = None) -> Finding:
+    """A finding closed tonight (`now`) or by an unreported night, as stored."""
+    retired = state is FindingState.RETIRED
+    status = Status.NON_CONFORME if retired else Status(row["last_status"])
+    return Finding(
+        id=row["id"],
+        account=row["account"],
+        check=row["check_id"],
+        status=status,
+        state=state,
+        first_seen=dt.datetime.fromisoformat(row["first_seen"]),
+        last_seen=dt.datetime.fromisoformat(row["last_seen"]),
+        resolved_at=now or _dt(row["resolved_at"]),
+        detail=row["detail"],
+        occurrence=row["occurrence"],
+        reason=RETIRED_REASON if retired else None,
+    )

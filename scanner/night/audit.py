@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -44,7 +45,9 @@ class Sources:
     adapters: Mapping[str, PlatformAdapter]
     images: ImageSource
     links: LinkSource
-    discover: Callable[[Registry], list[Discovered]]
+    discover: Callable[
+        [Registry], object
+    ]  # a list of candidates, or a `Discovery` (which says what was unread)
     logos: Mapping[str, object]  # school id / "board" -> scanner.net.imaging.Fingerprint
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
@@ -61,10 +64,16 @@ class AuditOutcome:
     context: Context
     stats: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
+    unread_sites: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason)
 
     @property
     def complete(self) -> bool:
         return all(a.verified for a in self.accounts)
+
+    @property
+    def discovery_complete(self) -> bool:
+        """The search for undeclared accounts read every site: an account not found is not there."""
+        return not self.unread_sites
 
 
 def audit(
@@ -76,7 +85,7 @@ def audit(
     # Last night's pictures that must be asked again are revalidated during discovery and
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
     sources.images.prefetch(sources.images.due())
-    discovered = _safe_discover(sources, registry)
+    discovered, unread_sites = _safe_discover(sources, registry)
     snapshots, found = _fetch_all(
         registry,
         discovered,
@@ -91,6 +100,12 @@ def audit(
         pending_links = side.submit(sources.links.check, _link_urls(snapshots.values()))
         images = sources.images.fetch_many(_image_urls(every))
         links = pending_links.result()
+    stats = getattr(sources.images, "stats", None)
+    log.info(
+        "pictures: %d asked, %d read (%s); links: %d checked",
+        len(_image_urls(every)), sum(1 for e in images.values() if e.fingerprint is not None),
+        ", ".join(f"{k} {v}" for k, v in stats().items()) if stats else "-", len(links),
+    )  # fmt: skip
     context = Context(
         registry=registry,
         settings=settings,
@@ -107,7 +122,9 @@ def audit(
     results += evaluate_discovered(context)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
     notes = _platform_notes(sources.adapters)
-    return AuditOutcome(started, clock(), outcomes, results, snapshots, discovered, context, notes=notes)
+    return AuditOutcome(
+        started, clock(), outcomes, results, snapshots, discovered, context, unread_sites=unread_sites, notes=notes
+    )
 
 
 def _platform_notes(adapters: Mapping[str, PlatformAdapter]) -> tuple[str, ...]:
@@ -121,12 +138,16 @@ def _platform_notes(adapters: Mapping[str, PlatformAdapter]) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _safe_discover(sources: Sources, registry: Registry) -> list[Discovered]:
+def _safe_discover(sources: Sources, registry: Registry) -> tuple[list[Discovered], list[tuple[str, str]]]:
+    """(candidates, sites that could not be read)."""
     try:
-        return list(sources.discover(registry))
+        found = sources.discover(registry)
     except Exception:  # discovery is a bonus: never let it spoil the night
         log.exception("discovery failed")
-        return []
+        return [], [("—", "erreur interne de Vigie pendant la recherche")]
+    if hasattr(found, "candidates"):
+        return list(found.candidates), list(found.unread)
+    return list(found), []
 
 
 def _fetch_all(
@@ -147,6 +168,7 @@ def _fetch_all(
             wanted[candidate.network].append(candidate.handle)
 
     def read(network: str) -> dict[str, Snapshot]:
+        started = time.monotonic()
         handles = list(dict.fromkeys(wanted[network]))
         adapter = adapters.get(network)
         if adapter is None:
@@ -154,13 +176,19 @@ def _fetch_all(
 
             return {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
         try:
-            return adapter.fetch(handles)
+            read_ = adapter.fetch(handles)
         except Exception:  # an adapter bug must not take the other platforms down
             log.exception("adapter %s failed", network)
-            return {
+            read_ = {
                 h: unverified(network, h, "erreur interne de Vigie en lisant cette plateforme")
                 for h in handles
             }
+        answered = sum(1 for snap in read_.values() if snap.verified)
+        log.info(
+            "%s: %d account(s) asked, %d answered, %s call(s), %.1f s",
+            network, len(handles), answered, getattr(adapter, "calls", "?"), time.monotonic() - started,
+        )  # fmt: skip
+        return read_
 
     per_network: dict[str, dict[str, Snapshot]] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ EXIT_UNVERIFIED = 3
 EXIT_LOCKED = 75
 EXIT_BUG = 70  # sysexits EX_SOFTWARE: an internal error, traceback in the log
 EXIT_STORAGE = 74  # sysexits EX_IOERR: the state folder's disk full, read-only or failing
+EXIT_NO_REPORT = 66  # sysexits EX_NOINPUT: `preview` before any report was written
 
 
 @dataclass
@@ -64,6 +66,12 @@ def run_job(
 
     state_dir = config.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    run_id = new_run_id(clock())
+    log.info(
+        "run %s: starting%s, %d account(s) in the registry", run_id, " (dry run)" if dry_run else "",
+        len(config.registry.accounts),
+    )  # fmt: skip
     sources = build_sources(config, secrets, resolve=resolve, retry=retry, clock=clock)
     try:
         outcome = audit(config.registry, config.settings, sources, clock)
@@ -71,15 +79,19 @@ def run_job(
         close_sources(sources)
     from scanner.night.publish import publish
 
-    return publish(
+    result = publish(
         config,
         secrets,
         outcome,
-        run_id=new_run_id(outcome.started_at),
+        run_id=run_id,
         dry_run=dry_run,
         clock=clock,
         fetch_image=sources.fetch_image,
     )
+    log.info(
+        "run %s: finished in %.1f s, exit status %d", run_id, time.monotonic() - began, result.exit_status
+    )
+    return result
 
 
 def run_once(
@@ -130,13 +142,15 @@ def unwritable(state_dir: Path) -> str | None:
     """Why the state folder cannot hold the history, logs and lock (French), or None when it can."""
     import tempfile
 
+    from scanner.plumbing.failures import french_os_error
+
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=state_dir):
             pass
     except OSError as error:
         return (
-            f"Le dossier d'état {state_dir} n'est pas accessible en écriture ({error.strerror})\u00a0: "
+            f"Le dossier d'état {state_dir} n'est pas accessible en écriture ({french_os_error(error)})\u00a0: "
             "vérifiez state_dir dans settings.yaml et les droits de l'utilisateur qui lance Vigie."
         )
     return None
@@ -144,18 +158,35 @@ def unwritable(state_dir: Path) -> str | None:
 
 def daemon(config: Config, *, dry_run: bool = False) -> int:
     from scanner.night.daemon import run_daemon
+    from scanner.plumbing.logs import setup_logging
 
+    problem = unwritable(config.state_dir)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(config.state_dir, Secrets.from_env(config.settings))  # the schedule is in the log too
     return run_daemon(lambda: run_once(config, dry_run=dry_run), config.settings)
 
 
-def demo(config: Config) -> int:
+def demo(config: Config, *, dry_run: bool = False) -> int:
+    """The whole job against the offline sandbox, under the demo state folder's lock (exit 75
+    while another demo runs, like a real run)."""
+    from scanner.plumbing.lock import AlreadyRunning, run_lock
     from scanner.plumbing.logs import setup_logging
-    from vigie_sandbox.demo import demo_world
+    from vigie_sandbox.demo import DEMO_STATE_DIR, demo_world
 
-    with demo_world(config) as world:
-        setup_logging(world.config.state_dir, world.secrets)
-        outcome = run_job(world.config, world.secrets, resolve=world.resolve)
-        print_summary(outcome, mail_folder=world.mail.folder)
+    try:
+        with run_lock(DEMO_STATE_DIR), demo_world(config) as world:
+            setup_logging(world.config.state_dir, world.secrets)
+            outcome = run_job(world.config, world.secrets, dry_run=dry_run, resolve=world.resolve)
+            print_summary(outcome, mail_folder=None if dry_run else world.mail.folder)
+    except AlreadyRunning:
+        print(
+            f"Une autre démonstration est en cours (verrou {DEMO_STATE_DIR / 'vigie.lock'})\u00a0: "
+            "attendez qu’elle se termine.",
+            file=sys.stderr,
+        )
+        return EXIT_LOCKED
     return outcome.exit_status
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from scanner.checks.base import Severity, Status
 from scanner.config.models import Config
-from scanner.history.store import History
+from scanner.history.store import UNFINISHED, History
 from scanner.night.audit import AuditOutcome
 from scanner.night.job import EXIT_OK, EXIT_REPORT_UNSENT, EXIT_UNVERIFIED
 from scanner.plumbing.secrets import Secrets, scrub
@@ -43,18 +44,23 @@ def publish(
     settings, registry = config.settings, config.registry
     state_dir = config.state_dir
     status = "complete" if outcome.complete else "partial"
-    with History.in_state_dir(state_dir) as history:
-        findings = history.record_run(
+    # A dry run works on the real history inside a transaction that is rolled back: it reads
+    # everything a real night reads and leaves the history as it found it.
+    with History.in_state_dir(state_dir, rollback=dry_run) as history:
+        night = history.record_night(
             run_id,
             outcome.started_at,
             outcome.finished_at,
-            status,
+            UNFINISHED,  # until its report is handed over: a night cut short is reported by the next
             outcome.accounts,
             outcome.results,
             outcome.snapshots,
             secrets,
             not_counted={c.id for c in CATALOGUE.values() if c.severity is Severity.INFO},
+            discovery_complete=outcome.discovery_complete,
         )
+        findings = night.findings
+        log_findings(run_id, findings, night.held, night.unreported)
         deliveries = send_notices(
             history,
             findings,
@@ -68,33 +74,50 @@ def publish(
             secrets=secrets,
             catalogue=CATALOGUE,
         )
-        trend = history.trend(30)
-    report = build_report(
-        run=RunInfo(run_id, outcome.started_at, outcome.finished_at, status),
-        platform_notes=outcome.notes,
-        registry=registry,
-        catalogue=CATALOGUE,
-        accounts=outcome.accounts,
-        results=outcome.results,
-        findings=findings,
-        timezone=settings.timezone,
-        generated_at=clock(),
-        snapshots=outcome.snapshots,
-        discovered=outcome.discovered,
-        notices=[d.entry() for d in deliveries],
-        trend=trend,
-    )
-    images = report_images(config, outcome, fetch_image)
-    from scanner.mail.render import secret_variables
+        log_notices(run_id, deliveries)
+        earlier = history.sent_notices_of(night.unreported)
+        report = build_report(
+            run=RunInfo(run_id, outcome.started_at, outcome.finished_at, status),
+            registry=registry,
+            catalogue=CATALOGUE,
+            accounts=outcome.accounts,
+            results=outcome.results,
+            findings=findings,
+            timezone=settings.timezone,
+            generated_at=clock(),
+            snapshots=outcome.snapshots,
+            discovered=outcome.discovered,
+            notices=[d.entry() for d in deliveries] + [_earlier_entry(r) for r in earlier],
+            trend=history.trend(30),
+            held=night.held,
+            unreported=tuple(r.started_at for r in history.runs_by_id(night.unreported)),
+            unread_sites=outcome.unread_sites,
+            platform_notes=outcome.notes,
+        )
+        images = report_images(config, outcome, fetch_image)
+        from scanner.mail.render import secret_variables
 
-    files = save_report(
-        report,
-        state_dir,
-        images=images,
-        max_html_bytes=settings.report.max_html_bytes,
-        variables=secret_variables(settings),
-    )
-    mailed, delivered = mail_report(config, secrets, report, images, dry_run=dry_run, now=clock())
+        files = save_report(
+            report,
+            state_dir,
+            images=images,
+            max_html_bytes=settings.report.max_html_bytes,
+            variables=secret_variables(settings),
+        )
+        mailed, delivered = mail_report(config, secrets, report, images, dry_run=dry_run, now=clock())
+        if dry_run:
+            log.info("run %s: dry run, report written to %s; the history is left as it was", run_id, mailed)
+        elif delivered:
+            history.finish_run(run_id, status)
+            log.info("run %s: report handed over to %s", run_id, settings.smtp.host)
+        else:
+            log.warning("run %s: report not handed over; the next night reports this one's news", run_id)
+        if not dry_run:
+            pruned = history.prune(settings.history.keep_nights)
+            history.checkpoint()
+            if pruned:
+                log.info("history: per-check results of %d night(s) beyond %d pruned", pruned,
+                         settings.history.keep_nights)  # fmt: skip
     exit_status = EXIT_OK if outcome.complete else EXIT_UNVERIFIED
     if not delivered:
         exit_status = EXIT_REPORT_UNSENT
@@ -111,12 +134,47 @@ def publish(
             "non_conforme": report.summary.checks_non_conforme,  # recommendations (info) left out
             "new": report.summary.new,
             "resolved": report.summary.resolved,
+            "retired": report.summary.retired,
+            "held": len(night.held),
             "rate": report.summary.rate,
             "compliant": report.summary.accounts_compliant,
             "unverified": [(a.id, a.reason) for a in outcome.accounts if not a.verified],
             "discovered": len(outcome.discovered),
+            "unread_sites": list(outcome.unread_sites),
+            "unreported": len(night.unreported),
             "dry_run": dry_run,
         },
+    )
+
+
+def log_findings(run_id: str, findings, held, unreported) -> None:
+    counts = Counter(str(f.state) for f in findings)
+    log.info(
+        "run %s: findings new %d, open %d, resolved %d, retired %d",
+        run_id, counts["new"], counts["open"], counts["resolved"], counts["retired"],
+    )  # fmt: skip
+    if held:
+        log.warning("run %s: the registry lost more than half its accounts: %d not retired tonight",
+                    run_id, len(held))  # fmt: skip
+    if unreported:
+        log.warning("run %s: carries the news of %d night(s) never reported: %s", run_id, len(unreported),
+                    ", ".join(unreported))  # fmt: skip
+
+
+def log_notices(run_id: str, deliveries) -> None:
+    counts = Counter(d.state for d in deliveries)
+    log.info(
+        "run %s: notices sent %d, queued %d, failed %d, written %d, interrupted earlier %d",
+        run_id, counts["sent"], counts["queued"], counts["failed"], counts["written"],
+        sum(d.interrupted for d in deliveries),
+    )  # fmt: skip
+
+
+def _earlier_entry(record):
+    from scanner.report.model import NoticeEntry
+
+    return NoticeEntry(
+        to=record.recipients, school=record.school, kind=record.kind, findings=record.findings, earlier=True
     )
 
 

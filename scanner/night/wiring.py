@@ -33,7 +33,7 @@ def build_sources(
     retry: RetryPolicy | None = None,
     clock: Callable[[], dt.datetime] | None = None,
 ) -> Sources:
-    from scanner.discovery.sites import discover
+    from scanner.discovery.sites import crawl
     from scanner.net.fetch import Fetcher
     from scanner.net.images import ImageFetcher, default_cache_path
     from scanner.net.links import LinkChecker
@@ -72,7 +72,7 @@ def build_sources(
         adapters=adapters,
         images=images,
         links=LinkChecker(fetcher),
-        discover=lambda registry: discover(registry, fetcher),
+        discover=lambda registry: crawl(registry, fetcher),
         logos=reference_logos(config),
         fetch_image=shown.get,
         closers=[images.close, images.save, handle_cache.save, shown.prune],

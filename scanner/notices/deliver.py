@@ -86,7 +86,13 @@ class Delivery:
         """The report's `notices[]` entry (`scanner.report.model.NoticeEntry`)."""
         from scanner.report.model import NoticeEntry
 
-        return NoticeEntry(to=self.recipients, school=self.school, kind=self.kind, findings=self.findings)
+        return NoticeEntry(
+            to=self.recipients,
+            school=self.school,
+            kind=self.kind,
+            findings=self.findings,
+            interrupted=self.interrupted,
+        )
 
 
 def notice_log(history: History, registry: Registry) -> NoticeLog:

@@ -98,6 +98,7 @@ class FacebookAdapter(Adapter):
         super().__init__(settings, token, options=options, **overrides)
         self._app_secret = app_secret
         self.concurrency = concurrency
+        self.calls = 0  # HTTP calls (retries included) of the last fetch: for the night's log
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         wanted = list(dict.fromkeys(handles))
@@ -112,6 +113,12 @@ class FacebookAdapter(Adapter):
             app_secret=self._app_secret,
         )
         run = _Run(client, self.options)
+        try:
+            return self._fetch(run, client, wanted)
+        finally:
+            self.calls = client.calls
+
+    def _fetch(self, run: _Run, client: GraphClient, wanted: list[str]) -> dict[str, Snapshot]:
         for handle in wanted:
             if not _ALIAS.match(handle):
                 run.results[handle] = run.status(handle, FetchStatus.NOT_FOUND, INVALID)

@@ -65,6 +65,7 @@ class InstagramAdapter(Adapter):
         super().__init__(settings, token, options=options, **overrides)
         self.concurrency = concurrency
         self._app_secret = app_secret
+        self.calls = 0  # HTTP calls (retries included) of the last fetch: for the night's log
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         wanted = list(dict.fromkeys(handles))
@@ -76,6 +77,7 @@ class InstagramAdapter(Adapter):
             return {h: unverified(NETWORK, h, NO_BUSINESS_ACCOUNT) for h in wanted}
         facebook = self.settings.facebook
         local = threading.local()
+        clients: list[GraphClient] = []
 
         def client() -> GraphClient:
             if not hasattr(local, "client"):
@@ -86,6 +88,7 @@ class InstagramAdapter(Adapter):
                     self.options,
                     app_secret=self._app_secret,
                 )
+                clients.append(local.client)
             return local.client
 
         now = self.options.now()
@@ -119,6 +122,7 @@ class InstagramAdapter(Adapter):
             workers = min(self.concurrency, len(pending))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="instagram") as pool:
                 results.update(zip(pending, pool.map(one, pending), strict=True))
+        self.calls = sum(c.calls for c in clients)
         return {h: results[h] for h in wanted}
 
     def _read(

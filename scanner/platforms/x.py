@@ -157,6 +157,7 @@ class XAdapter(Adapter):
     def __init__(self, settings: XSettings, bearer_token: str | None, **options: Any):
         super().__init__(settings, bearer_token, **options)
         self.cost = XCost()
+        self.calls = 0  # HTTP calls (retries included): for the night's log
 
     def __repr__(self) -> str:
         return f"XAdapter(api_url={self.settings.api_url!r})"
@@ -303,6 +304,7 @@ class XAdapter(Adapter):
         retry = self.options.retry
         budget = RetryBudget(retry, self.options.sleep)
         while True:
+            self.calls += 1
             try:
                 return request()
             except tweepy.TooManyRequests as exc:

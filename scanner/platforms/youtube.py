@@ -104,6 +104,7 @@ class YouTubeAdapter(Adapter):
         self._key = api_key
         self.handle_cache: MutableMapping[str, str] = {} if handle_cache is None else handle_cache
         self._base = settings.api_url.rstrip("/") + "/youtube/v3/"
+        self.calls = 0  # HTTP calls (retries included): for the night's log (threads: approximate)
 
     def __repr__(self) -> str:
         return f"YouTubeAdapter(api_url={self.settings.api_url!r})"
@@ -276,6 +277,7 @@ class YouTubeAdapter(Adapter):
         while True:
             if self._stopped:
                 raise PlatformStopped(self._stopped)
+            self.calls += 1
             try:
                 response = self._session().get(
                     self._base + resource, params=params, timeout=self.options.timeout

@@ -72,7 +72,10 @@ def setup_logging(
 
     scrubber = ScrubFilter(secrets)
     formatter = logging.Formatter(FORMAT)
-    handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stderr)]
+    console = logging.StreamHandler(stream or sys.stderr)
+    # cron mails stderr: only what needs a look there, the night's story goes to the file (debug: both)
+    console.setLevel(level if level <= logging.DEBUG else logging.WARNING)
+    handlers: list[logging.Handler] = [console]
     if state_dir is not None:
         folder = Path(state_dir) / "logs"
         folder.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from scanner.platforms.snapshot import Snapshot
 
 SCHEMA_VERSION = 1
 EXPIRY_WARNING_DAYS = 30
-STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2}
+STATE_RANK = {FindingState.NEW: 0, FindingState.OPEN: 1, FindingState.RESOLVED: 2, FindingState.RETIRED: 3}
 
 
 def logo_key(school: str) -> str:
@@ -142,6 +142,8 @@ class NoticeEntry:
     school: str
     kind: str  # first | reminder | escalation
     findings: tuple[str, ...]
+    interrupted: bool = False  # an earlier attempt was cut short: may have arrived twice (same Message-ID)
+    earlier: bool = False  # sent by an earlier night whose report was never handed over
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ class Summary:
     open: int
     resolved: int
     first_audit: bool = False  # no earlier night in the history: « constatées cette nuit (premier audit) »
+    retired: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,11 @@ class Report:
     unverifiable_checks: tuple[CheckNote, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
     recommendations: tuple[ReportFinding, ...] = ()  # severity `info`: never a non-conformity
+    retired: tuple[ReportFinding, ...] = ()  # findings whose account left the registry: shown once
+    held: tuple[str, ...] = ()  # accounts gone from a registry that lost more than half: not retired yet
+    # earlier nights whose report was never handed over (their news is carried)
+    unreported: tuple[dt.datetime, ...] = ()
+    unread_sites: tuple[tuple[str, str], ...] = ()  # (site, French reason): the search is incomplete
     platform_notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
@@ -248,22 +256,35 @@ def build_report(
     discovered: Sequence[Discovered] = (),
     notices: Sequence[NoticeEntry] = (),
     trend: Sequence[TrendPoint] = (),
+    held: Sequence[str] = (),
+    unreported: Sequence[dt.datetime] = (),
+    unread_sites: Sequence[tuple[str, str]] = (),
     platform_notes: Sequence[str] = (),
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
+    retired = [f for f in findings if f.state is FindingState.RETIRED]
+    findings = [f for f in findings if f.state is not FindingState.RETIRED]
     derogations, manual, unverifiable = _notes(registry, catalogue, accounts, results, findings, generated_at)
     reported = _report_findings(catalogue, accounts, findings, support_contact(registry.board))
     return Report(
         run=run,
         accounts=_account_entries(registry, accounts, snapshots or {}),
         findings=tuple(f for f in reported if f.severity is not Severity.INFO),
+        retired=_report_findings(catalogue, accounts, retired, support_contact(registry.board)),
+        held=tuple(held),
+        unreported=tuple(unreported),
+        unread_sites=tuple(unread_sites),
         discovered=tuple(_discovered(d) for d in discovered),
         notices=tuple(notices),
         version=SCHEMA_VERSION,
         board=registry.board.name,
         timezone=timezone,
         generated_at=generated_at,
-        summary=replace(_summary(accounts, results, findings, catalogue), first_audit=len(trend) == 1),
+        summary=replace(
+            _summary(accounts, results, findings, catalogue),
+            first_audit=len(trend) == 1,
+            retired=len(retired),
+        ),
         schools=tuple(SchoolEntry(s.id, s.name, s.website) for s in registry.schools),
         derogations=derogations,
         manual=manual,
