@@ -1,7 +1,6 @@
 """The command line: `python run_audit.py [--config DIR] [--dry-run | --demo] [check | daemon | preview]`.
 
-Exit statuses (SPEC.md): 0 every account verified; 3 finished but some accounts could
-not be verified; 2 configuration error; 75 another run holds the lock; anything else is a bug.
+Exit statuses: `scanner.night.job` defines and decides them (`EXIT_STATUSES`, listed by `--help`).
 """
 
 from __future__ import annotations
@@ -15,12 +14,14 @@ from pathlib import Path
 from scanner.access.report import run_access
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
-from scanner.night.job import EXIT_CONFIG, EXIT_NO_REPORT, EXIT_OK, EXIT_STORAGE
+from scanner.night import job
+from scanner.night.job import EXIT_CONFIG, EXIT_NO_REPORT, EXIT_OK, EXIT_STATUSES, EXIT_STORAGE
+from scanner.plumbing.failures import french_os_error
+from scanner.plumbing.french import NBSP
 from scanner.plumbing.runtime import limit_malloc_arenas
 from scanner.plumbing.secrets import Secrets
 from scanner.plumbing.timezones import prefer_bundled_tzdata
-
-NBSP = "\u00a0"
+from scanner.report.preview import preview_anywhere
 
 COMMANDS = ("audit", "check", "daemon", "preview", "access")
 
@@ -38,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
             "preview writes the last report's HTML to a file and prints its path; "
             "access tells, without auditing, what the credentials can read and what the audit will "
             "miss (exit 0 when nothing is missing, 3 when something is, 2 on a configuration error). "
-            "Exit status: 0 all accounts verified, 3 some accounts could not be verified, "
-            "2 configuration error, 75 another run is in progress."
+            "Exit status: "
+            + "; ".join(f"{status} {meaning}" for status, meaning in EXIT_STATUSES.items())
+            + "."
         ),
     )
     parser.add_argument(
@@ -109,8 +111,6 @@ def main(argv: list[str] | None = None) -> int:
         return run_access(config, Secrets.from_env(config.settings))
     if args.command == "preview":
         return preview_command(config, demo=args.demo)
-    from scanner.night import job
-
     if args.command == "daemon":
         return job.daemon(config, dry_run=args.dry_run)
     if args.demo:
@@ -119,11 +119,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def preview_command(config: Config, *, demo: bool) -> int:
-    from scanner.plumbing.failures import french_os_error
-    from scanner.report.preview import preview_anywhere
-    from vigie_sandbox.demo import DEMO_STATE_DIR
+    if demo:
+        # The offline world is imported only for --demo: a real installation never loads the sandbox.
+        from vigie_sandbox.demo import DEMO_STATE_DIR
 
-    state_dir = DEMO_STATE_DIR if demo else config.state_dir
+        state_dir = DEMO_STATE_DIR
+    else:
+        state_dir = config.state_dir
     try:
         path, problem = preview_anywhere(state_dir, config.settings.report.max_html_bytes)
     except FileNotFoundError:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from scanner.checks.base import GENERIC_SUPPORT, Check
 from scanner.checks.catalogue import all_checks
+from scanner.plumbing.french import NBSP
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "regles"
 SECTIONS = ("Ce que vérifie la règle", "Pourquoi", "Comment corriger")
 SEVERITY_LABELS = {"critique": "critique", "majeure": "majeure", "mineure": "mineure", "info": "information"}
-NBSP = "\u00a0"
 _HEADER = "<!-- Page générée par `python -m scanner.docs_gen` depuis la déclaration de la règle, ne pas modifier à la main. -->"
 
 

@@ -10,9 +10,9 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from scanner.checks.base import Check, Outcome, Result, Severity, Status, conforme
+from scanner.checks.base import Check, Outcome, PictureEvidence, Result, Severity, Status, conforme
 from scanner.config.models import Account, Admin, Board, Person, Plan, Registry, School, Settings
-from scanner.history.store import AccountOutcome
+from scanner.night.outcomes import AccountOutcome
 from scanner.platforms.snapshot import FetchStatus, Snapshot
 
 NIGHT = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.UTC)  # 4 h 00 in Edmonton
@@ -133,6 +133,7 @@ def make_check(
     fix: str = "Renommer le compte selon le format « (nom)_CSNO ».",
     needs_platform: bool = True,
     fn: Callable[..., Outcome] | None = None,
+    evidence: PictureEvidence | None = None,
 ) -> Check:
     return Check(
         id=id,
@@ -144,6 +145,7 @@ def make_check(
         fix=fix,
         needs_platform=needs_platform,
         fn=fn or (lambda account, snapshot, context: conforme()),
+        evidence=evidence,
     )
 
 
@@ -157,7 +159,8 @@ def make_catalogue() -> dict[str, Check]:
         make_check("name.suffix", "§5.d", Severity.MAJEURE, "Nom au format (nom)_CSNO",
                    "Renommer le compte pour qu’il se termine par « _CSNO ».", True),
         make_check("logo.school", "§5.f", Severity.MINEURE, "Logo officiel de l’école",
-                   "Remplacer la photo de profil par le logo officiel de l’école.", True),
+                   "Remplacer la photo de profil par le logo officiel de l’école.", True,
+                   evidence=PictureEvidence("avatar", "school")),
         make_check("account.reachable", "§5.i", Severity.CRITIQUE, "Compte public et accessible",
                    "Rendre le compte public ou signaler sa fermeture à la coordonnatrice.", True),
         make_check("links.board", "§5.g", Severity.INFO, "Lien vers le site du CSNO",

@@ -8,10 +8,10 @@ import logging
 import pytest
 from checks_factory import account, context, good_snapshot
 
-from scanner.checks.base import Status
+from scanner.checks.base import GROUP_NO_API, Status
 from scanner.checks.cadence import Cadence, allowed_days, parse
 from scanner.checks.catalogue import CATALOGUE, all_checks
-from scanner.checks.runner import GROUP_NO_API, evaluate
+from scanner.checks.runner import evaluate
 from scanner.checks.unicode_names import french_name, skeleton, suspects
 from scanner.config.models import ActivitySettings
 from scanner.platforms.snapshot import unverified

@@ -11,7 +11,8 @@ from factories import make_registry, make_result, make_snapshot, night, outcomes
 
 from scanner.checks.base import Status
 from scanner.history.findings import FindingState, finding_id
-from scanner.history.store import AccountOutcome, History, migrations
+from scanner.history.store import History, migrations
+from scanner.night.outcomes import AccountOutcome
 from scanner.plumbing.secrets import Secret, Secrets
 
 C, NC, NV, MAN, DER = (

@@ -24,7 +24,7 @@ from scanner.discovery.lookup_plan import (
     shortfalls,
 )
 from scanner.discovery.variants import PLATFORMS
-from scanner.report.french import number
+from scanner.plumbing.french import number
 
 ROOT = Path(__file__).resolve().parents[1]
 NBSP = "\u00a0"

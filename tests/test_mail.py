@@ -250,10 +250,10 @@ def test_official_logos_of_the_csno_configuration():
     from pathlib import Path
 
     from scanner.config.load import load_config
-    from scanner.mail.render import official_logos
+    from scanner.config.logos import load_logos
 
     config = load_config(Path(__file__).resolve().parents[1] / "config")
-    logos = official_logos(config)
+    logos = {logo_key(key): logo.data for key, logo in load_logos(config).items()}
     assert logo_key("board") in logos and logo_key("eqv") in logos
     assert all(data[:8] == b"\x89PNG\r\n\x1a\n" for data in logos.values())
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from demo_mail import demo_night, html_part, prose, text_part, visible_text
 
-from scanner.report import french
+from scanner.plumbing import french
 
 NBSP = "\u00a0"
 

@@ -245,3 +245,24 @@ def test_an_image_still_fresh_per_cache_control_is_not_asked_again(sandbox, tmp_
     second = images_for(sandbox, cache)  # the next night, within the CDN's max-age
     assert second.fetch(url) == before
     assert second.stats()["fresh"] == 1 and sandbox.log == []
+
+
+def test_a_shown_picture_is_kept_with_its_entry_and_goes_with_it(sandbox, tmp_path):
+    """One store: the report's pictures live beside images.json and leave with their URL's entry."""
+    cache = default_cache_path(tmp_path / "var")
+    url = f"{CDN}/eqv.jpg"
+    first = images_for(sandbox, cache)
+    first.fetch(url)
+    data = first.picture(url)
+    first.save()
+    kept = list((cache.parent / "images").glob("*.img"))
+    assert data and len(kept) == 1 and kept[0].read_bytes() == data
+
+    sandbox.clear_log()
+    assert images_for(sandbox, cache).picture(url) == data
+    assert sandbox.requests_to("media") == []  # shown again: from the disk
+
+    images_for(sandbox, cache, now=lambda: time.time() + 31 * 86400).save()  # a month unseen
+    assert json.loads(cache.read_text())["entries"] == {}
+    assert list((cache.parent / "images").glob("*.img")) == []
+    assert images_for(sandbox).picture(f"{CDN}/texte") is None  # not an image: nothing to show

@@ -109,7 +109,7 @@ class Nights:
     def run(self, n: int, failing: dict[tuple[str, str], Status], **kwargs):
         findings = self.findings(n, failing)
         return send_notices(
-            self.history, findings, REGISTRY, self.settings, run_id=f"run-{n}", password=None,
+            self.history, findings, REGISTRY, self.settings, run_id=f"run-{n}",
             now=night(n) + dt.timedelta(minutes=6), catalogue=CATALOGUE, **kwargs,
         )  # fmt: skip
 

@@ -10,7 +10,8 @@ from factories import make_account, make_registry, make_report
 
 from scanner.checks.base import Discovered, Status
 from scanner.history.findings import Finding, FindingState
-from scanner.report import french, html_report
+from scanner.plumbing import french
+from scanner.report import html_report
 from scanner.report.html_report import LIMITS, ReportView, fit_html, render_html, render_text
 
 NBSP = "\u00a0"

@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 from hardening_world import ENV, ROOT, HardWorld, find
 
-from scanner.report.french import days_between
+from scanner.plumbing.french import days_between
 
 NIGHTS = 60
 CALM_AT_THE_END = 3

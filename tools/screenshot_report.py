@@ -29,7 +29,7 @@ from scanner.checks.base import Discovered, Status  # noqa: E402
 from scanner.config.models import AccountException  # noqa: E402
 from scanner.history.store import History  # noqa: E402
 from scanner.mail.render import html_body, render_report  # noqa: E402
-from scanner.report import french  # noqa: E402
+from scanner.plumbing import french  # noqa: E402
 from scanner.report.archive import save_report  # noqa: E402
 from scanner.report.model import NoticeEntry, RunInfo, avatar_key, build_report, logo_key  # noqa: E402
 

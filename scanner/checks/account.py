@@ -28,6 +28,7 @@ _GONE = {
     fix="""Vérifiez le nom d’utilisateur déclaré au registre. Si le compte a été fermé, demandez à la
     coordonnatrice des communications de le retirer du registre; s’il a été suspendu ou rendu
     privé, rétablissez-le ou signalez-le à la coordonnatrice.""",
+    gone_accounts=True,
 )
 def account_reachable(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     if snapshot.ok:

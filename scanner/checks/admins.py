@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from scanner.checks.base import Context, Outcome, Severity, conforme, manuel, non_conforme, non_verifiable
 from scanner.checks.catalogue import check
-from scanner.checks.texts import listing, quoted
 from scanner.checks.unicode_names import fold
 from scanner.config.models import Account, Role
 from scanner.platforms.snapshot import Snapshot
+from scanner.plumbing.french import listing, quoted
 
 MIN_ADMINS = 2
 

@@ -9,13 +9,14 @@ no SQL, no clock (the time of the run is `Context.now`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from scanner.config.models import Account, Registry, Settings
-from scanner.platforms.snapshot import Snapshot
+from scanner.config.models import Account, Network, Registry, Settings
+from scanner.platforms.snapshot import FetchStatus, Snapshot
 
 
 class Status(StrEnum):
@@ -141,6 +142,32 @@ def support_contact(board) -> str:
 
 # A check returns None when it does not apply to this account: nothing is emitted.
 CheckFn = Callable[[Account, Snapshot | None, Context], Outcome | None]
+# A check of the discovered accounts judges them all at once: one outcome per account it reports.
+DiscoveredFn = Callable[[Context], Iterable[tuple[Discovered, Outcome]]]
+
+
+class Judges(StrEnum):
+    """What a check judges: the registry's accounts (`CheckFn`), those found outside it
+    (`DiscoveredFn`), or publications one by one (`scanner.checks.publications`)."""
+
+    REGISTERED = "registered"
+    DISCOVERED = "discovered"
+    POSTS = "posts"
+
+
+@dataclass(frozen=True, slots=True)
+class PictureEvidence:
+    """What a picture check shows beside its finding: the account's picture and the logo it should be."""
+
+    picture: str  # "avatar" (profile picture) or "cover" (banner): see `picture_url`
+    logo: str  # "school" (the account's school's logo) or "board" (the CSNO's)
+
+
+def picture_url(snapshot: Snapshot | None, picture: str) -> str | None:
+    """The URL of the account's "avatar" or "cover" picture, as the platform showed it."""
+    if snapshot is None:
+        return None
+    return {"avatar": snapshot.avatar_url, "cover": snapshot.cover_url}[picture]
 
 
 @dataclass(frozen=True)
@@ -153,9 +180,16 @@ class Check:
     why: str  # « Pourquoi »
     fix: str  # « Comment corriger »: a principal can act on it
     needs_platform: bool  # True: needs the live account (manuel for Facebook groups)
-    fn: CheckFn = field(compare=False, repr=False)
+    fn: CheckFn | DiscoveredFn = field(compare=False, repr=False)
     networks: frozenset[str] | None = None  # None: every network; else the networks it applies to
-    per_post: bool = False  # True: judged post by post by the publications stage, never per account
+    judges: Judges = Judges.REGISTERED
+    gone_accounts: bool = False  # True: also called when the platform says the account is gone
+    evidence: PictureEvidence | None = None  # the pictures the report shows beside a finding
+
+    @property
+    def per_post(self) -> bool:
+        """Judged post by post by the publications stage, never per account."""
+        return self.judges is Judges.POSTS
 
     def fix_for(self, support: str) -> str:
         """`fix` with `{soutien}` (who gives technical help) replaced by a person or a role."""
@@ -173,3 +207,36 @@ class Result:
     check: str
     status: Status
     detail: str | None = None
+
+
+# ---------------------------------------------------------------- shared by the runner and the checks
+
+NO_SNAPSHOT = "aucune donnée de la plateforme pour ce compte"
+GROUP_NO_API = "Les groupes Facebook n’ont plus d’API depuis avril 2024\u00a0: vérifiez à la main"
+_UNREACHABLE = {
+    FetchStatus.NOT_FOUND: "compte introuvable",
+    FetchStatus.SUSPENDED: "compte suspendu",
+    FetchStatus.PRIVATE: "compte privé",
+}
+
+
+def platform_gate(account: Account, snapshot: Snapshot | None, *, gone: bool = False) -> Outcome | None:
+    """The outcome of a platform check that cannot look at the live account, or None when it can.
+
+    `gone=True` (a check declared with `gone_accounts`) goes through when the platform answered « gone ».
+    """
+    if account.network is Network.FACEBOOK_GROUP:
+        return Outcome(Status.MANUEL, GROUP_NO_API)
+    if snapshot is None:
+        return Outcome(Status.NON_VERIFIABLE, NO_SNAPSHOT)
+    if snapshot.status is FetchStatus.ERROR:
+        return Outcome(Status.NON_VERIFIABLE, snapshot.reason or NO_SNAPSHOT)
+    if snapshot.status is not FetchStatus.OK and not gone:
+        return Outcome(Status.NON_VERIFIABLE, _UNREACHABLE.get(snapshot.status, "compte inaccessible"))
+    return None
+
+
+def board_today(ctx: Context) -> dt.date:
+    """The date of the run in the board's time zone (an exception valid « until » that day inclusive)."""
+    now = ctx.now if ctx.now.tzinfo else ctx.now.replace(tzinfo=dt.UTC)
+    return now.astimezone(ZoneInfo(ctx.settings.timezone)).date()

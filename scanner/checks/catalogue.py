@@ -17,10 +17,19 @@ Conventions every check follows (the runner applies the rest uniformly):
   class account): the check is *not emitted*. Declare `networks=` for
   network-wide restrictions; return `None` from the function for the rest.
   A check that does not apply never yields `non_conforme`, nor `conforme`.
+- `gone_accounts=True`: also called when the platform says the account is gone
+  (not found, suspended, private): `account.reachable` reports exactly that.
+- `judges=Judges.DISCOVERED`: the check judges the accounts found outside the
+  registry, all at once: `(ctx) -> [(Discovered, Outcome)]` over `ctx.discovered`.
+- `evidence=PictureEvidence(picture, logo)`: the report shows that picture of the
+  account beside the official logo expected, for each `non_conforme`.
 - Exceptions raised by a check become `non_verifiable` for that check only.
-- `per_post=True` (the `content.*` checks of `scanner.checks.publications`): the
+- `judges=Judges.POSTS` (the `content.*` checks of `scanner.checks.publications`): the
   check judges one publication, `fn(post, tools)`; the per-account runner skips
   it and the publications stage calls it for each new post.
+
+Importing any module of `scanner.checks` runs the package's `__init__`, which
+imports every check module: the catalogue is complete before anyone reads it.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from scanner.checks.base import Check, CheckFn, Severity
+from scanner.checks.base import Check, CheckFn, DiscoveredFn, Judges, PictureEvidence, Severity
 
 # The order of the SPEC table: reports and docs list checks in this order.
 ORDER = (
@@ -72,8 +81,10 @@ def check(
     fix: str,
     needs_platform: bool = True,
     networks: Iterable[str] | None = None,
-    per_post: bool = False,
-) -> Callable[[CheckFn], CheckFn]:
+    judges: Judges = Judges.REGISTERED,
+    gone_accounts: bool = False,
+    evidence: PictureEvidence | None = None,
+) -> Callable[[CheckFn | DiscoveredFn], CheckFn | DiscoveredFn]:
     """Declare and register a check; its texts are validated here, once, at declaration."""
     texts = {"title": title, "verifies": verifies, "why": why, "fix": fix}
     missing = [name for name in _REQUIRED_TEXTS if not texts[name].strip()]
@@ -82,7 +93,7 @@ def check(
     if id in CATALOGUE:
         raise ValueError(f"check {id} declared twice")
 
-    def register(fn: CheckFn) -> CheckFn:
+    def register(fn: CheckFn | DiscoveredFn) -> CheckFn | DiscoveredFn:
         CATALOGUE[id] = Check(
             id=id,
             clause=clause,
@@ -94,7 +105,9 @@ def check(
             needs_platform=needs_platform,
             fn=fn,
             networks=frozenset(networks) if networks is not None else None,
-            per_post=per_post,
+            judges=judges,
+            gone_accounts=gone_accounts,
+            evidence=evidence,
         )
         return fn
 
@@ -103,8 +116,6 @@ def check(
 
 def all_checks() -> list[Check]:
     """Every declared check, in the SPEC's order (then any added ones, by id)."""
-    import scanner.checks  # noqa: F401 - importing the package registers every check module
-
     rank = {check_id: index for index, check_id in enumerate(ORDER)}
     return sorted(CATALOGUE.values(), key=lambda c: (rank.get(c.id, len(ORDER)), c.id))
 

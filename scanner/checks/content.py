@@ -5,25 +5,25 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from scanner.checks.base import Context, Outcome, Severity, conforme, manuel, non_conforme, non_verifiable
+from scanner.checks.base import (
+    Context,
+    Outcome,
+    Severity,
+    conforme,
+    manuel,
+    non_conforme,
+    non_verifiable,
+    platform_gate,
+)
 from scanner.checks.cadence import allowed_days, parse
 from scanner.checks.catalogue import check
-from scanner.checks.runner import platform_gate
-from scanner.checks.texts import french_date, listing, quoted
+from scanner.checks.texts import mentions_board
 from scanner.checks.unicode_names import fold
 from scanner.config.models import Account, Network
 from scanner.platforms.snapshot import Snapshot
+from scanner.plumbing.french import date_long, listing, quoted
 
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w.-]+\.(?:ca|com|org|net)\b\S*")
 _OFFICIAL_WORDS = re.compile(r"\b(?:officiel|officielle|officiels|officielles|classe|organisme)\b")
-
-
-def mentions_board(text: str, board_name: str, suffix: str) -> tuple[bool, bool]:
-    """(full name present, only the acronym present), accents, case and hyphens ignored."""
-    folded = fold(_URL.sub(" ", text))  # « www.csno.ab.ca » does not name the board
-    full = fold(board_name) in folded
-    acronym = re.search(rf"\b{re.escape(fold(suffix))}\b", folded) is not None
-    return full, acronym and not full
 
 
 @check(
@@ -144,7 +144,7 @@ def activity_calendar(account: Account, snapshot: Snapshot, ctx: Context) -> Out
     zone = ZoneInfo(ctx.settings.timezone)
     days = (ctx.now.astimezone(zone).date() - last.astimezone(zone).date()).days
     ago = "aujourd’hui" if days == 0 else f"il y a {days}\u00a0jour{'s' if days > 1 else ''}"
-    when = f"dernière publication le {french_date(last.astimezone(zone).date())}, {ago}"
+    when = f"dernière publication le {date_long(last.astimezone(zone).date())}, {ago}"
     if limit is None:
         return conforme(f"calendrier {quoted(declared)}, sans délai; {when}")
     if days > limit:

@@ -10,10 +10,10 @@ import functools
 
 from scanner.checks.base import Context, Outcome, Severity, conforme, non_conforme, non_verifiable
 from scanner.checks.catalogue import check
-from scanner.checks.texts import listing
 from scanner.config.models import Account
 from scanner.net.urls import host_and_path, is_web_url, matches_site, normalise
 from scanner.platforms.snapshot import Snapshot
+from scanner.plumbing.french import listing
 
 SHORTENERS = frozenset({"t.co"})
 

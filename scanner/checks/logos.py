@@ -8,6 +8,7 @@ from scanner.checks.base import (
     Context,
     ImageEvidence,
     Outcome,
+    PictureEvidence,
     Severity,
     conforme,
     manuel,
@@ -15,11 +16,10 @@ from scanner.checks.base import (
     non_verifiable,
 )
 from scanner.checks.catalogue import check
+from scanner.config.logos import BOARD
 from scanner.config.models import Account
 from scanner.net.imaging import Fingerprint, distance
 from scanner.platforms.snapshot import Snapshot
-
-BOARD = "board"
 
 
 def as_fingerprint(value: Any) -> Fingerprint | None:
@@ -74,6 +74,7 @@ def logo_label(key: str, ctx: Context) -> str:
     comme image de profil\u00a0: c’est ce qui fait reconnaître le compte sanctionné de l’école (§2.c).""",
     fix="""Téléversez comme photo de profil le fichier du logo officiel de l’école fourni par le
     CSNO, sans le modifier.""",
+    evidence=PictureEvidence(picture="avatar", logo="school"),
 )
 def logo_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     if snapshot.avatar_is_silhouette or not snapshot.avatar_url:
@@ -108,6 +109,7 @@ def logo_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     fix="""Ajoutez le logo du CSNO à l’image de couverture (ou à la bannière) du compte, selon les
     normes graphiques du CSNO.""",
     networks=("facebook", "facebook_group", "x", "youtube"),
+    evidence=PictureEvidence(picture="cover", logo="board"),
 )
 def logo_board(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     if not snapshot.cover_url:

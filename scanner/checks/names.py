@@ -15,10 +15,10 @@ import re
 
 from scanner.checks.base import Context, Outcome, Severity, conforme, manuel, non_conforme
 from scanner.checks.catalogue import check
-from scanner.checks.texts import listing, quoted
 from scanner.checks.unicode_names import clean, skeleton, strip_accents, suspects
 from scanner.config.models import Account, School
 from scanner.platforms.snapshot import Snapshot
+from scanner.plumbing.french import listing, quoted
 
 # Longest display name each platform accepts (None: no practical limit).
 NAME_LIMITS: dict[str, int | None] = {"facebook": None, "instagram": 30, "x": 50, "youtube": 100}

@@ -1,7 +1,7 @@
 """What the accounts publish, judged post by post (DA 142 §2.b.iii, §3.b, Annexe A).
 
 These checks are declared like the others (one place for the clause, the severity and
-the French texts, and `docs/regles/`), with `per_post=True`: the per-account runner
+the French texts, and `docs/regles/`), with `judges=Judges.POSTS`: the per-account runner
 skips them; the publications stage calls `assess_post(post, tools)` for each new post
 and keys each verdict by (account, check, post id). Each function here turns the
 findings of `scanner.publications` into one `Outcome` for one post.
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.checks.base import Outcome, Severity, conforme, manuel, non_conforme, non_verifiable
+from scanner.checks.base import Judges, Outcome, Severity, conforme, manuel, non_conforme, non_verifiable
 from scanner.checks.catalogue import CATALOGUE, check
-from scanner.checks.texts import NBSP, listing, quoted
+from scanner.plumbing.french import NBSP, listing, quoted
 from scanner.publications import faces, grammalecte_engine
 from scanner.publications.conduct import find_conduct
 from scanner.publications.findings import ContentFinding
@@ -67,7 +67,7 @@ def assess_post(post: Post, tools: ContentTools) -> list[PostVerdict]:
     texte publié). Si un mot signalé est correct (un nom, un terme local), demandez à la coordonnatrice
     des communications de l’ajouter au dictionnaire du conseil.""",
     networks=NETWORKS,
-    per_post=True,
+    judges=Judges.POSTS,
 )
 def content_french(post: Post, tools: ContentTools) -> PostVerdict | None:
     if not post.text.strip():
@@ -102,7 +102,7 @@ def content_french(post: Post, tools: ContentTools) -> PostVerdict | None:
     fix="""Modifiez la publication pour retirer le renseignement signalé, ou retirez-la. Si la famille
     ou l’employé a donné son autorisation écrite, vérifiez que le formulaire est au dossier.""",
     networks=NETWORKS,
-    per_post=True,
+    judges=Judges.POSTS,
 )
 def content_personal_info(post: Post, tools: ContentTools) -> PostVerdict | None:
     if not post.text.strip():
@@ -136,7 +136,7 @@ def content_personal_info(post: Post, tools: ContentTools) -> PostVerdict | None
     fix="""Vérifiez que chaque personne reconnaissable a son formulaire F DA 170 A (élève) ou B (employé)
     au dossier. Sinon, retirez la photo ou remplacez-la par une photo sans visage reconnaissable.""",
     networks=NETWORKS,
-    per_post=True,
+    judges=Judges.POSTS,
 )
 def content_faces(post: Post, tools: ContentTools) -> PostVerdict | None:
     if not post.pictures:
@@ -177,7 +177,7 @@ def content_faces(post: Post, tools: ContentTools) -> PostVerdict | None:
     «\u00a0à vérifier\u00a0», assurez-vous auprès de la direction générale que l’information peut être
     rendue publique.""",
     networks=NETWORKS,
-    per_post=True,
+    judges=Judges.POSTS,
 )
 def content_conduct(post: Post, tools: ContentTools) -> PostVerdict | None:
     if not post.text.strip():

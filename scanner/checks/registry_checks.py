@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from scanner.checks.base import Context, Outcome, Severity, conforme, non_conforme
+from scanner.checks.base import Context, Outcome, Severity, board_today, conforme, non_conforme
 from scanner.checks.catalogue import check
-from scanner.checks.runner import board_today
-from scanner.checks.texts import french_date, listing, quoted
 from scanner.config.models import Account
 from scanner.platforms.snapshot import Snapshot
+from scanner.plumbing.french import date_long, listing, quoted
 
 
 @check(
@@ -38,8 +37,8 @@ def permission_on_file(account: Account, snapshot: Snapshot | None, ctx: Context
     if missing:
         return non_conforme(f"permission incomplète\u00a0: il manque {listing(missing)}")
     if permission.date > board_today(ctx):
-        return non_conforme(f"permission datée du {french_date(permission.date)}, une date future")
-    return conforme(f"approuvée par {permission.approved_by} le {french_date(permission.date)}")
+        return non_conforme(f"permission datée du {date_long(permission.date)}, une date future")
+    return conforme(f"approuvée par {permission.approved_by} le {date_long(permission.date)}")
 
 
 _PART_LABELS = {

@@ -1,27 +1,20 @@
-"""Small French wording helpers shared by the checks (dates, quotes, lists)."""
+"""What the checks read in an account's own texts (its description): shared by several checks.
+
+The French the checks write (dates, quotes, lists) is `scanner.plumbing.french`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 
-from babel.dates import format_date
+from scanner.checks.unicode_names import fold
 
-NBSP = "\u00a0"
-
-
-def french_date(day: dt.date) -> str:
-    """`30 juin 2027`, `1er juillet 2027`: Babel's `fr_CA` long format, « 1er » for the first."""
-    text = format_date(day, format="long", locale="fr_CA")
-    return "1er" + text[1:] if day.day == 1 and text.startswith("1 ") else text
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w.-]+\.(?:ca|com|org|net)\b\S*")
 
 
-def quoted(text: str) -> str:
-    """« text », with no-break spaces inside the guillemets."""
-    return f"«{NBSP}{text}{NBSP}»"
-
-
-def listing(items: list[str]) -> str:
-    """`a`, `a et b`, `a, b et c`."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " et " + items[-1]
+def mentions_board(text: str, board_name: str, suffix: str) -> tuple[bool, bool]:
+    """(full name present, only the acronym present), accents, case and hyphens ignored."""
+    folded = fold(_URL.sub(" ", text))  # « www.csno.ab.ca » does not name the board
+    full = fold(board_name) in folded
+    acronym = re.search(rf"\b{re.escape(fold(suffix))}\b", folded) is not None
+    return full, acronym and not full

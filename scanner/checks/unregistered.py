@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 
-from scanner.checks.base import Context, Discovered, Outcome, Severity, manuel, non_conforme
+from scanner.checks.base import Context, Discovered, Judges, Outcome, Severity, manuel, non_conforme
 from scanner.checks.catalogue import check
 from scanner.checks.logos import closest_logo, image_fingerprint, logo_label
 from scanner.checks.name_likeness import Target, board_target, resembles, school_target, words
-from scanner.checks.texts import listing, quoted
+from scanner.checks.texts import mentions_board
 from scanner.checks.unicode_names import fold, strip_accents, suspects
-from scanner.config.models import Account
+from scanner.config.models import account_key
 from scanner.platforms.snapshot import Snapshot
+from scanner.plumbing.french import listing, quoted
 
 # A description that presents the account itself (« Compte officiel… », « Page des parents de
 # l'École… »), not one that only names the board (« partenaire du CSNO », « située dans l'école »).
@@ -46,12 +47,8 @@ _PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "
     ni au CSNO, signalez-le à la coordonnatrice des communications, qui demandera son retrait à la
     plateforme.""",
     needs_platform=False,
+    judges=Judges.DISCOVERED,
 )
-def account_unregistered(account: Account, snapshot: Snapshot | None, ctx: Context) -> Outcome | None:
-    """Registered accounts are, by definition, registered: see `assess` for the discovered ones."""
-    return None
-
-
 def assess(ctx: Context) -> list[tuple[Discovered, Outcome]]:
     """One outcome per discovered account that presents itself as the CSNO's and is not registered."""
     findings = []
@@ -123,8 +120,6 @@ def _similar_name(names: list[str], ctx: Context) -> str | None:
 
 
 def _description_reasons(snapshot: Snapshot, ctx: Context) -> list[str]:
-    from scanner.checks.content import mentions_board
-
     board = ctx.registry.board
     text = snapshot.description or ""
     full, acronym = mentions_board(text, board.name, board.suffix)
@@ -167,17 +162,17 @@ def _linked_from(item: Discovered, ctx: Context) -> list[str]:
 
 def searched_phrase(item: Discovered) -> str:
     """How a look-up found the account: « trouvé en cherchant la variante « EQV_CSN0 » sur X »."""
-    platform = _PLATFORM_NAMES.get(_platform(item.network), item.network)
+    platform = _PLATFORM_NAMES.get(account_key(item.network, item.handle)[0], item.network)
     return f"trouvé en cherchant la variante {quoted(item.variant or item.handle)} sur {platform}"
 
 
 def _registered(item: Discovered, ctx: Context) -> bool:
-    handle = _handle_key(item.handle)
+    key = account_key(item.network, item.handle)
     platform_id = item.snapshot.platform_id if item.snapshot else None
     for account in ctx.registry.accounts:
-        if account.network.platform != _platform(item.network):
+        if account.network.platform != key[0]:
             continue
-        if _handle_key(account.handle) == handle:
+        if account_key(account.network, account.handle) == key:
             return True
         live = ctx.snapshots.get(account.id)
         if platform_id and live is not None and live.platform_id == platform_id:
@@ -188,15 +183,7 @@ def _registered(item: Discovered, ctx: Context) -> bool:
 def _unique(items: tuple[Discovered, ...]) -> list[Discovered]:
     seen: dict[tuple[str, str], Discovered] = {}
     for item in items:
-        key = (_platform(item.network), _handle_key(item.handle))
+        key = account_key(item.network, item.handle)
         if key not in seen or (seen[key].school is None and item.school):
             seen[key] = item
     return list(seen.values())
-
-
-def _platform(network: str) -> str:
-    return "facebook" if network == "facebook_group" else network
-
-
-def _handle_key(handle: str) -> str:
-    return handle.strip().lstrip("@").casefold()

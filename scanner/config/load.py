@@ -18,16 +18,17 @@ import yaml
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
+from scanner.checks.catalogue import CATALOGUE
 from scanner.config.messages import translate, yaml_problem
-from scanner.config.models import Config, Registry, Settings
+from scanner.config.models import Config, Network, Registry, Settings, account_key, bare_handle
 from scanner.config.yaml_lines import Path as YPath
 from scanner.config.yaml_lines import format_path, line_of, load_with_lines
 from scanner.discovery.sites import parse_social_url
 from scanner.plumbing.failures import french_os_error
+from scanner.plumbing.french import NBSP, quoted
 
 REGISTRY_FILE = "registry.yaml"
 SETTINGS_FILE = "settings.yaml"
-NBSP = "\u00a0"
 M = TypeVar("M", bound=BaseModel)
 LOGO_MIN_SIDE = 200  # config/logos/README.md
 LOGO_MAX_SIDE = 4096
@@ -157,20 +158,17 @@ def _cross_check(parsed: _Parsed, folder: Path, checks: frozenset[str]) -> list[
     problems: list[Problem] = []
     for index, value in _duplicates([(i, s.get("id")) for i, s in schools]):
         problems.append(
-            parsed.problem(("schools", index, "id"), f"identifiant d'école {_q(value)} en double")
+            parsed.problem(("schools", index, "id"), f"identifiant d'école {quoted(value)} en double")
         )
     for index, value in _duplicates([(i, a.get("id")) for i, a in accounts]):
         problems.append(
-            parsed.problem(("accounts", index, "id"), f"identifiant de compte {_q(value)} en double")
+            parsed.problem(("accounts", index, "id"), f"identifiant de compte {quoted(value)} en double")
         )
-    handles = [
-        (i, (a.get("network"), str(a.get("handle") or "").lstrip("@").casefold() or None))
-        for i, a in accounts
-    ]
+    handles = [(i, _account_key(a)) for i, a in accounts]
     for index, (network, handle) in _duplicates(handles):
         problems.append(
             parsed.problem(
-                ("accounts", index, "handle"), f"le compte {network} {_q(handle)} est déclaré deux fois"
+                ("accounts", index, "handle"), f"le compte {network} {quoted(handle)} est déclaré deux fois"
             )
         )
     known = {s.get("id") for _, s in schools}
@@ -180,12 +178,12 @@ def _cross_check(parsed: _Parsed, folder: Path, checks: frozenset[str]) -> list[
             problems.append(parsed.problem(("accounts", index, "handle"), _handle_as_url(handle)))
         school = account.get("school")
         if isinstance(school, str) and school not in known:
-            problems.append(parsed.problem(("accounts", index, "school"), f"école inconnue {_q(school)}"))
+            problems.append(parsed.problem(("accounts", index, "school"), f"école inconnue {quoted(school)}"))
         for e_index, exception in _entries(account.get("exceptions")):
             check = exception.get("check")
             if isinstance(check, str) and check not in checks:
                 path = ("accounts", index, "exceptions", e_index, "check")
-                problems.append(parsed.problem(path, f"règle inconnue {_q(check)}"))
+                problems.append(parsed.problem(path, f"règle inconnue {quoted(check)}"))
     logos = [
         (
             ("board", "logo"),
@@ -209,10 +207,6 @@ def _entries(value: object) -> list[tuple[int, dict]]:
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def _q(value: object) -> str:
-    return f"«{NBSP}{value}{NBSP}»"
-
-
 def _looks_like_url(handle: str) -> bool:
     bare = handle.strip().lower()
     return "://" in bare or "/" in bare or bare.startswith("www.")
@@ -224,10 +218,10 @@ def _handle_as_url(handle: str) -> str:
     link = parse_social_url(bare if "://" in bare else f"https://{bare}")
     if link is None:
         return (
-            f"le compte est écrit comme une adresse Web ({_q(bare)}){NBSP}: écrivez seulement son nom "
+            f"le compte est écrit comme une adresse Web ({quoted(bare)}){NBSP}: écrivez seulement son nom "
             "d’utilisateur sur la plateforme (par exemple EQVCSNO, ou @EHCSNO sur YouTube)"
         )
-    return f"le compte est écrit comme une adresse Web{NBSP}: écrivez seulement {_q(link.handle)}"
+    return f"le compte est écrit comme une adresse Web{NBSP}: écrivez seulement {quoted(link.handle)}"
 
 
 def _environment(parsed: _Parsed | None, settings: Settings, environ: Mapping[str, str]) -> list[Problem]:
@@ -256,7 +250,7 @@ def _environment(parsed: _Parsed | None, settings: Settings, environ: Mapping[st
 
 def _logo_problem(path: Path, written: str) -> str | None:
     if path.is_dir():
-        return f"{_q(written)} est un dossier, pas un fichier d’image{NBSP}: nommez le fichier du logo (PNG ou JPEG)"
+        return f"{quoted(written)} est un dossier, pas un fichier d’image{NBSP}: nommez le fichier du logo (PNG ou JPEG)"
     if not path.is_file():
         return f"fichier de logo introuvable ({written}, relatif au dossier de configuration)"
     too_big = f"le logo est une image trop grande ({written}){NBSP}: au plus {LOGO_MAX_SIDE} × {LOGO_MAX_SIDE} pixels"
@@ -280,6 +274,14 @@ def _logo_problem(path: Path, written: str) -> str | None:
     return None
 
 
+def _account_key(account: dict) -> tuple[str, str] | None:
+    """`account_key` of a raw registry entry, or None when its network or handle is unusable."""
+    handle = str(account.get("handle") or "")
+    if account.get("network") not in {n.value for n in Network} or not bare_handle(handle):
+        return None  # reported by the entry's own validation
+    return account_key(account["network"], handle)
+
+
 def _duplicates(values: list[tuple[int, object]]) -> list[tuple[int, object]]:
     """(index, value) of every repeated occurrence after the first; None values are not compared."""
     counts: Counter = Counter()
@@ -294,6 +296,4 @@ def _duplicates(values: list[tuple[int, object]]) -> list[tuple[int, object]]:
 
 
 def _catalogue_ids() -> frozenset[str]:
-    from scanner.checks.catalogue import CATALOGUE
-
     return frozenset(CATALOGUE)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-NBSP = "\u00a0"
+from scanner.plumbing.french import NBSP, quoted
 
 
 def _quote(value: Any) -> str:
     text = str(value)
     if len(text) > 60:
         text = text[:57] + "…"
-    return f"«{NBSP}{text}{NBSP}»"
+    return quoted(text)
 
 
 def _expected_values(ctx: dict[str, Any]) -> str:

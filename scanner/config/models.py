@@ -13,8 +13,11 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scanner.plumbing.french import NBSP
 
 YOUTUBE_SEARCH_UNITS = 100  # search.list, YouTube Data API v3 quota costs
 
@@ -30,7 +33,6 @@ def check_email(value: str) -> str:
 
 
 _DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
-NBSP = "\u00a0"
 
 
 def check_web_url(value: str) -> str:
@@ -78,6 +80,20 @@ class Network(StrEnum):
     @property
     def label(self) -> str:
         return NETWORK_LABELS[self]
+
+
+def bare_handle(handle: str) -> str:
+    """A handle as written, without the spaces around it nor its leading `@` (its case is kept)."""
+    return handle.strip().lstrip("@")
+
+
+def account_key(network: Network | str, handle: str) -> tuple[str, str]:
+    """Which account this is: the platform that answers for it, and the handle without `@`, case ignored.
+
+    The one answer to « is it the same account? » (registry duplicates, discovery, the
+    unregistered check): a Facebook page and a group share Facebook's namespace.
+    """
+    return Network(network).platform, bare_handle(handle).casefold()
 
 
 NETWORK_LABELS = {
@@ -350,8 +366,6 @@ class Settings(Frozen):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:

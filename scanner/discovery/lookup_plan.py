@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from scanner.config.models import YOUTUBE_SEARCH_UNITS, LookupSettings, Registry
 from scanner.discovery.variants import PLATFORMS, candidates, lookup_key, name_queries
-from scanner.report.french import number, plural
+from scanner.plumbing.french import number, plural
 
 X_USERNAMES_PER_CALL = 100
 YOUTUBE_HANDLE_UNITS = 1

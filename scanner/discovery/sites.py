@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 from bs4 import BeautifulSoup
 
 from scanner.checks.base import Discovered
-from scanner.config.models import Registry
+from scanner.config.models import Registry, account_key
 from scanner.net.fetch import Fetcher, redact
 from scanner.net.urls import is_web_url, matches_site, normalise
 
@@ -64,12 +64,7 @@ class SocialLink:
     @property
     def key(self) -> tuple[str, str]:
         """Compared case-insensitively, `@` ignored; pages and groups share Facebook's namespace."""
-        return registry_key(self.network, self.handle)
-
-
-def registry_key(network: str, handle: str) -> tuple[str, str]:
-    family = "facebook" if network == "facebook_group" else network
-    return family, handle.strip().lstrip("@").lower()
+        return account_key(self.network, self.handle)
 
 
 def parse_social_url(url: str) -> SocialLink | None:
@@ -222,7 +217,7 @@ def discover(
 
 
 def crawl(registry: Registry, fetcher: Fetcher, *, max_pages: int = MAX_PAGES_PER_SITE) -> Discovery:
-    known = {registry_key(a.network.value, a.handle) for a in registry.accounts}
+    known = {account_key(a.network, a.handle) for a in registry.accounts}
     sites = sites_of(registry)
     with ThreadPoolExecutor(max_workers=min(8, len(sites)), thread_name_prefix="discovery") as pool:
         crawled = list(pool.map(lambda site: _crawl_site(fetcher, site, max_pages), sites))

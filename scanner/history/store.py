@@ -29,6 +29,7 @@ from scanner.history.findings import (
     retirements,
     transition,
 )
+from scanner.night.outcomes import AccountOutcome
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.secrets import Secrets, scrub
 
@@ -37,17 +38,6 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 HISTORY_FILE = "history.sqlite3"  # under state_dir
 UNFINISHED = "failed"  # a night recorded but whose report was never handed over (yet)
-
-
-@dataclass(frozen=True, slots=True)
-class AccountOutcome:
-    """Whether the account's platform answered about it tonight (SPEC.md: *verified*)."""
-
-    id: str
-    school: str
-    network: str
-    verified: bool
-    reason: str | None = None  # French, when not verified
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ Structure::
       text/html  rapport-complet-….html  every finding, when the body had to be cut
 
 Images come in as `images: Mapping[key, bytes]`, keyed with `model.logo_key`,
-`avatar_key`, `cover_key` (any format Pillow reads: re-encoded as small PNGs);
-`official_logos(config)` reads the registry's logos.
+`picture_key` (any format Pillow reads: re-encoded as small PNGs);
+`scanner.config.logos.load_logos(config)` reads the registry's logos.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
-from scanner.config.models import Config, Registry, Settings
-from scanner.report import french
+from scanner.config.models import Registry, Settings
+from scanner.plumbing import french
 from scanner.report.chart import prepare_images
 from scanner.report.html_report import fit_html, render_full_html, render_text
-from scanner.report.model import Report, logo_key
+from scanner.report.model import Report
 
 
 def cid_for(key: str) -> str:
@@ -63,18 +63,6 @@ def secret_variables(settings: Settings) -> dict[str, str]:
         "x": p.x.bearer_token_env,
         "youtube": p.youtube.api_key_env,
     }
-
-
-def official_logos(config: Config) -> dict[str, bytes]:
-    """The registry's logo files, keyed for `render_report(images=…)` (missing files are skipped)."""
-    registry = config.registry
-    paths = {logo_key("board"): registry.board.logo} | {logo_key(s.id): s.logo for s in registry.schools}
-    images = {}
-    for key, relative in paths.items():
-        path = config.path(relative)
-        if path.is_file():
-            images[key] = path.read_bytes()
-    return images
 
 
 def _named(address: str, registry: Registry) -> str:

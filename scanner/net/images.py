@@ -19,6 +19,11 @@ remembers the last URL seen, and a URL whose signature has expired is never aske
 (Graph also gives `picture{cache_key}` for this: the Facebook adapter keeps it on the snapshot
 as `avatar_key`; the bare path identifies the same picture on every platform.)
 
+The same store keeps the bytes of the pictures the report shows beside a logo
+(`picture(url)`, in `STATE_DIR/cache/images/` beside `images.json`): platform CDNs
+give a changed picture a new URL, so an open logo finding costs one download, not one
+a night; a kept picture goes when its URL's entry goes (unseen for 30 days).
+
 `prefetch` starts downloads in the background (as each platform's answers arrive),
 `fetch_many` waits for them. Each host has its own workers, `network.concurrency_per_host`
 of them (at most `max_workers`): avatars and banners are spread over a few CDN hosts, and
@@ -169,7 +174,10 @@ class ImageFetcher:
             # a signed URL past its expiry would be refused: tonight's answer brings the new one
             return [url for url in urls if not signature_expired(url, now)]
 
-    def fetch_many(self, urls: Iterable[str]) -> dict[str, ImageEvidence]:
+    def fetch_many(
+        self, urls: Iterable[str], advance: Callable[[], None] | None = None
+    ) -> dict[str, ImageEvidence]:
+        """The evidence for each URL; `advance()` is called as each one is ready (a progress line)."""
         unique = list(dict.fromkeys(u for u in urls if u))
         self.prefetch(unique)
         with self._lock:
@@ -178,6 +186,8 @@ class ImageFetcher:
         for url, future in zip(unique, futures, strict=True):
             evidence = future.result()
             found[url] = evidence if evidence.url == url else replace(evidence, url=url)
+            if advance is not None:
+                advance()
         now = int(self.now())
         with self._lock:  # seen tonight: a picture only prefetched from `due` is not
             for url in unique:
@@ -202,8 +212,27 @@ class ImageFetcher:
             "fingerprinted": self.fingerprinted,
         }
 
+    def picture(self, url: str) -> bytes | None:
+        """The bytes of a picture the report shows, kept on disk by picture (None when unavailable)."""
+        path = self._picture_path(url)
+        if path is not None:
+            try:
+                return path.read_bytes()
+            except OSError:
+                pass
+        result = self.fetcher.get(url, max_bytes=self.fetcher.network.max_image_bytes, accept=("image/",))
+        if not (result.ok and result.status == 200):
+            return None
+        if path is not None:
+            try:
+                write_atomic(path, result.body)  # two findings may show the same picture at once
+            except OSError:
+                logger.warning("could not keep a report picture", exc_info=True)
+        return result.body
+
     def save(self) -> None:
-        """Write the cache atomically (temporary file, then rename); entries unseen for 30 days go."""
+        """Write the cache atomically (temporary file, then rename); entries unseen for 30 days go,
+        and the kept pictures of URLs no longer in it."""
         if self.cache_path is None:
             return
         cutoff = self.now() - CACHE_TTL_DAYS * 86400
@@ -213,6 +242,18 @@ class ImageFetcher:
             {"version": CACHE_VERSION, "entries": entries}, ensure_ascii=False, sort_keys=True
         )
         write_atomic(self.cache_path, payload.encode("utf-8"))
+        kept = {self._picture_path(url) for url in entries}
+        folder = self.cache_path.with_suffix("")
+        for path in folder.glob("*.img") if folder.is_dir() else ():
+            if path not in kept:
+                path.unlink(missing_ok=True)
+
+    def _picture_path(self, url: str) -> Path | None:
+        if self.cache_path is None:
+            return None
+        # keyed by the picture, not its signed URL: a rotated fbcdn URL is the same picture
+        key = picture_key(url)
+        return self.cache_path.with_suffix("") / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".img")
 
     # ---------------------------------------------------------------- one URL
 

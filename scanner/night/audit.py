@@ -17,11 +17,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence, Result
+from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence
+from scanner.checks.runner import evaluate_all
+from scanner.config.logos import OfficialLogo
 from scanner.config.models import Account, Network, Registry, Settings
-from scanner.history.store import AccountOutcome
-from scanner.platforms.base import PlatformAdapter
+from scanner.night.outcomes import AccountOutcome, AuditOutcome
+from scanner.platforms.base import NO_CREDENTIALS, PlatformAdapter
 from scanner.platforms.snapshot import Snapshot, unverified
+from scanner.plumbing.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,9 @@ class ImageSource(Protocol):
 
     def prefetch(self, urls: Sequence[str]) -> None: ...  # start, don't wait
 
-    def fetch_many(self, urls: Sequence[str]) -> dict[str, ImageEvidence]: ...
+    def fetch_many(
+        self, urls: Sequence[str], advance: Callable[[], None] | None = None
+    ) -> dict[str, ImageEvidence]: ...  # `advance()` after each picture, for the progress line
 
 
 class LinkSource(Protocol):
@@ -49,56 +54,41 @@ class Sources:
         [Registry], object
     ]  # a list of candidates, or a `Discovery` (which says what was unread)
     logos: Mapping[str, object]  # school id / "board" -> scanner.net.imaging.Fingerprint
+    official_logos: Mapping[str, OfficialLogo] = field(default_factory=dict)  # their files, for the report
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
 
 
-@dataclass
-class AuditOutcome:
-    started_at: dt.datetime
-    finished_at: dt.datetime
-    accounts: list[AccountOutcome]
-    results: list[Result]
-    snapshots: dict[str, Snapshot]
-    discovered: list[Discovered]
-    context: Context
-    stats: dict[str, int] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
-    unread_sites: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason)
-
-    @property
-    def complete(self) -> bool:
-        return all(a.verified for a in self.accounts)
-
-    @property
-    def discovery_complete(self) -> bool:
-        """The search for undeclared accounts read every site: an account not found is not there."""
-        return not self.unread_sites
-
-
 def audit(
-    registry: Registry, settings: Settings, sources: Sources, clock: Callable[[], dt.datetime]
+    registry: Registry,
+    settings: Settings,
+    sources: Sources,
+    clock: Callable[[], dt.datetime],
 ) -> AuditOutcome:
-    from scanner.checks.runner import evaluate, evaluate_discovered
-
+    """The night's audit. How far it is shows on stderr when stderr is a terminal (an interactive
+    run: accounts read, pictures, checks); under cron, the daemon or the tests it writes nothing."""
     started = clock()
     # Last night's pictures that must be asked again are revalidated during discovery and
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
     sources.images.prefetch(sources.images.due())
     discovered, unread_sites = _safe_discover(sources, registry)
-    snapshots, found = _fetch_all(
-        registry,
-        discovered,
-        sources.adapters,
-        # a platform's pictures download while the others are still being read
-        answered=lambda read: sources.images.prefetch(_image_urls(read.values())),
-    )
+    wanted = _wanted(registry, discovered)
+    with Progress(sum(len(handles) for handles in wanted.values()), "Comptes lus") as bar:
+
+        def answered(network: str, read: dict[str, Snapshot]) -> None:
+            bar.advance(len(read), item=Network(network).label)
+            # a platform's pictures download while the others are still being read
+            sources.images.prefetch(_image_urls(read.values()))
+
+        snapshots, found = _fetch_all(registry, discovered, sources.adapters, wanted, answered)
     discovered = [replace(d, snapshot=found.get((d.network, d.handle))) for d in discovered]
     every = [*snapshots.values(), *(d.snapshot for d in discovered if d.snapshot)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="links") as side:
         # the websites are other hosts than the CDNs: links are checked while images download
         pending_links = side.submit(sources.links.check, _link_urls(snapshots.values()))
-        images = sources.images.fetch_many(_image_urls(every))
+        urls = _image_urls(every)
+        with Progress(len(urls), "Images") as bar:
+            images = sources.images.fetch_many(urls, advance=bar.advance)
         links = pending_links.result()
     stats = getattr(sources.images, "stats", None)
     log.info(
@@ -116,14 +106,20 @@ def audit(
         logos=sources.logos,
         discovered=tuple(discovered),
     )
-    results: list[Result] = []
-    for account in registry.accounts:
-        results += evaluate(account, snapshots.get(account.id), context)
-    results += evaluate_discovered(context)
+    with Progress(len(registry.accounts), "Vérifications") as bar:
+        results = evaluate_all(context, advance=bar.advance)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
     notes = _platform_notes(sources.adapters)
     return AuditOutcome(
-        started, clock(), outcomes, results, snapshots, discovered, context, unread_sites=unread_sites, notes=notes
+        started,
+        clock(),
+        outcomes,
+        results,
+        snapshots,
+        discovered,
+        context,
+        unread_sites=unread_sites,
+        notes=notes,
     )
 
 
@@ -154,26 +150,18 @@ def _fetch_all(
     registry: Registry,
     discovered: list[Discovered],
     adapters: Mapping[str, PlatformAdapter],
-    answered: Callable[[dict[str, Snapshot]], None] = lambda read: None,
+    wanted: Mapping[str, list[str]],
+    answered: Callable[[str, dict[str, Snapshot]], None] = lambda network, read: None,
 ) -> tuple[dict[str, Snapshot], dict[tuple[str, str], Snapshot]]:
     """Every platform read once, concurrently: registry handles and discovered ones in the same batches.
 
     `answered` is told each platform's snapshots as soon as that platform is read."""
-    wanted: dict[str, list[str]] = defaultdict(list)
-    for account in registry.accounts:
-        if account.network is not Network.FACEBOOK_GROUP:
-            wanted[account.network.value].append(account.handle)
-    for candidate in discovered:
-        if candidate.network in (n.value for n in Network if n is not Network.FACEBOOK_GROUP):
-            wanted[candidate.network].append(candidate.handle)
 
     def read(network: str) -> dict[str, Snapshot]:
         started = time.monotonic()
-        handles = list(dict.fromkeys(wanted[network]))
+        handles = wanted[network]
         adapter = adapters.get(network)
         if adapter is None:
-            from scanner.platforms.base import NO_CREDENTIALS
-
             return {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
         try:
             read_ = adapter.fetch(handles)
@@ -196,7 +184,7 @@ def _fetch_all(
         for done in as_completed(reads):
             per_network[reads[done]] = done.result()
             try:
-                answered(per_network[reads[done]])
+                answered(reads[done], per_network[reads[done]])
             except Exception:  # a head start, nothing more: fetch_many asks again
                 log.exception("could not start the downloads for %s", reads[done])
     snapshots = {}
@@ -211,6 +199,18 @@ def _fetch_all(
         if d.network in per_network and d.handle in per_network[d.network]
     }
     return snapshots, found
+
+
+def _wanted(registry: Registry, discovered: list[Discovered]) -> dict[str, list[str]]:
+    """Per platform, the handles to read (registry's and discovered ones, each once)."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for account in registry.accounts:
+        if account.network is not Network.FACEBOOK_GROUP:
+            wanted[account.network.value].append(account.handle)
+    for candidate in discovered:
+        if candidate.network in (n.value for n in Network if n is not Network.FACEBOOK_GROUP):
+            wanted[candidate.network].append(candidate.handle)
+    return {network: list(dict.fromkeys(handles)) for network, handles in wanted.items()}
 
 
 def _image_urls(snapshots: list[Snapshot]) -> list[str]:

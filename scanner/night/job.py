@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -16,12 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.config.models import Config
+from scanner.night.audit import audit
+from scanner.night.daemon import run_daemon
+from scanner.night.healthcheck import ping
+from scanner.night.publish import Published, publish
+from scanner.night.summary import french_summary
+from scanner.night.wiring import build_sources, close_sources
 from scanner.platforms.retry import RetryPolicy
+from scanner.plumbing.failures import bug_line, french_os_error, storage_problem
+from scanner.plumbing.lock import AlreadyRunning, run_lock
+from scanner.plumbing.logs import LOG_NAME, setup_logging
 from scanner.plumbing.secrets import Secrets
 
 log = logging.getLogger(__name__)
 
-# Exit statuses (SPEC.md, and the README's table): the only place they are defined.
+# Exit statuses (SPEC.md, the README's table and `run_audit.py --help`): the only place they are
+# defined and decided (`exit_status`, `run_once`).
 EXIT_OK = 0
 EXIT_REPORT_UNSENT = 1  # the audit was recorded, the coordinator's report could not be sent
 EXIT_CONFIG = 2  # also: a state folder that cannot be written (an installation problem)
@@ -43,6 +54,25 @@ class JobOutcome:
     summary: dict = field(default_factory=dict)
 
 
+EXIT_STATUSES = {  # what `--help` lists
+    EXIT_OK: "every account verified, report sent",
+    EXIT_REPORT_UNSENT: "audit recorded, but the coordinator's report could not be sent (kept in the outbox)",
+    EXIT_CONFIG: "configuration error, or a state folder that cannot be written",
+    EXIT_UNVERIFIED: "finished, but some accounts could not be verified",
+    EXIT_BUG: "internal error (traceback in the log)",
+    EXIT_STORAGE: "the state folder's disk is full, read-only or failing",
+    EXIT_LOCKED: "another run is in progress",
+    EXIT_NO_REPORT: "preview: no report written yet",
+}
+
+
+def exit_status(complete: bool, published: Published) -> int:
+    """The night's status from what happened: an unsent report first, then unverified accounts."""
+    if not published.report_delivered:
+        return EXIT_REPORT_UNSENT
+    return EXIT_OK if complete else EXIT_UNVERIFIED
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -61,9 +91,6 @@ def run_job(
     retry: RetryPolicy | None = None,
 ) -> JobOutcome:
     """Audit, remember, report, notify. Raises only on bugs; per-account trouble is in the results."""
-    from scanner.night.audit import audit
-    from scanner.night.wiring import build_sources, close_sources
-
     state_dir = config.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
@@ -75,18 +102,26 @@ def run_job(
     sources = build_sources(config, secrets, resolve=resolve, retry=retry, clock=clock)
     try:
         outcome = audit(config.registry, config.settings, sources, clock)
-    finally:
+        published = publish(
+            config,
+            secrets,
+            outcome,
+            run_id=run_id,
+            dry_run=dry_run,
+            clock=clock,
+            logos=sources.official_logos,
+            fetch_image=sources.fetch_image,
+        )
+    finally:  # after publishing, which shows the pictures the caches keep
         close_sources(sources)
-    from scanner.night.publish import publish
-
-    result = publish(
-        config,
-        secrets,
-        outcome,
+    result = JobOutcome(
         run_id=run_id,
-        dry_run=dry_run,
-        clock=clock,
-        fetch_image=sources.fetch_image,
+        exit_status=exit_status(outcome.complete, published),
+        report_json=published.report_json,
+        report_html=published.report_html,
+        coordinator_mail=published.coordinator_mail,
+        notices=published.notices,
+        summary=published.summary,
     )
     log.info(
         "run %s: finished in %.1f s, exit status %d", run_id, time.monotonic() - began, result.exit_status
@@ -103,11 +138,6 @@ def run_once(
 ) -> int:
     """One night as cron runs it: lock, job, summary; a night that stops half-way says why in
     one French line on stderr (full disk: EXIT_STORAGE; anything else: EXIT_BUG)."""
-    from scanner.night.healthcheck import ping
-    from scanner.plumbing.failures import bug_line, storage_problem
-    from scanner.plumbing.lock import AlreadyRunning, run_lock
-    from scanner.plumbing.logs import LOG_NAME, setup_logging
-
     state_dir = config.state_dir
     problem = unwritable(state_dir)
     if problem is not None:  # one clear line for the technician, before any log file or lock
@@ -140,26 +170,19 @@ def run_once(
 
 def unwritable(state_dir: Path) -> str | None:
     """Why the state folder cannot hold the history, logs and lock (French), or None when it can."""
-    import tempfile
-
-    from scanner.plumbing.failures import french_os_error
-
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=state_dir):
             pass
     except OSError as error:
         return (
-            f"Le dossier d'état {state_dir} n'est pas accessible en écriture ({french_os_error(error)})\u00a0: "
-            "vérifiez state_dir dans settings.yaml et les droits de l'utilisateur qui lance Vigie."
+            f"Le dossier d’état {state_dir} n’est pas accessible en écriture ({french_os_error(error)})\u00a0: "
+            "vérifiez state_dir dans settings.yaml et les droits de l’utilisateur qui lance Vigie."
         )
     return None
 
 
 def daemon(config: Config, *, dry_run: bool = False) -> int:
-    from scanner.night.daemon import run_daemon
-    from scanner.plumbing.logs import setup_logging
-
     problem = unwritable(config.state_dir)
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -171,8 +194,7 @@ def daemon(config: Config, *, dry_run: bool = False) -> int:
 def demo(config: Config, *, dry_run: bool = False) -> int:
     """The whole job against the offline sandbox, under the demo state folder's lock (exit 75
     while another demo runs, like a real run)."""
-    from scanner.plumbing.lock import AlreadyRunning, run_lock
-    from scanner.plumbing.logs import setup_logging
+    # The offline world is imported only to run --demo: a real night never loads the sandbox.
     from vigie_sandbox.demo import DEMO_STATE_DIR, demo_world
 
     try:
@@ -191,6 +213,4 @@ def demo(config: Config, *, dry_run: bool = False) -> int:
 
 
 def print_summary(outcome: JobOutcome, mail_folder: Path | None = None) -> None:
-    from scanner.night.summary import french_summary
-
     print(french_summary(outcome, mail_folder))

@@ -2,6 +2,7 @@
 
 Order matters: the run is recorded first (notices point to it), notices are sent next
 (the coordinator's report lists what became of them), the report last.
+`publish` returns what happened (`Published`): the exit status is `scanner.night.job`'s to decide.
 """
 
 from __future__ import annotations
@@ -9,20 +10,40 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from scanner.checks.base import Severity, Status
+from scanner.checks.base import Check, Severity, Status, picture_url
+from scanner.checks.catalogue import CATALOGUE
+from scanner.config.logos import OfficialLogo
 from scanner.config.models import Config
 from scanner.history.store import UNFINISHED, History
-from scanner.night.audit import AuditOutcome
-from scanner.night.job import EXIT_OK, EXIT_REPORT_UNSENT, EXIT_UNVERIFIED
+from scanner.mail.delivery import DeliveryError, send
+from scanner.mail.outbox import write_eml
+from scanner.mail.render import render_report, secret_variables
+from scanner.night.outcomes import AuditOutcome
+from scanner.notices.deliver import Delivery, send_notices
 from scanner.plumbing.secrets import Secrets, scrub
+from scanner.report.archive import save_report
+from scanner.report.model import NoticeEntry, RunInfo, build_report, logo_key, picture_key
 
 log = logging.getLogger(__name__)
 
-LOGO_CHECKS = ("logo.school", "logo.board")
 REPORT_IMAGE_WORKERS = 8
+
+
+@dataclass
+class Published:
+    """What publishing did: the files written, the notices, and whether the report reached the relay."""
+
+    report_json: Path | None
+    report_html: Path | None
+    coordinator_mail: Path | None  # the .eml written in dry-run, or kept when the relay refused it
+    report_delivered: bool  # sent to the relay (or written, in dry-run)
+    notices: list[Delivery] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
 
 
 def publish(
@@ -33,14 +54,9 @@ def publish(
     run_id: str,
     dry_run: bool,
     clock: Callable[[], dt.datetime],
+    logos: Mapping[str, OfficialLogo] | None = None,
     fetch_image: Callable[[str], bytes | None] | None = None,
-):
-    from scanner.checks.catalogue import CATALOGUE
-    from scanner.night.job import JobOutcome
-    from scanner.notices.deliver import send_notices
-    from scanner.report.archive import save_report
-    from scanner.report.model import RunInfo, build_report
-
+) -> Published:
     settings, registry = config.settings, config.registry
     state_dir = config.state_dir
     status = "complete" if outcome.complete else "partial"
@@ -68,7 +84,6 @@ def publish(
             settings,
             run_id=run_id,
             now=clock(),
-            password=secrets.smtp_password,
             dry_run=dry_run,
             outbox=state_dir / "outbox",
             secrets=secrets,
@@ -94,9 +109,7 @@ def publish(
             unread_sites=outcome.unread_sites,
             platform_notes=outcome.notes,
         )
-        images = report_images(config, outcome, fetch_image)
-        from scanner.mail.render import secret_variables
-
+        images = report_images(outcome, logos or {}, fetch_image, CATALOGUE)
         files = save_report(
             report,
             state_dir,
@@ -118,15 +131,11 @@ def publish(
             if pruned:
                 log.info("history: per-check results of %d night(s) beyond %d pruned", pruned,
                          settings.history.keep_nights)  # fmt: skip
-    exit_status = EXIT_OK if outcome.complete else EXIT_UNVERIFIED
-    if not delivered:
-        exit_status = EXIT_REPORT_UNSENT
-    return JobOutcome(
-        run_id=run_id,
-        exit_status=exit_status,
+    return Published(
         report_json=files.json,
         report_html=files.html,
         coordinator_mail=mailed,
+        report_delivered=delivered,
         notices=deliveries,
         summary={
             "accounts": len(outcome.accounts),
@@ -171,34 +180,30 @@ def log_notices(run_id: str, deliveries) -> None:
 
 
 def _earlier_entry(record):
-    from scanner.report.model import NoticeEntry
-
     return NoticeEntry(
         to=record.recipients, school=record.school, kind=record.kind, findings=record.findings, earlier=True
     )
 
 
 def report_images(
-    config: Config, outcome: AuditOutcome, fetch_image: Callable[[str], bytes | None] | None
+    outcome: AuditOutcome,
+    logos: Mapping[str, OfficialLogo],
+    fetch_image: Callable[[str], bytes | None] | None,
+    catalogue: Mapping[str, Check],
 ) -> dict[str, bytes]:
-    """The official logos, and the avatar found for every logo finding (shown side by side)."""
-    from scanner.mail.render import official_logos
-    from scanner.report.model import avatar_key, cover_key
-
-    images = official_logos(config)
+    """The official logos, and the picture each picture finding shows beside its logo (its check's
+    `evidence`)."""
+    images = {logo_key(key): logo.data for key, logo in logos.items()}
     if fetch_image is None:
         return images
-    wanted = {
-        r.account: r.check
-        for r in outcome.results
-        if r.check in LOGO_CHECKS and r.status is Status.NON_CONFORME
-    }
     keys: dict[str, str] = {}  # image key -> URL
-    for account, check in wanted.items():
-        snap = outcome.snapshots.get(account)
-        url = snap and (snap.cover_url if check == "logo.board" else snap.avatar_url)
+    for result in outcome.results:
+        check = catalogue.get(result.check)
+        if check is None or check.evidence is None or result.status is not Status.NON_CONFORME:
+            continue
+        url = picture_url(outcome.snapshots.get(result.account), check.evidence.picture)
         if url:
-            keys[(cover_key if check == "logo.board" else avatar_key)(account)] = url
+            keys[picture_key(check.evidence.picture, result.account)] = url
     if keys:  # a new finding's picture is downloaded (once, then kept on disk): several at a time
         with ThreadPoolExecutor(max_workers=min(REPORT_IMAGE_WORKERS, len(keys))) as pool:
             fetched = dict(zip(keys, pool.map(fetch_image, keys.values()), strict=True))
@@ -208,10 +213,6 @@ def report_images(
 
 def mail_report(config: Config, secrets: Secrets, report, images, *, dry_run: bool, now: dt.datetime):
     """Send the coordinator's report, or write it to the outbox. Returns (path of the .eml, delivered)."""
-    from scanner.mail.delivery import DeliveryError, send
-    from scanner.mail.outbox import write_eml
-    from scanner.mail.render import render_report
-
     settings = config.settings
     message = render_report(report, config.registry, settings, now, images=images)
     outbox = config.state_dir / "outbox"

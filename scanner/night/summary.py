@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-NBSP = "\u00a0"
+from scanner.plumbing.french import NBSP, percent
+
 KINDS = {"first": "premier avis", "reminder": "rappel", "escalation": "signalement à la direction générale"}
 STATES = {"sent": "envoyé", "queued": "en attente", "failed": "refusé", "written": "écrit (essai)"}
 
@@ -14,8 +15,6 @@ def _count(number: int, singular: str, plural: str) -> str:
 
 
 def french_summary(outcome, mail_folder: Path | None = None) -> str:
-    from scanner.report.french import percent
-
     s = outcome.summary
     lines = [
         f"Audit DA 142 terminé{NBSP}: {_count(s['verified'], 'compte vérifié', 'comptes vérifiés')} "

@@ -56,6 +56,7 @@ from scanner.mail.outbox import write_eml
 from scanner.notices.plan import Notice, NoticeLog, PastNotice, plan_notices
 from scanner.notices.render import render_notice
 from scanner.plumbing.secrets import Secrets, scrub
+from scanner.report.model import NoticeEntry
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,7 @@ class Delivery:
     path: Path | None = None  # the .eml, in dry run
 
     def entry(self):
-        """The report's `notices[]` entry (`scanner.report.model.NoticeEntry`)."""
-        from scanner.report.model import NoticeEntry
-
+        """The report's `notices[]` entry."""
         return NoticeEntry(
             to=self.recipients,
             school=self.school,
@@ -132,7 +131,6 @@ def send_notices(
     *,
     run_id: str,
     now: dt.datetime,
-    password: str | None,
     dry_run: bool = False,
     outbox: Path | None = None,
     secrets: Secrets | None = None,
@@ -144,6 +142,7 @@ def send_notices(
     Call it after `History.record_run` (with the findings it returned) and before
     rendering the coordinator's report (which lists the deliveries).
     """
+    password = secrets.smtp_password if secrets else None  # the SMTP password's one way in
     log_before = notice_log(history, registry)
     pending = pending_records(history)
     planned = plan_notices(findings, registry, settings, now, log_before, catalogue=catalogue)

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from scanner.checks.base import Check, Severity, Status
+from scanner.checks.catalogue import all_checks
 from scanner.config.models import Account, Person, Registry, School, Settings
 from scanner.history.findings import Finding, FindingState, finding_id
-from scanner.report.french import days_between
+from scanner.plumbing.french import days_between
 
 
 class NoticeKind(StrEnum):
@@ -144,8 +145,6 @@ def plan_notices(
 ) -> list[Notice]:
     """Tonight's notices, one per school at most, in the registry's order of schools."""
     if catalogue is None:
-        from scanner.checks.catalogue import all_checks
-
         catalogue = {check.id: check for check in all_checks()}
     accounts = {account.id: account for account in registry.accounts}
     by_school: dict[str, list[Finding]] = {}

@@ -29,7 +29,7 @@ from scanner.checks.base import Check, Severity, Status, support_contact
 from scanner.config.models import Person, Registry, Settings
 from scanner.net.urls import is_web_url
 from scanner.notices.plan import Notice, NoticeItem, NoticeKind, Reason
-from scanner.report import french
+from scanner.plumbing import french
 from scanner.report.html_report import SEVERITY_COLORS, TEMPLATES, environment
 from scanner.report.model import profile_url
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -58,8 +59,6 @@ class Secrets:
 
 def scrub(text: str, secrets: Secrets | None) -> str:
     """Replace every secret value, and anything that looks like a token in a URL, by ***."""
-    import re
-
     if secrets:
         for value in secrets.values():
             text = text.replace(value, "***")

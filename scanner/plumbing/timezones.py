@@ -13,7 +13,7 @@ import zoneinfo
 
 def prefer_bundled_tzdata() -> bool:
     """Make `zoneinfo` read the `tzdata` package instead of the system's files, if it is installed."""
-    try:
+    try:  # an optional dependency, imported here to know whether it is installed
         import tzdata  # noqa: F401
     except ImportError:
         return False

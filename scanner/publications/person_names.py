@@ -59,7 +59,7 @@ def load_model() -> Any:
     spaCy is imported here, not at the top: its import alone costs about a second, which only
     the night that reads posts should pay (every `import scanner.checks` would otherwise).
     """
-    import spacy
+    import spacy  # lazy: a second to import, paid only by the night that reads posts
 
     return spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"])
 

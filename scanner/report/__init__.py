@@ -1,2 +1,2 @@
 """The coordinator's report: data (`model`), JSON (`json_report`), HTML and text (`html_report`),
-trend chart (`chart`), French formatting (`french`), files on disk and preview (`archive`)."""
+trend chart (`chart`), files on disk and preview (`archive`)."""

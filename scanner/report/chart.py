@@ -10,7 +10,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from scanner.history.store import TrendPoint
-from scanner.report.french import date_short, percent
+from scanner.plumbing.french import date_short, percent
 from scanner.report.model import CHART_KEY, Report
 
 WIDTH, HEIGHT = 560, 150  # CSS pixels; drawn at SCALE for sharp screens

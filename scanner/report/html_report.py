@@ -26,7 +26,7 @@ import jinja2
 from scanner.checks.base import Severity, Status
 from scanner.history.findings import FindingState
 from scanner.net.urls import is_web_url
-from scanner.report import french
+from scanner.plumbing import french
 from scanner.report.model import (
     AccountEntry,
     CheckNote,

@@ -17,8 +17,9 @@ from scanner.checks.base import GENERIC_SUPPORT, Check, Discovered, Result, Seve
 from scanner.checks.unregistered import searched_phrase
 from scanner.config.models import Network, Registry
 from scanner.history.findings import Finding, FindingState
-from scanner.history.store import AccountOutcome, TrendPoint
+from scanner.history.store import TrendPoint
 from scanner.net.urls import is_web_url
+from scanner.night.outcomes import AccountOutcome
 from scanner.platforms.snapshot import Snapshot
 
 SCHEMA_VERSION = 1
@@ -31,12 +32,22 @@ def logo_key(school: str) -> str:
     return f"logo:{school}"
 
 
+def picture_key(picture: str, account: str) -> str:
+    """Image key of an account's "avatar" or "cover" picture (`PictureEvidence.picture`)."""
+    return f"{picture}:{account}"
+
+
 def avatar_key(account: str) -> str:
-    return f"avatar:{account}"
+    return picture_key("avatar", account)
 
 
 def cover_key(account: str) -> str:
-    return f"cover:{account}"
+    return picture_key("cover", account)
+
+
+# What the report says under each picture of a picture finding (`Check.evidence`).
+PICTURE_LABELS = {"avatar": "Photo de profil actuelle", "cover": "Bannière actuelle"}
+LOGO_LABELS = {"school": "Logo officiel attendu", "board": "Logo du conseil attendu"}
 
 
 CHART_KEY = "chart"
@@ -220,16 +231,14 @@ def _check(
     return check.clause, check.severity, check.title, check.fix_for(support)
 
 
-def _images(finding: Finding, school: str) -> tuple[ImageRef, ...]:
-    if finding.status is not Status.NON_CONFORME:
+def _images(finding: Finding, school: str, check: Check | None) -> tuple[ImageRef, ...]:
+    """The official logo expected and the account's picture, side by side, for a picture finding."""
+    if finding.status is not Status.NON_CONFORME or check is None or check.evidence is None:
         return ()
-    if finding.check == "logo.school":
-        return (ImageRef(logo_key(school), "Logo officiel attendu"),
-                ImageRef(avatar_key(finding.account), "Photo de profil actuelle"))  # fmt: skip
-    if finding.check == "logo.board":
-        return (ImageRef(logo_key("board"), "Logo du conseil attendu"),
-                ImageRef(cover_key(finding.account), "Bannière actuelle"))  # fmt: skip
-    return ()
+    evidence = check.evidence
+    logo = school if evidence.logo == "school" else "board"
+    return (ImageRef(logo_key(logo), LOGO_LABELS[evidence.logo]),
+            ImageRef(picture_key(evidence.picture, finding.account), PICTURE_LABELS[evidence.picture]))  # fmt: skip
 
 
 def _discovered(item: Discovered) -> DiscoveredEntry:
@@ -333,7 +342,7 @@ def _report_findings(
                 id=f.id, account=f.account, check=f.check, clause=clause, severity=severity, title=title,
                 status=f.status, state=f.state, first_seen=f.first_seen, detail=f.detail, remediation=fix,
                 last_seen=f.last_seen, resolved_at=f.resolved_at, occurrence=f.occurrence,
-                images=_images(f, school_of.get(f.account, "")), reason=f.reason,
+                images=_images(f, school_of.get(f.account, ""), catalogue.get(f.check)), reason=f.reason,
             )
         )  # fmt: skip
     return tuple(sorted(out, key=lambda f: f.priority))

@@ -1,4 +1,7 @@
-"""Canadian French for everything the coordinator reads: Babel `fr_CA` dates and numbers, typography.
+"""Canadian French for everything people read: Babel `fr_CA` dates and numbers, quotes, lists, typography.
+
+The one home of the French wording helpers (the checks' details, the report, the
+e-mails, the command line) and of `NBSP`, the no-break space.
 
 Typography (SPEC.md): no space before `; ! ?`, a no-break space before `:` and
 inside « », the apostrophe ’ (never ' in prose). `typography` fixes a plain text; `typography_html` fixes only the
@@ -98,6 +101,18 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """« 1 nouvelle non-conformité », « 3 nouvelles non-conformités » (French: 0 and 1 are singular)."""
     word = singular if count < 2 else (plural_form or singular + "s")
     return f"{number(count)}{NBSP}{word}"
+
+
+def quoted(text: object) -> str:
+    """« text », with no-break spaces inside the guillemets."""
+    return f"«{NBSP}{text}{NBSP}»"
+
+
+def listing(items: list[str]) -> str:
+    """`a`, `a et b`, `a, b et c`."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " et " + items[-1]
 
 
 def clean(text: str | None) -> str:
