@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from scanner.access.report import run_access
 from scanner.config.load import ConfigError, load_config
 from scanner.config.models import Config, Network
 from scanner.night import job
@@ -18,10 +19,11 @@ from scanner.night.job import EXIT_CONFIG, EXIT_NO_REPORT, EXIT_OK, EXIT_STATUSE
 from scanner.plumbing.failures import french_os_error
 from scanner.plumbing.french import NBSP
 from scanner.plumbing.runtime import limit_malloc_arenas
+from scanner.plumbing.secrets import Secrets
 from scanner.plumbing.timezones import prefer_bundled_tzdata
 from scanner.report.preview import preview_anywhere
 
-COMMANDS = ("audit", "check", "daemon", "preview")
+COMMANDS = ("audit", "check", "daemon", "preview", "access")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "commands: audit (default) runs one audit and sends the e-mails; check only validates the "
             "configuration; daemon stays up and runs the audit every day at the configured time; "
-            "preview writes the last report's HTML to a file and prints its path. "
+            "preview writes the last report's HTML to a file and prints its path; "
+            "access tells, without auditing, what the credentials can read and what the audit will "
+            "miss (exit 0 when nothing is missing, 3 when something is, 2 on a configuration error). "
             "Exit status: "
             + "; ".join(f"{status} {meaning}" for status, meaning in EXIT_STATUSES.items())
             + "."
@@ -98,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         print(summary(config))
         return EXIT_OK
+    if args.command == "access":
+        if args.demo:
+            from vigie_sandbox.demo import demo_world  # the sandbox is imported only to run --demo
+
+            with demo_world(config) as world:
+                return run_access(world.config, world.secrets)
+        return run_access(config, Secrets.from_env(config.settings))
     if args.command == "preview":
         return preview_command(config, demo=args.demo)
     if args.command == "daemon":
