@@ -8,7 +8,11 @@ the whole job twice on the unchanged world, each night in a fresh process as cro
 start it, and prints per night: wall time (configuration loading included), CPU seconds of
 the job and of the sandbox, API calls per platform against the batched minimum (counted
 from the sandbox's request log), image downloads (full vs 304), the night's peak RSS, and
-the size of the coordinator's e-mail HTML body. `--audit-only` measures the audit stage
+the size of the coordinator's e-mail HTML body, and what X charges for the night (distinct
+users and posts of the night's UTC day, docs.x.com/x-api/getting-started/pricing).
+Night 2 runs twenty-four simulated hours after night 1 (the sandbox's clock and the job's
+both move on): every signed picture URL has rotated, the CDN's one-day max-age has run out,
+and it is another UTC day for X. `--audit-only` measures the audit stage
 alone (`scanner.night.audit.audit` with `build_sources`), without history, report and e-mails.
 `--profile FILE` writes a cProfile of the first night (its main thread). `--revalidate`
 expires the CDN's `max-age` in the image cache before night 2, so that every picture is
@@ -45,6 +49,7 @@ class Night:
     images_304: int
     web_pages: int
     exit_status: int | None = None
+    x_cost: dict[str, float] = field(default_factory=dict)  # users, posts, dollars of the night's UTC day
     html_bytes: int | None = None
     mail_bytes: int | None = None  # the coordinator's whole e-mail, attachments included
     mails: int = 0
@@ -55,15 +60,20 @@ class Night:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def batched_minimum(per_network: dict[str, int], first_night: bool) -> dict[str, int]:
-    """The fewest calls the platforms' APIs allow for these accounts (see issue 7)."""
+def batched_minimum(per_network: dict[str, int], first_night: bool, managed: int = 0) -> dict[str, int]:
+    """The fewest calls the platforms' APIs allow for these accounts (issues 7 and 12).
+
+    Facebook: `/me/accounts` once, the pages the token does not manage 50 per call, and one call
+    per managed page with its page token (its last post and roles); Instagram one per account;
+    X one per 100 (the last post comes in the same call); YouTube: handles resolved the first
+    night, then 50 channels per call, and one playlist call per channel."""
     fb, ig = per_network.get("facebook", 0), per_network.get("instagram", 0)
     x, yt = per_network.get("x", 0), per_network.get("youtube", 0)
     youtube_channels = yt if first_night else math.ceil(yt / 50)
     return {
-        "facebook": math.ceil(fb / 50),
+        "facebook": math.ceil((fb - managed) / 50) + (1 if fb else 0) + managed,
         "instagram": ig,
-        "x": 2 * math.ceil(x / 100),
+        "x": math.ceil(x / 100),
         "youtube": youtube_channels + yt,
     }
 
@@ -119,6 +129,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
     # job's alone (configuration loading included).
     with RemoteSandbox(args.accounts, workdir / "config", args.seed) as sandbox:
         per_network = sandbox.per_network
+        night_one = dt.datetime.now(dt.UTC)
         print(
             f"world: {args.accounts} accounts {per_network}, generated in "
             f"{time.perf_counter() - started:.1f} s under {workdir}"
@@ -127,6 +138,8 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
         for number in (1, 2):
             if number == 2 and args.revalidate:
                 expire_image_cache(workdir / "var")
+            hours = 24.0 * (number - 1)  # night 2: a day later, for the sandbox and for the job
+            sandbox.call("clock", (night_one + dt.timedelta(hours=hours)).timestamp())
             mail = MailFolder(workdir / f"mail-{number}")
             controller = Controller(mail, hostname="127.0.0.1", port=free_port())
             controller.start()
@@ -141,6 +154,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                     smtp_port=controller.port,
                     audit_only=args.audit_only,
                     profile=args.profile if number == 1 else None,
+                    hours_later=hours,
                 )
                 cpu_sandbox = sandbox.call("cpu") - sandbox_began
             finally:
@@ -151,7 +165,8 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                 Night(
                     seconds=job["seconds"],
                     calls=calls,
-                    minimum=batched_minimum(per_network, first_night=number == 1),
+                    minimum=batched_minimum(per_network, first_night=number == 1, managed=sandbox.managed),
+                    x_cost=sandbox.call("x_cost", (night_one + dt.timedelta(hours=hours)).date().isoformat()),
                     images_full=detail[("media", 200)],
                     images_304=detail[("media", 304)],
                     web_pages=sum(v for (e, _), v in detail.items() if e == "web.page"),
@@ -208,7 +223,7 @@ def _answer(sender, target, kwargs) -> None:
 
 
 def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int, audit_only: bool,
-           profile: str | None) -> dict:  # fmt: skip
+           profile: str | None, hours_later: float = 0.0) -> dict:  # fmt: skip
     """One night, in its own process: what `run_audit.py` does, against the sandbox."""
     from scanner.plumbing.runtime import limit_malloc_arenas
 
@@ -217,14 +232,17 @@ def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
+    from benchmarks.world_gen import secrets
     from scanner.config.load import load_config
-    from vigie_sandbox.demo import DEMO_TOKENS, demo_settings
+    from vigie_sandbox.demo import demo_settings
 
     config = load_config(workdir / "config")
     config_seconds = time.perf_counter() - began
     settings = demo_settings(config.settings, sandbox_url, smtp_port, workdir / "var")
     night_config = config.model_copy(update={"settings": settings})
-    status, extra = _one_night(night_config, DEMO_TOKENS, sandbox_port, audit_only)
+    offset = dt.timedelta(hours=hours_later)
+    clock = lambda: dt.datetime.now(dt.UTC) + offset  # noqa: E731 - the night's simulated time
+    status, extra = _one_night(night_config, secrets(), sandbox_port, audit_only, clock)
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -254,6 +272,7 @@ class RemoteSandbox:
     def __enter__(self) -> RemoteSandbox:
         self._process.start()
         self.per_network = self._conn.recv()
+        self.managed = self._conn.recv()
         self.port = self._conn.recv()
         self.url = f"http://127.0.0.1:{self.port}"
         return self
@@ -270,10 +289,13 @@ class RemoteSandbox:
 def _serve(accounts: int, folder: Path, seed: int, conn) -> None:
     from benchmarks.world_gen import generate
     from vigie_sandbox.server import SandboxServer
+    from vigie_sandbox.twitter import billing
 
     generated = generate(accounts, folder, seed=seed)
     conn.send(generated.per_network)
-    with SandboxServer(generated.world) as sandbox:
+    conn.send(generated.managed_pages)
+    clock = [time.time()]  # the world's time, moved by the "clock" command
+    with SandboxServer(generated.world, now=lambda: dt.datetime.fromtimestamp(clock[0], dt.UTC)) as sandbox:
         conn.send(sandbox.port)
         while True:
             command, *args = conn.recv()
@@ -287,20 +309,26 @@ def _serve(accounts: int, folder: Path, seed: int, conn) -> None:
                 answer = [(entry.endpoint, entry.status) for entry in sandbox.log]
             elif command == "cpu":
                 answer = cpu_seconds()
+            elif command == "clock":
+                clock[0] = args[0]
+            elif command == "x_cost":
+                day = dt.date.fromisoformat(args[0])
+                users, posts = billing(sandbox).reads(day)
+                answer = {"users": users, "posts": posts, "dollars": billing(sandbox).dollars(day)}
             conn.send(answer)
             if command == "stop":
                 return
 
 
-def _one_night(config, secrets, sandbox_port: int, audit_only: bool) -> tuple[int | None, dict]:
+def _one_night(config, secrets, sandbox_port: int, audit_only: bool, clock) -> tuple[int | None, dict]:
     resolve = {"*": f"127.0.0.1:{sandbox_port}"}
     if audit_only:
         from scanner.night.audit import audit
         from scanner.night.wiring import build_sources, close_sources
 
-        sources = build_sources(config, secrets, resolve=resolve)
+        sources = build_sources(config, secrets, resolve=resolve, clock=clock)
         try:
-            outcome = audit(config.registry, config.settings, sources, lambda: dt.datetime.now(dt.UTC))
+            outcome = audit(config.registry, config.settings, sources, clock)
         finally:
             close_sources(sources)
         unverified = sum(not a.verified for a in outcome.accounts)
@@ -313,7 +341,7 @@ def _one_night(config, secrets, sandbox_port: int, audit_only: bool) -> tuple[in
         }
     from scanner.night.job import run_job
 
-    outcome = run_job(config, secrets, resolve=resolve)
+    outcome = run_job(config, secrets, resolve=resolve, clock=clock)
     return outcome.exit_status, {"summary": outcome.summary}
 
 
@@ -331,6 +359,12 @@ def report(night: Night, number: int, verbose: bool) -> None:
         ratio = calls / minimum if minimum else float("nan")
         print(f"  {platform:<10} {calls:>6} calls  (batched minimum {minimum:>6}, ×{ratio:.2f})")
     print(f"  images     {night.images_full:>6} full, {night.images_304} not modified (304)")
+    cost = night.x_cost
+    if cost:
+        print(
+            f"  X cost     {cost['dollars']:>6.2f} $ US ({cost['users']} users at $0.010, "
+            f"{cost['posts']} posts at $0.005, distinct in the night's UTC day)"
+        )
     print(f"  web pages  {night.web_pages:>6} (discovery and links)")
     print(f"  peak RSS   {night.peak_rss_mb:>6.0f} MB (the night's process)")
     if night.html_bytes is not None:
@@ -361,8 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     nights = run_nights(args)
     first, second = nights
     print(
-        f"\nsecond night: {second.seconds / first.seconds:.0%} of the first; "
-        f"{second.images_full} full image downloads"
+        f"\nsecond night (24 h later, every signed URL rotated): {second.seconds / first.seconds:.0%} "
+        f"of the first; {second.images_full} full image downloads"
     )
     return 0
 

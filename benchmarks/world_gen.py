@@ -9,6 +9,11 @@
   (`web.accounts`, served by `vigie_sandbox.web`), made from its school's logo (the
   banner from the board's): URLs differ per account, the bytes are shared by the accounts
   of one school on one network, as when a school uploads its logo everywhere;
+- Meta's access model as production meets it (`vigie_sandbox.graph_access`): the board's
+  system-user token manages each school's official Facebook page only (read with its page
+  token), the app has Page Public Metadata and Content Access and requires `appsecret_proof`;
+  Facebook and Instagram pictures are signed and rotate daily (`vigie_sandbox.signing`), every
+  CDN answers `Cache-Control: max-age=86400`, each platform on its own CDN host;
 - every school's website links the school's accounts and the board's site;
 - mostly compliant: about `sprinkle` of the accounts (seeded) carry one planted
   non-conformity (stale, look-alike suffix, wrong logo, dead link, one admin, no permission).
@@ -21,11 +26,13 @@ from __future__ import annotations
 
 import random
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
+from scanner.plumbing.secrets import Secret, Secrets
+from vigie_sandbox.demo import DEMO_TOKENS
 from vigie_sandbox.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +43,15 @@ LAYOUT = ["facebook"] * 8 + ["instagram"] * 4 + ["x"] * 6 + ["youtube"] * 2
 SUFFIX = "CSNO"
 IG_BUSINESS_ID = "17841400000000000"
 TOKENS = {"facebook": "sandbox-facebook-token", "x": "sandbox-x-token", "youtube": "sandbox-youtube-key"}
+APP_SECRET = "sandbox-app-secret"
+APP_SECRET_ENV = "VIGIE_FACEBOOK_APP_SECRET"
+
+
+def secrets() -> Secrets:
+    """The generated world's credentials (the demo's tokens, and the Meta app's secret)."""
+    return replace(DEMO_TOKENS, facebook_app_secret=Secret(APP_SECRET))
+
+
 PLANTS = ("stale", "lookalike", "wrong_logo", "dead_link", "one_admin", "no_permission")
 TOPICS = ["Bibliothèque", "Sports", "Musique", "Théâtre", "Sciences", "Parents", "Robotique", "Plein air"]
 
@@ -45,6 +61,7 @@ class Generated:
     folder: Path
     world: World
     per_network: dict[str, int] = field(default_factory=dict)
+    managed_pages: int = 0  # Facebook pages the board's token manages (one call each)
     plants: dict[str, str] = field(default_factory=dict)  # account id -> plant
 
 
@@ -70,7 +87,8 @@ def generate(n_accounts: int, folder: Path, *, seed: int = 142, sprinkle: float 
         web=builder.web,
         assets=folder,
     )
-    return Generated(folder, world, builder.per_network, builder.plants)
+    managed = len(builder.facebook["tokens"][0]["manages"])
+    return Generated(folder, world, builder.per_network, managed, builder.plants)
 
 
 class _Builder:
@@ -82,7 +100,30 @@ class _Builder:
         self.per_network: dict[str, int] = {}
         self.plants: dict[str, str] = {}
         # calls_per_hour: the Graph usage header grows with calls; a large app's quota here.
-        self.facebook: dict = {"valid_tokens": [TOKENS["facebook"]], "calls_per_hour": 200_000, "pages": []}
+        self.facebook: dict = {
+            "app": {
+                "id": "1200000000000001",
+                "name": "Vigie CSNO",
+                "secret": APP_SECRET,
+                "features": ["page_public_metadata_access", "page_public_content_access"],
+                "require_appsecret_proof": True,
+            },
+            "tokens": [
+                {
+                    "token": TOKENS["facebook"],
+                    "kind": "system_user",
+                    "permissions": [
+                        "pages_show_list",
+                        "pages_read_engagement",
+                        "business_management",
+                        "instagram_basic",
+                    ],
+                    "manages": [],  # each school's official page, added below
+                }
+            ],
+            "calls_per_hour": 200_000,
+            "pages": [],
+        }
         self.instagram: dict = {
             "business_account": {"id": IG_BUSINESS_ID, "username": "csno_officiel"},
             "accounts": [],
@@ -180,6 +221,8 @@ class _Builder:
         self.web["accounts"][account_id] = media
 
     def _facebook(self, p: _Profile, admins: list[dict]) -> None:
+        if p.account_id.endswith("-facebook-1"):  # the school's official page: the board manages it
+            self.facebook["tokens"][0]["manages"].append(f"1{p.serial:014d}")
         self.facebook["pages"].append(
             {
                 "id": f"1{p.serial:014d}",
@@ -272,7 +315,10 @@ class _Builder:
                 "security": "none",
                 "sender": "Vigie DA 142 <audit@csno.ab.ca>",
             },
-            "platforms": {"instagram": {"ig_user_id": IG_BUSINESS_ID}},
+            "platforms": {
+                "instagram": {"ig_user_id": IG_BUSINESS_ID},
+                "facebook": {"app_secret_env": APP_SECRET_ENV},
+            },
             # 16 requests at once per host: CDNs and platforms take it, and 10,000 avatars need it.
             "network": {"allow_private_addresses": True, "concurrency_per_host": 16},
         }

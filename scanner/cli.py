@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from scanner.access.report import run_access
 from scanner.config import registry_export
 from scanner.config.load import ConfigError, load_config, load_registry
 from scanner.config.models import Config, Network
@@ -20,10 +21,11 @@ from scanner.night.job import EXIT_CONFIG, EXIT_NO_REPORT, EXIT_OK, EXIT_STATUSE
 from scanner.plumbing.failures import french_os_error
 from scanner.plumbing.french import NBSP
 from scanner.plumbing.runtime import limit_malloc_arenas
+from scanner.plumbing.secrets import Secrets
 from scanner.plumbing.timezones import prefer_bundled_tzdata
 from scanner.report.preview import preview_anywhere
 
-COMMANDS = ("audit", "check", "daemon", "preview", "registry")
+COMMANDS = ("audit", "check", "daemon", "preview", "access", "registry")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
             "commands: audit (default) runs one audit and sends the e-mails; check only validates the "
             "configuration; daemon stays up and runs the audit every day at the configured time; "
             "preview writes the last report's HTML to a file and prints its path; "
+            "access tells, without auditing, what the credentials can read and what the audit will "
+            "miss (exit 0 when nothing is missing, 3 when something is, 2 on a configuration error); "
             "registry export --xlsx FILE (or --yaml FILE) writes the registry in the other form. "
             "Exit status: "
             + "; ".join(f"{status} {meaning}" for status, meaning in EXIT_STATUSES.items())
@@ -122,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         print(summary(config))
         return EXIT_OK
+    if args.command == "access":
+        if args.demo:
+            from vigie_sandbox.demo import demo_world  # the sandbox is imported only to run --demo
+
+            with demo_world(config) as world:
+                return run_access(world.config, world.secrets)
+        return run_access(config, Secrets.from_env(config.settings))
     if args.command == "preview":
         return preview_command(config, demo=args.demo)
     if args.command == "daemon":

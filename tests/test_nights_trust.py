@@ -255,7 +255,8 @@ def test_the_log_tells_the_night(hw, tmp_path):
     ]
     for expected in (
         f"run {run_id}: starting, 4 account(s)",
-        "facebook: 1 account(s) asked, 1 answered, 1 call(s)",
+        # /me/accounts, then the page (issue 12: the pages the token manages are read with their token)
+        "facebook: 1 account(s) asked, 1 answered, 2 call(s)",
         "x: 1 account(s) asked, 1 answered,",
         "pictures: ",
         f"run {run_id}: findings new ",

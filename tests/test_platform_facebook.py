@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from scanner.config.models import FacebookSettings
+from scanner.platforms import facebook
 from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
 from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.retry import RetryPolicy
@@ -43,6 +44,12 @@ def page(n: int, **extra) -> dict:
 
 
 def fb_world(pages: list[dict], **facebook) -> World:
+    """The token manages no page unless `role_tokens` says so: pages are read in batches of 50."""
+    return World(facebook={"valid_tokens": [TOKEN], "role_tokens": [], "pages": pages, **facebook})
+
+
+def managed_world(pages: list[dict], **facebook) -> World:
+    """The token manages every page that declares `roles` (listed by /me/accounts)."""
     return World(facebook={"valid_tokens": [TOKEN], "pages": pages, **facebook})
 
 
@@ -78,7 +85,7 @@ def handles(n: int) -> list[str]:
 
 def test_snapshot_fields(start):
     server = start(
-        fb_world(
+        managed_world(
             [page(1, website="https://e1.csno.ab.ca  https://www.csno.ab.ca, enf.csno.ab.ca/ancien-site")]
         )
     )
@@ -103,6 +110,7 @@ def test_snapshot_fields(start):
         ("Julie Côté", "ANALYZE,ADVERTISE,MODERATE,CREATE_CONTENT,MANAGE"),
         ("Sophie Tremblay", "MANAGE"),
     ]
+    assert "Business Manager" in snap.admins_partial  # roles leave those people out
 
 
 def test_silhouette_and_no_posts(start):
@@ -129,11 +137,28 @@ def test_profile_reads_are_batched_50_at_a_time(start, n):
     assert all(s.ok for s in result.values())
     ids_requests = server.requests_to("graph.ids")
     assert len(ids_requests) == math.ceil(n / 50)
+    assert len(server.log) == math.ceil(n / 50) + 1  # and /me/accounts, once
     assert all(len(r.query["ids"].split(",")) <= 50 for r in ids_requests)
     assert "posts.limit(1){created_time}" in ids_requests[0].query["fields"]
-    assert "roles{id,name,tasks}" in ids_requests[0].query["fields"]  # roles come with the batch
-    assert server.requests_to("graph.roles") == []
-    assert all(len(s.admins) == 2 for s in result.values())
+    assert "roles" not in ids_requests[0].query["fields"]  # roles need the page's own token
+    assert all(s.admins is None and s.withheld["admins"] == facebook.NOT_MANAGED for s in result.values())
+
+
+@pytest.mark.parametrize(("managed", "others"), [(3, 0), (3, 120), (0, 1)])
+def test_managed_pages_are_read_once_each_with_their_page_token(start, managed, others):
+    pages = [page(i) for i in range(managed)] + [
+        {k: v for k, v in page(i).items() if k != "roles"} for i in range(managed, managed + others)
+    ]
+    server = start(managed_world(pages))
+    result = adapter(server).fetch(handles(managed + others))
+    assert all(s.ok and s.last_post_at for s in result.values())
+    assert all(len(result[h].admins) == 2 for h in handles(managed))
+    # the batched minimum: /me/accounts, ceil(others / 50) batches, one call per managed page
+    assert len(server.requests_to("graph.accounts")) == 1
+    assert len(server.requests_to("graph.ids")) == math.ceil(others / 50)
+    objects = server.requests_to("graph.object")
+    assert len(objects) == managed and all("roles{id,name,tasks}" in r.query["fields"] for r in objects)
+    assert len(server.log) == 1 + math.ceil(others / 50) + managed
 
 
 def test_several_missing_and_duplicates(start):
@@ -167,30 +192,32 @@ def test_personal_profile_in_batch_is_isolated(start):
 
 
 def test_roles_unreadable_page_means_platform_does_not_tell(start):
-    server = start(fb_world([page(1), page(2, roles=[]), _without_roles(page(3))]))
+    server = start(managed_world([page(1), page(2, roles=[]), _without_roles(page(3))]))
     result = adapter(server).fetch(["Ecole1CSNO", "Ecole2CSNO", "Ecole3CSNO"])
     assert len(result["Ecole1CSNO"].admins) == 2
     assert result["Ecole2CSNO"].admins == ()
     assert result["Ecole3CSNO"].admins is None and result["Ecole3CSNO"].ok
 
 
-def test_roles_without_page_token_asked_once(start):
-    world = fb_world([page(i) for i in range(120)], role_tokens=["another-token"])
-    server = start(world)
-    result = adapter(server).fetch(handles(120))
-    assert all(s.ok and s.admins is None for s in result.values())
-    asked = [r.query["fields"] for r in server.requests_to("graph.ids")]
-    # the first batch with roles (refused, code 210), then every batch without them
-    assert len(asked) == 4 and "roles" in asked[0] and not any("roles" in f for f in asked[1:])
+def test_roles_refused_to_the_page_token_void_only_the_roles(start):
+    """`(#200)` on `roles` for one managed page: the page is asked again without them."""
+    server = start(managed_world([page(1), page(2)]))
+    server.faults.set("graph.object", permission_denied=1)
+    result = adapter(server).fetch(["Ecole1CSNO", "Ecole2CSNO"])
+    refused = [s for s in result.values() if s.admins is None]
+    assert len(refused) == 1 and refused[0].ok and refused[0].last_post_at
+    assert refused[0].withheld == {"admins": facebook.ROLES_REFUSED}
+    assert len(server.requests_to("graph.object")) == 3
 
 
-def test_page_whose_roles_are_unreadable_is_isolated_by_bisection(start):
-    server = start(fb_world([page(i) for i in range(49)] + [_without_roles(page(49))]))
+def test_one_hidden_page_in_a_batch_of_50_spoils_no_other(start):
+    server = start(fb_world([page(i) for i in range(49)] + [page(49, published=False)]))
     result = adapter(server).fetch(handles(50))
-    assert all(s.ok for s in result.values())
-    assert result["Ecole49CSNO"].admins is None
-    assert all(len(result[h].admins) == 2 for h in handles(49))
-    assert len(server.requests_to("graph.ids")) <= 14  # not one call per page
+    assert all(result[h].ok for h in handles(49))
+    hidden = result["Ecole49CSNO"]
+    assert hidden.status is FetchStatus.ERROR and hidden.reason == facebook.HIDDEN_PAGE
+    # the failed batch, then a bisection: at most two calls per halving
+    assert len(server.requests_to("graph.ids")) <= 1 + 2 * math.ceil(math.log2(50))
 
 
 def _without_roles(p: dict) -> dict:
@@ -272,7 +299,8 @@ def test_high_app_usage_paces_calls(start):
     server = start(fb_world([page(i) for i in range(51)]))
     server.faults.set("graph", app_usage=90)
     assert all(s.ok for s in adapter(server, sleep=sleeper).fetch(handles(51)).values())
-    assert sleeper.waits == [pytest.approx(FAST.cap * 0.9)]  # before the second batch
+    # before each call after the first (/me/accounts): the two batches
+    assert sleeper.waits == [pytest.approx(FAST.cap * 0.9)] * 2
 
 
 @pytest.mark.parametrize(
@@ -346,5 +374,6 @@ def test_demo_world_pages_all_readable(sandbox):
     assert all(s.ok for s in result.values()), {h: s.reason for h, s in result.items() if not s.ok}
     assert all(s.admins for h, s in result.items() if h != "ParentsEcoleHeritageCSNO")
     assert result["ParentsEcoleHeritageCSNO"].admins is None
-    # one batch, bisected around the look-alike page whose roles the board cannot read
-    assert len(server.requests_to("graph.ids")) <= 2 * math.ceil(math.log2(len(pages) + 1)) + 2
+    # the board's pages with their page tokens, the look-alike in one batch
+    assert len(server.requests_to("graph.ids")) == 1
+    assert len(server.requests_to("graph.object")) == len(pages)

@@ -158,6 +158,22 @@ def test_throttled_then_read(start):
     assert len(server.log) == 2 and sleeper.waits == [FAST.cap]
 
 
+def test_instagram_account_throttling_80002_waits_as_the_business_use_case_header_says(start):
+    """(#80002): too many calls to this Instagram account; `estimated_time_to_regain_access`
+    (minutes, in X-Business-Use-Case-Usage) is the wait, bounded by the policy."""
+    server = start(ig_world([account(1)]))
+    server.faults.set("graph.ig_discovery", throttled=1, throttle_code="80002", regain_minutes=0)
+    sleeper = Sleeper()
+    assert adapter(server, sleep=sleeper).fetch(["ecole1_csno"])["ecole1_csno"].ok
+    assert len(server.log) == 2 and len(sleeper.waits) == 1
+
+    server.clear_log()
+    server.faults.set("graph.ig_discovery", throttled=True, throttle_code="80002", regain_minutes=60)
+    snap = adapter(server, sleep=sleeper).fetch(["ecole1_csno"])["ecole1_csno"]
+    assert snap.status.value == "error" and "code 80002" in snap.reason
+    assert len(server.log) == 1  # an hour to wait is past the policy: given up at once
+
+
 def test_outage_gives_up_and_spares_the_others(start):
     server = start(ig_world([account(n) for n in range(3)]))
     server.faults.set("graph", server_errors=100)

@@ -109,14 +109,19 @@ def test_snapshots_are_keyed_by_the_registry_handle(sandbox):
 
 
 @pytest.mark.parametrize("n", [1, 100, 150, 250])
-def test_request_count_is_two_per_hundred_accounts(n):
+def test_request_count_is_one_per_hundred_accounts(n):
+    """The last post comes with the users (`expansions=most_recent_tweet_id`): no second call."""
     world = World(x={"valid_tokens": [TOKEN], "users": [user(f"user{i}", 1000 + i) for i in range(n)]})
     with SandboxServer(world, routes=[twitter.route], now=lambda: NOW) as server:
-        snaps = adapter(server).fetch([f"user{i}" for i in range(n)])
+        reader = adapter(server)
+        snaps = reader.fetch([f"user{i}" for i in range(n)])
         assert all(s.ok and s.last_post_at for s in snaps.values())
         assert len(server.requests_to("x.users")) == math.ceil(n / 100)
-        assert len(server.requests_to("x.tweets")) == math.ceil(n / 100)
-        assert len(server.log) == 2 * math.ceil(n / 100)
+        assert server.requests_to("x.tweets") == []
+        assert len(server.log) == math.ceil(n / 100)
+        # the night's cost, as the adapter counts it and as the sandbox bills it
+        assert (len(reader.cost.users), len(reader.cost.posts)) == (n, n)
+        assert reader.cost.dollars == twitter.billing(server).dollars() == round(n * 0.015, 3)
 
 
 def test_429_waits_until_the_reset_then_succeeds(sandbox):
@@ -137,12 +142,27 @@ def test_a_reset_further_than_allowed_gives_up_without_waiting(sandbox):
     assert all(s.status is FetchStatus.ERROR and s.reason == x.RATE_LIMITED for s in snaps.values())
 
 
-def test_rate_limited_tweets_lookup_also_waits(sandbox):
-    sandbox.faults.set("x.tweets", rate_limited=1)
+def test_same_accounts_read_twice_in_a_utc_day_cost_once(sandbox):
+    reader = adapter(sandbox)
+    reader.fetch(["Alpha", "Locked"])
+    reader.fetch(["Alpha", "Locked"])
+    # two users ($0.010 each) and Alpha's last post ($0.005); Locked's posts are not returned
+    assert reader.cost.dollars == twitter.billing(sandbox).dollars(NOW.date()) == 0.025
+    assert reader.cost.french() == "0,025\u00a0$\u00a0US (2 comptes et 1 publication lus)"
+    assert reader.night_note().startswith("Coût estimé de la nuit sur X\u00a0: 0,025\u00a0$\u00a0US")
+
+
+@pytest.mark.parametrize(
+    ("knob", "words"),
+    [("credits_depleted", "crédits de l'API X sont épuisés"), ("usage_capped", "plafond mensuel")],
+)
+def test_credits_or_cap_stop_x_for_the_night_without_retrying(sandbox, knob, words):
+    sandbox.faults.set("x.users", **{knob: 1})
     sleep = RecordingSleep()
-    snaps = adapter(sandbox, sleep=sleep).fetch(["Alpha"])
-    assert snaps["Alpha"].last_post_at == NOW - dt.timedelta(days=3)
-    assert len(sleep.asked) == 1 and 1.0 <= sleep.asked[0] <= 3.0
+    snaps = adapter(sandbox, sleep=sleep).fetch(["Alpha", "Gone"])
+    for snap in snaps.values():
+        assert snap.status is FetchStatus.ERROR and words in snap.reason
+    assert sleep.asked == [] and len(sandbox.requests_to("x.users")) == 1
 
 
 @pytest.mark.parametrize("token", ["expired-or-wrong", TOKEN])
@@ -178,11 +198,12 @@ def test_server_errors_outlasting_the_retries_leave_accounts_unverified(sandbox)
     assert len(sandbox.requests_to("x.users")) == FAST.attempts
 
 
-def test_failed_tweets_lookup_leaves_public_accounts_unverified(sandbox):
-    sandbox.faults.set("x.tweets", server_errors=100)
-    snaps = adapter(sandbox, sleep=RecordingSleep()).fetch(["Alpha", "Gone"])
-    assert snaps["Alpha"].status is FetchStatus.ERROR and snaps["Alpha"].reason == x.UNAVAILABLE
-    assert snaps["Gone"].status is FetchStatus.SUSPENDED
+def test_credits_spent_in_the_world_answer_402():
+    world = World(x={**WORLD, "credits": 0.015})  # one user and one post
+    with SandboxServer(world, routes=[twitter.route], now=lambda: NOW) as server:
+        reader = adapter(server)
+        assert reader.fetch(["Alpha"])["Alpha"].ok
+        assert reader.fetch(["Quiet"])["Quiet"].reason == x.CREDITS_DEPLETED
 
 
 @pytest.mark.parametrize("knob", ["malformed_json", "truncated"])

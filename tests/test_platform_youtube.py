@@ -185,3 +185,26 @@ def test_demo_world_channel():
     assert snap.avatar_url == "https://yt3.sandbox.ggpht.com/eqv-bibliotheque-youtube=s800"
     assert snap.cover_url == "https://yt3.sandbox.ggpht.com/eqv-bibliotheque-youtube-banner"
     assert snap.last_post_at == NOW - dt.timedelta(days=20)
+
+
+def test_a_forbidden_playlist_stops_only_that_channel():
+    """403 `playlistItemsNotAccessible` concerns one playlist, not the key: the others are read."""
+    with SandboxServer(world(channel(1), channel(2)), routes=[youtube.route], now=lambda: NOW) as server:
+        server.faults.set("youtube.playlistItems", forbidden=1)
+        snaps = adapter(server).fetch(["@Chaine1CSNO", "@Chaine2CSNO"])
+        refused = [s for s in snaps.values() if not s.ok]
+        assert len(refused) == 1 and "playlistItemsNotAccessible" in refused[0].reason
+        assert sum(s.ok for s in snaps.values()) == 1
+
+
+def test_no_banner_returned_is_withheld_not_absent():
+    with SandboxServer(world(channel(1, banner=None)), routes=[youtube.route], now=lambda: NOW) as server:
+        snap = adapter(server).fetch(["@Chaine1CSNO"])["@Chaine1CSNO"]
+        assert snap.ok and snap.cover_url is None and snap.withheld == {"cover_url": yt.NO_BANNER}
+
+
+def test_last_video_date_is_when_it_was_published():
+    videos = [{"id": "abcdefghijk", "title": "Vidéo", "days_ago": 9}]
+    with SandboxServer(world(channel(1, videos=videos)), routes=[youtube.route], now=lambda: NOW) as server:
+        snap = adapter(server).fetch(["@Chaine1CSNO"])["@Chaine1CSNO"]
+        assert snap.last_post_at == NOW - dt.timedelta(days=9)

@@ -1,5 +1,6 @@
-"""Issue 7 as behaviour: a generated world costs the batched minimum of API calls, and a
-second night on the unchanged world downloads no image again (304s only). Not timed."""
+"""Issues 7 and 12 as behaviour: a generated world costs the batched minimum of API calls, and a
+second night 24 hours later (every signed picture URL rotated, the CDN's max-age run out) on the
+unchanged world downloads no image again (304s only). Not timed."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from collections import Counter
 import pytest
 
 from benchmarks.bench_scale import batched_minimum, count_requests
-from benchmarks.world_gen import generate
+from benchmarks.world_gen import generate, secrets
 from scanner.config.load import load_config
 from scanner.night.audit import audit
 from scanner.night.wiring import build_sources, close_sources
-from vigie_sandbox.demo import DEMO_TOKENS, demo_settings
+from vigie_sandbox.demo import demo_settings
 from vigie_sandbox.server import SandboxServer
 
 N = 60
@@ -26,16 +27,19 @@ def nights(tmp_path_factory):
     generated = generate(N, folder / "config")
     config = load_config(generated.folder)
     logs, outcomes = [], []
-    with SandboxServer(generated.world) as sandbox:
+    first = dt.datetime.now(dt.UTC)
+    when = [first]
+    with SandboxServer(generated.world, now=lambda: when[0]) as sandbox:
         settings = demo_settings(config.settings, sandbox.url, 25, folder / "var")
         night = config.model_copy(update={"settings": settings})
-        for _ in range(2):
+        for hours in (0, 24):
+            when[0] = first + dt.timedelta(hours=hours)
+            clock = lambda: when[0]  # noqa: E731
             sandbox.clear_log()
-            sources = build_sources(night, DEMO_TOKENS, resolve={"*": f"127.0.0.1:{sandbox.port}"})
+            resolve = {"*": f"127.0.0.1:{sandbox.port}"}
+            sources = build_sources(night, secrets(), resolve=resolve, clock=clock)
             try:
-                outcomes.append(
-                    audit(night.registry, night.settings, sources, lambda: dt.datetime.now(dt.UTC))
-                )
+                outcomes.append(audit(night.registry, night.settings, sources, clock))
             finally:
                 close_sources(sources)
             logs.append([(entry.endpoint, entry.status) for entry in sandbox.log])
@@ -56,7 +60,8 @@ def test_every_account_is_verified_both_nights(nights):
 def test_api_calls_are_the_batched_minimum(nights, night):
     generated, logs, _ = nights
     calls, _ = count_requests(logs[night])
-    assert calls == batched_minimum(generated.per_network, first_night=night == 0)
+    minimum = batched_minimum(generated.per_network, first_night=night == 0, managed=generated.managed_pages)
+    assert calls == minimum
 
 
 def test_no_request_fails(nights):
@@ -76,7 +81,29 @@ def test_second_night_downloads_no_image_again(nights):
     _, logs, outcomes = nights
     first = Counter(status for endpoint, status in logs[0] if endpoint == "media")
     second = Counter(status for endpoint, status in logs[1] if endpoint == "media")
-    # Within the CDN's max-age the cache does not even ask; past it, only 304s: never a full download.
-    assert set(second) <= {304} and second.get(304, 0) in (0, first[200])
+    # 24 hours later the CDN's one-day max-age has run out: the unsigned pictures are asked again
+    # (304s only); the signed ones have a new URL for the same CDN path, and are not asked at all.
+    unsigned = {
+        u
+        for s in outcomes[1].snapshots.values()
+        if s.ok
+        for u in (s.avatar_url, s.cover_url)
+        if u and "oe=" not in u
+    }
+    assert set(second) <= {304} and second.get(304, 0) == len(unsigned) < first[200]
+
     # and the evidence is the same as the first night's
-    assert outcomes[1].context.images == outcomes[0].context.images
+    # the Facebook and Instagram URLs rotated, and the evidence is the same pictures' as the first night's
+    def by_account(outcome):
+        return {
+            (account_id, kind): outcome.context.images[url].fingerprint
+            for account_id, snap in outcome.snapshots.items()
+            if snap.ok
+            for kind, url in (("avatar", snap.avatar_url), ("cover", snap.cover_url))
+            if url
+        }
+
+    first, second = (by_account(o) for o in outcomes)
+    assert first == second and None not in first.values()
+    rotated = [s.avatar_url for s in outcomes[1].snapshots.values() if s.network in ("facebook", "instagram")]
+    assert rotated and not set(rotated) & {s.avatar_url for s in outcomes[0].snapshots.values()}

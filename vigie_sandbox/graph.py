@@ -9,11 +9,22 @@ board's Instagram professional account, error bodies
 `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}` and an
 `X-App-Usage` header (`X-Business-Use-Case-Usage` for Instagram) growing with calls.
 
+Who may read what (token kinds, permissions, app features, `appsecret_proof`, `/me/accounts`
+and Page tokens, `roles` only with a Page token) is `vigie_sandbox.graph_access`.
+
 Endpoint names (for fault knobs and `SandboxServer.requests_to`): `graph.ids`,
-`graph.object`, `graph.ig_discovery`, `graph.roles`, `graph.posts`, `graph.other`.
+`graph.object`, `graph.ig_discovery`, `graph.roles`, `graph.posts`, `graph.accounts`,
+`graph.debug`, `graph.other`.
 Platform-shaped knobs read here: `token_expired` (190/463), `throttled` (4 by default;
-a string value such as `"613"`, or the `throttle_code` knob, picks the code),
+a string value such as `"613"` or `"80001"`, or the `throttle_code` knob, picks the code),
+`regain_minutes` (the `estimated_time_to_regain_access` the usage headers then report),
 `permission_denied` (10), `app_usage` (forces the usage percentages reported).
+
+Usage headers (developers.facebook.com/docs/graph-api/overview/rate-limiting): `X-App-Usage`
+on every answer; with a Page token, `X-Page-Usage` and `X-Business-Use-Case-Usage` keyed by
+the page id (type `pages`); on business discovery, `X-Business-Use-Case-Usage` keyed by the
+Instagram account (type `instagram`). `usage_extra` in `facebook.yaml` adds keys to each usage
+object, as Meta does without notice (`ads_api_access_tier` was added that way).
 
 `facebook.yaml`::
 
@@ -67,6 +78,8 @@ import re
 import threading
 from typing import Any
 
+from vigie_sandbox import signing
+from vigie_sandbox.graph_access import Access, TokenInfo, hidden_page, localised_category
 from vigie_sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
 from vigie_sandbox.server import Request, Response
 
@@ -77,6 +90,11 @@ THROTTLE_MESSAGES = {
     17: "(#17) User request limit reached",
     32: "(#32) Page request limit reached",
     613: "(#613) Calls to this api have exceeded the rate limit.",
+    # Business-use-case limits: developers.facebook.com/docs/graph-api/overview/rate-limiting#buc-rate-limits
+    80001: "(#80001) There have been too many calls to this Page account. Wait a bit and try again. "
+    "For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+    80002: "(#80002) There have been too many calls to this Instagram account. Wait a bit and try again. "
+    "For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
 }
 DEFAULT_TOKENS = ["sandbox-facebook-token"]
 
@@ -102,6 +120,10 @@ def route(request: Request, server) -> Response | None:
 def _endpoint(parts: list[str], query: dict[str, str]) -> str:
     if not parts:
         return "graph.ids" if "ids" in query else "graph.other"
+    if parts == ["me", "accounts"]:
+        return "graph.accounts"
+    if parts == ["debug_token"]:
+        return "graph.debug"
     if len(parts) == 1:
         return "graph.ig_discovery" if "business_discovery" in query.get("fields", "") else "graph.object"
     if len(parts) == 2 and parts[1] == "roles":
@@ -119,6 +141,8 @@ class _Graph:
         self.now: dt.datetime = server.now()
         auth = request.headers.get("authorization", "")
         self.token = request.query.get("access_token") or (auth.split(" ", 1)[1] if " " in auth else "")
+        self.access: Access = _index(self.facebook, Access)
+        self.info: TokenInfo | None = None
 
     # -------------------------------------------------------- token, faults, headers
 
@@ -128,8 +152,13 @@ class _Graph:
             raise GraphFailure(104, "An access token is required to request this resource.")
         if self.token in self.facebook.get("expired_tokens", []) or faults.take(endpoint, "token_expired"):
             raise GraphFailure(190, self._expired_message(), error_subcode=463)
-        if self.token not in self.facebook.get("valid_tokens", DEFAULT_TOKENS):
+        self.info = self.access.token(self.token)
+        if self.info is None:
             raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
+        expires = self.info.expires_at
+        if expires and str(expires) < self.now.date().isoformat():
+            raise GraphFailure(190, self._expired_message(), error_subcode=463)
+        self.access.check_proof(self.info, self.request.query.get("appsecret_proof"))
         throttled = faults.take(endpoint, "throttled")
         if throttled:
             code = _throttle_code(throttled, faults.peek(endpoint, "throttle_code"))
@@ -151,17 +180,25 @@ class _Graph:
         count = 100 if throttled else min(100, math.ceil(100 * calls / per_hour))
         count = int(forced) if forced else count
         usage = {"call_count": count, "total_cputime": count // 2, "total_time": count // 2}
+        usage.update(self.facebook.get("usage_extra") or {})
+        regain = int(self.server.faults.peek(endpoint, "regain_minutes") or 0) if throttled else 0
         headers = {"X-App-Usage": json.dumps(usage)}
         if endpoint == "graph.ig_discovery":
             business_id = str(self.instagram.get("business_account", {}).get("id", "0"))
-            item = {"type": "instagram", **usage, "estimated_time_to_regain_access": 0}
+            item = {"type": "instagram", **usage, "estimated_time_to_regain_access": regain}
             headers["X-Business-Use-Case-Usage"] = json.dumps({business_id: [item]})
+        elif self.info is not None and self.info.kind == "page":
+            page_usage = {**usage, "estimated_time_to_regain_access": regain}
+            item = {"type": "pages", **page_usage}
+            headers["X-Page-Usage"] = json.dumps(page_usage)
+            headers["X-Business-Use-Case-Usage"] = json.dumps({self.info.page_id: [item]})
         return headers
 
     def error(self, failure: GraphFailure, endpoint: str) -> Response:
         kind = "GraphMethodException" if failure.extra.get("error_subcode") == 33 else "OAuthException"
+        kind = failure.extra.get("kind", kind)
         error = {"message": failure.message, "type": kind, "code": failure.code}
-        error.update({k: v for k, v in failure.extra.items() if k != "throttled"})
+        error.update({k: v for k, v in failure.extra.items() if k not in ("throttled", "kind")})
         seed = f"{len(self.server.log)}{self.request.path}{failure.code}".encode()
         error["fbtrace_id"] = "A" + hashlib.sha1(seed).hexdigest()[:22]
         headers = self.usage_headers(endpoint, throttled=bool(failure.extra.get("throttled")))
@@ -173,11 +210,20 @@ class _Graph:
 
     def answer(self, parts: list[str], endpoint: str) -> dict[str, Any]:
         fields = self._fields()
+        if endpoint == "graph.accounts":
+            return self._accounts()
+        if endpoint == "graph.debug":
+            info = self.access.token(self.request.query.get("input_token", ""))
+            if info is None:
+                raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
+            return {"data": self.access.debug(info)}
         if not parts:
             if "ids" not in self.request.query:
                 raise GraphFailure(100, "(#100) Missing 'ids' parameter")
             return self._ids(self.request.query["ids"], fields)
         node_kind, node = self._lookup(parts[0])
+        if node_kind == "Page":
+            self._check_page(node, parts[0])
         if len(parts) == 1:
             return self._render(node_kind, node, fields)
         if endpoint == "graph.roles":
@@ -185,6 +231,7 @@ class _Graph:
         if endpoint == "graph.posts":
             if node_kind != "Page":
                 raise _nonexisting(parts[1], node_kind)
+            self.access.check_posts(self.info, node)
             limit = int(self.request.query.get("limit", "25") or 25)
             return self._posts(node, fields or [FieldSpec("created_time"), FieldSpec("message")], limit)
         raise GraphFailure(100, f"Unknown path components: /{'/'.join(parts[1:])}", error_subcode=2500)
@@ -200,11 +247,39 @@ class _Graph:
         missing = [a for a in aliases if self._find(a) is None]
         if missing:
             raise _alias_missing(missing)
+        for alias in aliases:  # one page this token may not see fails the whole request
+            node_kind, node = self._find(alias)
+            if node_kind == "Page":
+                self._check_page(node, alias)
         result = {}
         for alias in aliases:
             node_kind, node = self._find(alias)
             result[alias] = self._render(node_kind, node, fields)
         return result
+
+    def _check_page(self, page: dict[str, Any], alias: str) -> None:
+        assert self.info is not None
+        self.access.check_page(self.info, page, alias)
+
+    def _accounts(self) -> dict[str, Any]:
+        """`GET /me/accounts`: the token's pages with their Page tokens, `limit` (≤ 100) at a time."""
+        assert self.info is not None
+        pages = self.access.accounts(self.info)
+        limit = max(1, min(100, int(self.request.query.get("limit", "25") or 25)))
+        start = (
+            int(self.request.query.get("after", "0") or 0)
+            if self.request.query.get("after", "0").isdigit()
+            else 0
+        )
+        chunk = pages[start : start + limit]
+        fields = self._fields()
+        data = [_pick(p, fields) for p in chunk] if fields else [_pick(p, None) for p in chunk]
+        body: dict[str, Any] = {"data": data}
+        if chunk:
+            body["paging"] = {"cursors": {"before": str(start), "after": str(start + len(chunk))}}
+            if start + len(chunk) < len(pages):
+                body["paging"]["next"] = f"/me/accounts?limit={limit}&after={start + len(chunk)}"
+        return body
 
     def _find(self, alias: str) -> tuple[str, dict[str, Any]] | None:
         nodes = _index(self.facebook, _node_index)
@@ -221,13 +296,7 @@ class _Graph:
         if found:
             return found
         if alias.isdigit():
-            raise GraphFailure(
-                100,
-                f"Unsupported get request. Object with ID '{alias}' does not exist, cannot be loaded due to "
-                "missing permissions, or does not support this operation. Please read the Graph API "
-                "documentation at https://developers.facebook.com/docs/graph-api",
-                error_subcode=33,
-            )
+            raise hidden_page(alias)
         raise _alias_missing([alias])
 
     # -------------------------------------------------------- rendering
@@ -245,6 +314,9 @@ class _Graph:
 
     def _page_field(self, page: dict[str, Any], spec: FieldSpec) -> Any:
         name = spec.name
+        if name == "category" and page.get("category") and self.info is not None:
+            locale = self.request.query.get("locale") or self.info.locale
+            return localised_category(str(page["category"]), locale)
         if name in ("id", "name", "username", "about", "description", "website", "category"):
             return str(page[name]) if name in page else None
         if name in ("fan_count", "followers_count"):
@@ -262,9 +334,11 @@ class _Graph:
         if name == "cover":
             if not page.get("cover"):
                 return None
-            cover = {"cover_id": f"{page['id']}9", "offset_x": 50, "offset_y": 50, "source": page["cover"]}
+            source = self._signed(page["cover"])
+            cover = {"cover_id": f"{page['id']}9", "offset_x": 50, "offset_y": 50, "source": source}
             return _pick({**cover, "id": f"{page['id']}9"}, spec.children)
         if name in ("posts", "published_posts", "feed"):
+            self.access.check_posts(self.info, page)
             return self._posts(page, spec.children, int(spec.modifiers.get("limit", 25)))
         if name == "roles":
             return self._roles("Page", page)
@@ -275,7 +349,16 @@ class _Graph:
         url = page.get("picture")
         silhouette = bool(page.get("is_silhouette", not url))
         url = url or "https://scontent.sandbox.fbcdn.net/silhouette.jpg"
-        return {"height": side, "is_silhouette": silhouette, "url": url, "width": side}
+        picture = {"height": side, "is_silhouette": silhouette, "url": self._signed(url), "width": side}
+        picture["cache_key"] = signing.cache_key(url)
+        return picture
+
+    def _signed(self, url: str) -> str:
+        """Pictures on Meta's CDNs are signed and rotate daily (`vigie_sandbox.signing`) when the
+        world says so (`sign_pictures`, default: the realistic mode)."""
+        if self.facebook.get("sign_pictures", self.access.realistic):
+            return signing.sign(url, self.now)
+        return url
 
     def _posts(self, node: dict[str, Any], children: list[FieldSpec] | None, limit: int) -> dict[str, Any]:
         allowed = {"id", "created_time", "message", "permalink_url"}
@@ -309,10 +392,8 @@ class _Graph:
     def _roles(self, kind: str, node: dict[str, Any]) -> dict[str, Any]:
         if kind != "Page":
             raise _nonexisting("roles", kind)
-        if self.token not in self.facebook.get(
-            "role_tokens", self.facebook.get("valid_tokens", DEFAULT_TOKENS)
-        ):
-            raise GraphFailure(210, "(#210) A page access token is required to request this resource.")
+        role_tokens = self.facebook.get("role_tokens", self.facebook.get("valid_tokens", DEFAULT_TOKENS))
+        self.access.check_roles(self.info, node, [str(t) for t in role_tokens])
         if "roles" not in node:
             raise GraphFailure(
                 200,
@@ -356,6 +437,8 @@ class _Graph:
 
     def _ig_user_field(self, account: dict[str, Any], spec: FieldSpec) -> Any:
         name = spec.name
+        if name == "profile_picture_url" and account.get(name):
+            return self._signed(str(account[name]))
         if name in ("id", "ig_id", "username", "name", "biography", "website", "profile_picture_url"):
             return str(account[name]) if name in account else None
         if name in ("followers_count", "follows_count", "media_count"):

@@ -31,9 +31,24 @@ World section `x` (`x.yaml`):
         last_tweet_text: "…"          # optional
         last_tweet_id: "1900000000000000101"   # optional (default: derived from the user id)
 
+    credits: 25.00                    # optional: US dollars of credits left; reads beyond -> 402
+    monthly_post_cap: 2000000         # optional: posts read this month beyond which -> 429 cap
+
+`expansions=most_recent_tweet_id` (docs.x.com/x-api/users/lookup) puts each user's last post
+in `includes.tweets`, with the `tweet.fields` asked; a protected user's post is left out.
+
+Billing (docs.x.com/x-api/getting-started/pricing: $0.010 per user, $0.005 per post returned;
+docs.x.com/x-api/fundamentals/post-cap: a resource returned again within the same UTC day
+is not charged again) is kept in `billing(server)`: per UTC day of the world's clock, the
+distinct users and posts returned and their cost. Credits used up answer HTTP 402
+`CreditsDepleted` (the body X sends, as its users report it: no reference page shows it);
+the monthly cap answers HTTP 429 `UsageCapExceeded` with the body recorded in
+github.com/xdevplatform/xdk/issues/25 (type `…/problems/usage-capped`).
+
 Fault knobs read here (`server.faults.set("x.users", …)`, endpoints `x.users`, `x.tweets`):
 `rate_limited` (an int: the next N requests are 429 with the reset 2 s ahead; a float: every
-request is 429 with the reset that many seconds ahead) and `token_expired` (401).
+request is 429 with the reset that many seconds ahead), `token_expired` (401),
+`credits_depleted` (402) and `usage_capped` (429 UsageCapExceeded).
 """
 
 from __future__ import annotations
@@ -42,7 +57,9 @@ import datetime as dt
 import hashlib
 import math
 import re
+import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from vigie_sandbox.server import Request, Response
@@ -66,6 +83,45 @@ _TWEET_FIELDS_LIST = (
     "source suggested_source_links text withheld"
 )
 TWEET_FIELDS = tuple(_TWEET_FIELDS_LIST.split())
+USER_EXPANSIONS = ("affiliation.user_id", "most_recent_tweet_id", "pinned_tweet_id")
+USER_PRICE, POST_PRICE = 0.010, 0.005  # US dollars per resource returned
+
+
+@dataclass
+class Billing:
+    """What X would charge: per UTC day, the distinct users and posts returned."""
+
+    days: dict[dt.date, tuple[set[str], set[str]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def charge(self, day: dt.date, users: list[str], posts: list[str]) -> None:
+        with self.lock:
+            seen_users, seen_posts = self.days.setdefault(day, (set(), set()))
+            seen_users.update(users)
+            seen_posts.update(posts)
+
+    def reads(self, day: dt.date) -> tuple[int, int]:
+        users, posts = self.days.get(day, (set(), set()))
+        return len(users), len(posts)
+
+    def dollars(self, day: dt.date | None = None) -> float:
+        days = [day] if day else list(self.days)
+        total = sum(u * USER_PRICE + p * POST_PRICE for u, p in (self.reads(d) for d in days))
+        return round(total, 3)
+
+    def posts_this_month(self, day: dt.date) -> int:
+        return sum(len(p) for d, (_, p) in self.days.items() if (d.year, d.month) == (day.year, day.month))
+
+
+_BILLING_LOCK = threading.Lock()
+
+
+def billing(server) -> Billing:
+    """The X bill of this sandbox server (made on first use)."""
+    with _BILLING_LOCK:
+        if not hasattr(server, "x_billing"):
+            server.x_billing = Billing()
+        return server.x_billing
 
 
 def route(request: Request, server) -> Response | None:
@@ -83,6 +139,9 @@ def route(request: Request, server) -> Response | None:
     if server.faults.take(endpoint, "token_expired") or not _authorised(request, world):
         problem = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
         return _answer(server, endpoint, problem, 401)
+    refusal = _billing_refusal(server, endpoint, world)
+    if refusal:
+        return refusal
     fired = server.faults.take(endpoint, "rate_limited")
     limit = int(world.get("rate_limit") or _DEFAULT_LIMITS[endpoint])
     used = server.count(endpoint)
@@ -98,6 +157,36 @@ def route(request: Request, server) -> Response | None:
         return _answer(server, endpoint, problem, 429, limit=limit, remaining=0, reset=reset)
     body, status = handler(request, server, world)
     return _answer(server, endpoint, body, status, limit=limit, remaining=max(0, limit - used - 1))
+
+
+def _billing_refusal(server, endpoint: str, world: dict[str, Any]) -> Response | None:
+    day = server.now().astimezone(dt.UTC).date()
+    bill = billing(server)
+    credits = world.get("credits")
+    if server.faults.take(endpoint, "credits_depleted") or (
+        credits is not None and bill.dollars() >= float(credits)
+    ):
+        problem = {
+            "title": "CreditsDepleted",
+            "detail": "Your enrolled account does not have any credits to fulfill this request.",
+            "type": _PROBLEMS + "credits",
+        }
+        return _answer(server, endpoint, problem, 402)
+    cap = world.get("monthly_post_cap")
+    if server.faults.take(endpoint, "usage_capped") or (
+        cap is not None and bill.posts_this_month(day) >= int(cap)
+    ):
+        problem = {
+            "account_id": "1580000000000000000",
+            "product_name": "pay-per-use",
+            "title": "UsageCapExceeded",
+            "period": "Monthly",
+            "scope": "Product",
+            "detail": "Usage cap exceeded: Monthly product cap",
+            "type": _PROBLEMS + "usage-capped",
+        }
+        return _answer(server, endpoint, problem, 429)
+    return None
 
 
 def _authorised(request: Request, world: dict[str, Any]) -> bool:
@@ -204,8 +293,17 @@ def _users_by(request: Request, server, world: dict) -> tuple[dict, int]:
     )
     if invalid:
         return invalid
+    expansions = request.query.get("expansions")
+    expansion_errors = _list_errors("expansions", expansions, allowed=USER_EXPANSIONS) if expansions else []
+    tweet_fields_raw = request.query.get("tweet.fields")
+    if tweet_fields_raw is not None:
+        expansion_errors += _list_errors("tweet.fields", tweet_fields_raw, allowed=TWEET_FIELDS)
+    if expansion_errors:
+        return _invalid_request(expansion_errors)
+    expand_last = "most_recent_tweet_id" in (expansions or "").split(",")
+    tweet_fields = set((tweet_fields_raw or "").split(",")) | {"id", "text", "edit_history_tweet_ids"}
     by_name = {str(u["username"]).lower(): u for u in world.get("users", [])}
-    data, problems = [], []
+    data, problems, included = [], [], []
     for username in request.query["usernames"].split(","):
         user = by_name.get(username.lower())
         if user is None:
@@ -222,7 +320,17 @@ def _users_by(request: Request, server, world: dict) -> tuple[dict, int]:
             )
         else:
             data.append(_user(user, fields, server))
-    return _batch_answer(data, problems)
+            tweet = _last_tweet(user, server) if expand_last else None
+            if tweet and not user.get("protected"):
+                full = {**tweet, "author_id": str(user["id"]), "edit_history_tweet_ids": [tweet["id"]]}
+                included.append({k: v for k, v in full.items() if k in tweet_fields})
+    billing(server).charge(
+        server.now().astimezone(dt.UTC).date(), [u["id"] for u in data], [t["id"] for t in included]
+    )
+    body, status = _batch_answer(data, problems)
+    if included:
+        body["includes"] = {"tweets": included}
+    return body, status
 
 
 def _user(user: dict, fields: set[str], server) -> dict:
@@ -332,6 +440,7 @@ def _tweets(request: Request, server, world: dict) -> tuple[dict, int]:
         else:
             full = {**tweet, "author_id": str(user["id"]), "edit_history_tweet_ids": [tweet["id"]]}
             data.append({k: v for k, v in full.items() if k in fields})
+    billing(server).charge(server.now().astimezone(dt.UTC).date(), [], [t["id"] for t in data])
     return _batch_answer(data, problems)
 
 

@@ -38,7 +38,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from vigie_sandbox import images
+from vigie_sandbox import images, signing
 from vigie_sandbox.server import Request, Response
 
 # network -> kind -> [(host, path template, transforms)]; `{id}` is the account id.
@@ -116,6 +116,9 @@ def route(request: Request, server: Any) -> Response | None:
     index = _media_index(web)
     entry = index.get((request.host, request.path))
     if entry is not None:
+        refused = signing.refusal(request.path, request.query, server.now())
+        if refused:
+            return Response(403, refused.encode(), {"Content-Type": "text/plain"}, "media")
         return _image(request, server.world.assets, entry)
     if any(host == request.host for host, _ in index):
         return Response(404, b"Not Found", {"Content-Type": "text/plain"}, "media")

@@ -25,7 +25,10 @@ World section `youtube` (`youtube.yaml`):
           - {id: abcdefghijk, title: "…", days_ago: 20}     # or published_at: <ISO>
 
 Fault knobs read here (endpoints `youtube.channels`, `youtube.playlistItems`):
-`quota_exceeded` (403 quotaExceeded), `key_invalid` or `token_expired` (400 API key not valid).
+`quota_exceeded` (403 quotaExceeded), `key_invalid` or `token_expired` (400 API key not valid),
+`forbidden` (403 about the resource, not the key: `playlistItemsNotAccessible` on playlistItems,
+`channelForbidden` on channels, as listed under "Errors" in
+developers.google.com/youtube/v3/docs/playlistItems/list and …/channels/list).
 """
 
 from __future__ import annotations
@@ -80,6 +83,12 @@ def route(request: Request, server) -> Response | None:
         return _key_invalid(endpoint)
     if server.faults.take(endpoint, "quota_exceeded"):
         return _error(endpoint, 403, _QUOTA_MESSAGE, "youtube.quota", "quotaExceeded", None)
+    if server.faults.take(endpoint, "forbidden"):
+        if endpoint == "youtube.playlistItems":
+            message = "The request is not properly authorized to retrieve the specified playlist."
+            return _error(endpoint, 403, message, "youtube.playlistItem", "playlistItemsNotAccessible", None)
+        message = "The request might not be properly authorized to retrieve channel information."
+        return _error(endpoint, 403, message, "youtube.channel", "channelForbidden", None)
     return handler(request, server, world, endpoint)
 
 

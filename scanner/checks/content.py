@@ -135,6 +135,8 @@ def activity_calendar(account: Account, snapshot: Snapshot, ctx: Context) -> Out
         return manuel(f"calendrier {quoted(declared)} non reconnu\u00a0: vérifiez le rythme à la main")
     limit = allowed_days(cadence, ctx.settings.activity)
     last = snapshot.last_post_at
+    if last is None and "last_post_at" in snapshot.withheld:
+        return non_verifiable(snapshot.withheld["last_post_at"])  # a permission is missing
     if last is None:
         if limit is None:
             return conforme(f"calendrier {quoted(declared)}\u00a0: aucun délai")

@@ -113,6 +113,8 @@ def logo_school(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
 )
 def logo_board(account: Account, snapshot: Snapshot, ctx: Context) -> Outcome:
     if not snapshot.cover_url:
+        if "cover_url" in snapshot.withheld:
+            return non_verifiable(snapshot.withheld["cover_url"])  # the API did not return one
         return non_conforme("aucune image de couverture ou bannière")
     reference = as_fingerprint(ctx.logos.get(BOARD))
     picture, reason = image_fingerprint(snapshot.cover_url, ctx)

@@ -267,6 +267,9 @@ class FacebookSettings(Frozen):
     graph_url: str = "https://graph.facebook.com"
     version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
     token_env: str = "FACEBOOK_ACCESS_TOKEN"
+    # The variable holding the Meta app secret: when set, every call carries `appsecret_proof`
+    # (developers.facebook.com/docs/graph-api/securing-requests). None: no proof is sent.
+    app_secret_env: str | None = None
 
 
 class InstagramSettings(Frozen):

@@ -11,6 +11,14 @@ Images are untrusted: an image content type is required, the size is capped
 anything is decoded (decompression bombs); Pillow's own guard is kept on, its
 `DecompressionBombWarning` turned into an error.
 
+A picture is identified by its URL without the CDN's signature (`picture_key`): fbcdn.net and
+cdninstagram.com sign their URLs (`oh`, `oe`, `_nc_*`) and give the same picture a new URL every
+day or so, expiring the old one (403 past `oe`). Keyed on the bare path, a rotated URL of a
+picture seen before is one conditional request (a 304), never a second download; the cache
+remembers the last URL seen, and a URL whose signature has expired is never asked again.
+(Graph also gives `picture{cache_key}` for this: the Facebook adapter keeps it on the snapshot
+as `avatar_key`; the bare path identifies the same picture on every platform.)
+
 The same store keeps the bytes of the pictures the report shows beside a logo
 (`picture(url)`, in `STATE_DIR/cache/images/` beside `images.json`): platform CDNs
 give a changed picture a new URL, so an open logo finding costs one download, not one
@@ -24,6 +32,7 @@ one busy host does not hold up the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -34,9 +43,10 @@ import time
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from PIL import Image
 
@@ -51,6 +61,34 @@ CACHE_VERSION = 1
 CACHE_TTL_DAYS = 30  # entries not seen for this long are dropped when saving
 LAST_RUN_HOURS = 6  # entries seen within this of the newest one were seen by the last run
 MAX_FRESH_DAYS = 7  # however long a CDN says an image stays valid, it is asked again after a week
+
+
+_SIGNATURE = re.compile(r"^(oh|oe|_nc_[a-z0-9_]*)$", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=65_536)  # asked several times per picture a night, under the fetcher's lock
+def picture_key(url: str) -> str:
+    """The picture's identity: its URL without the CDN's signature parameters (`oh`, `oe`, `_nc_*`)."""
+    base, signed, query = url.partition("?")
+    if not signed:
+        return url
+    query = query.partition("#")[0]
+    params = query.split("&")
+    kept = [p for p in params if not _SIGNATURE.match(p.partition("=")[0])]
+    if len(kept) == len(params):
+        return url  # not signed: the URL as it is
+    return base + ("?" + "&".join(sorted(kept)) if kept else "")
+
+
+def signature_expired(url: str, now: float) -> bool:
+    """True when the URL's `oe` (hexadecimal expiry) is past: the CDN would answer 403."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == "oe":
+            try:
+                return int(value, 16) <= now
+            except ValueError:
+                return False
+    return False
 
 
 def default_cache_path(state_dir: Path) -> Path:
@@ -83,7 +121,7 @@ class ImageFetcher:
         self.fingerprinted = 0  # images decoded and hashed
         self._lock = threading.Lock()
         self._pools: dict[str, ThreadPoolExecutor] = {}  # per host, created on first use; `close` stops them
-        self._pending: dict[str, Future[ImageEvidence]] = {}  # URL -> its download, this run
+        self._pending: dict[str, Future[ImageEvidence]] = {}  # picture key -> its download, this run
         self._per_content: Once[tuple[Any, int, int] | str] = Once()  # sha256 -> (fingerprint, w, h) or error
         self._cache: dict[str, dict[str, Any]] = self._load()
 
@@ -101,8 +139,9 @@ class ImageFetcher:
         `fetch_many` then waits for what is under way instead of asking again."""
         with self._lock:
             for url in dict.fromkeys(u for u in urls if u):
-                if url not in self._pending:
-                    self._pending[url] = self._pool_for(url).submit(self._fetch, url)
+                key = picture_key(url)
+                if key not in self._pending:
+                    self._pending[key] = self._pool_for(url).submit(self._fetch, url)
 
     def _pool_for(self, url: str) -> ThreadPoolExecutor:
         """One pool per host, as wide as the host's limit: thousands of pictures queued for one
@@ -125,13 +164,15 @@ class ImageFetcher:
                 return []
             last_run = max(entry.get("seen", 0) for entry in self._cache.values())
             now = self.now()
-            return [
-                url
-                for url, entry in self._cache.items()
+            urls = [
+                entry.get("url") or key
+                for key, entry in self._cache.items()
                 if entry.get("seen", 0) >= last_run - LAST_RUN_HOURS * 3600
                 and entry.get("fresh_until", 0) <= now
                 and _cached_fingerprint(entry) is not None
             ]
+            # a signed URL past its expiry would be refused: tonight's answer brings the new one
+            return [url for url in urls if not signature_expired(url, now)]
 
     def fetch_many(
         self, urls: Iterable[str], advance: Callable[[], None] | None = None
@@ -140,17 +181,20 @@ class ImageFetcher:
         unique = list(dict.fromkeys(u for u in urls if u))
         self.prefetch(unique)
         with self._lock:
-            futures = [self._pending[url] for url in unique]
+            futures = [self._pending[picture_key(url)] for url in unique]
         found = {}
         for url, future in zip(unique, futures, strict=True):
-            found[url] = future.result()
+            evidence = future.result()
+            found[url] = evidence if evidence.url == url else replace(evidence, url=url)
             if advance is not None:
                 advance()
         now = int(self.now())
         with self._lock:  # seen tonight: a picture only prefetched from `due` is not
             for url in unique:
-                if url in self._cache:
-                    self._cache[url]["seen"] = now
+                entry = self._cache.get(picture_key(url))
+                if entry is not None:
+                    entry["seen"] = now
+                    entry["url"] = url  # the last URL seen: `due` asks that one
         return found
 
     def close(self) -> None:
@@ -169,7 +213,7 @@ class ImageFetcher:
         }
 
     def picture(self, url: str) -> bytes | None:
-        """The bytes of a picture the report shows, kept on disk by URL (None when unavailable)."""
+        """The bytes of a picture the report shows, kept on disk by picture (None when unavailable)."""
         path = self._picture_path(url)
         if path is not None:
             try:
@@ -207,13 +251,16 @@ class ImageFetcher:
     def _picture_path(self, url: str) -> Path | None:
         if self.cache_path is None:
             return None
-        return self.cache_path.with_suffix("") / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".img")
+        # keyed by the picture, not its signed URL: a rotated fbcdn URL is the same picture
+        key = picture_key(url)
+        return self.cache_path.with_suffix("") / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".img")
 
     # ---------------------------------------------------------------- one URL
 
     def _fetch(self, url: str) -> ImageEvidence:
+        key = picture_key(url)
         with self._lock:
-            entry = self._cache.get(url)
+            entry = self._cache.get(key)
         cached = _cached_fingerprint(entry)
         if cached is not None and entry is not None and entry.get("fresh_until", 0) > self.now():
             # The CDN said this URL's bytes stay valid (Cache-Control: max-age): no request at all.
@@ -244,9 +291,11 @@ class ImageFetcher:
         if isinstance(known, str):
             return ImageEvidence(url, error=known)
         fingerprint, width, height = known
+        key = picture_key(url)
         with self._lock:
-            previous = self._cache.get(url) or {}
-            self._cache[url] = {
+            previous = self._cache.get(key) or {}
+            self._cache[key] = {
+                "url": url,
                 "etag": headers.get("etag"),
                 "last_modified": headers.get("last-modified"),
                 "sha256": digest,
@@ -294,6 +343,11 @@ def fresh_until(url: str, cache_control: str | None, now: float) -> float:
     fraction fixed per URL: pictures first seen on the same night do not all come due
     on the same later night (10,000 revalidations at once), and a picture changed
     behind an unchanged URL is seen within a week.
+
+    A signed URL (fbcdn, cdninstagram) is kept like a long max-age whatever its own: its
+    one-day max-age and daily signature are about the URL, not the bytes. Behind one CDN path
+    the bytes do not change (a new picture gets a new path, as Graph's `cache_key` does), so
+    a rotated signature needs no request; the picture is still asked again within the week.
     """
     control = (cache_control or "").lower()
     if "no-cache" in control or "no-store" in control:
@@ -302,7 +356,7 @@ def fresh_until(url: str, cache_control: str | None, now: float) -> float:
     if not match:
         return 0
     cap = MAX_FRESH_DAYS * 86400
-    seconds = int(match.group(1))
+    seconds = cap if picture_key(url) != url else int(match.group(1))
     if seconds > cap * 3 // 4:
         spread = int.from_bytes(hashlib.sha256(url.encode()).digest()[:2]) / 65535  # 0..1, stable
         seconds = min(seconds, int(cap * (0.75 + 0.25 * spread)))

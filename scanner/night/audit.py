@@ -109,9 +109,29 @@ def audit(
     with Progress(len(registry.accounts), "Vérifications") as bar:
         results = evaluate_all(context, advance=bar.advance)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
+    notes = _platform_notes(sources.adapters)
     return AuditOutcome(
-        started, clock(), outcomes, results, snapshots, discovered, context, unread_sites=unread_sites
+        started,
+        clock(),
+        outcomes,
+        results,
+        snapshots,
+        discovered,
+        context,
+        unread_sites=unread_sites,
+        notes=notes,
     )
+
+
+def _platform_notes(adapters: Mapping[str, PlatformAdapter]) -> tuple[str, ...]:
+    """Each adapter's note on the night (an adapter without `night_note` has none), logged too."""
+    notes = []
+    for adapter in adapters.values():
+        note = getattr(adapter, "night_note", lambda: None)()
+        if note:
+            log.info("%s", note)
+            notes.append(note)
+    return tuple(notes)
 
 
 def _safe_discover(sources: Sources, registry: Registry) -> tuple[list[Discovered], list[tuple[str, str]]]:

@@ -35,6 +35,7 @@ class AuditOutcome:
     context: Context
     stats: dict[str, int] = field(default_factory=dict)
     unread_sites: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason)
+    notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
 
     @property
     def complete(self) -> bool:

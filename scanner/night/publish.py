@@ -108,6 +108,7 @@ def publish(
             held=night.held,
             unreported=tuple(r.started_at for r in history.runs_by_id(night.unreported)),
             unread_sites=outcome.unread_sites,
+            platform_notes=outcome.notes,
         )
         images = report_images(outcome, logos or {}, fetch_image, CATALOGUE)
         files = save_report(

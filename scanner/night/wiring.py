@@ -19,6 +19,7 @@ from scanner.net.fetch import Fetcher
 from scanner.net.images import ImageFetcher, default_cache_path
 from scanner.net.links import LinkChecker
 from scanner.night.audit import Sources
+from scanner.platforms.base import CallOptions
 from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.instagram import InstagramAdapter
 from scanner.platforms.retry import RetryPolicy
@@ -44,24 +45,23 @@ def build_sources(
     platforms = settings.platforms
     state_dir = config.state_dir
     handle_cache = HandleCache(state_dir / "cache" / "youtube-handles.json")
+    options = CallOptions(timeout=timeout, retry=retry).with_overrides(clock=clock)
+    app_secret = secrets.facebook_app_secret
     adapters = {
         "facebook": FacebookAdapter(
-            platforms.facebook, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock
+            platforms.facebook, secrets.facebook_token, app_secret=app_secret, options=options
         ),
         "instagram": InstagramAdapter(
-            platforms, secrets.facebook_token, timeout=timeout, retry=retry, clock=clock
+            platforms, secrets.facebook_token, app_secret=app_secret, options=options
         ),
-        "x": XAdapter(platforms.x, secrets.x_bearer_token, timeout=timeout, retry=retry),
+        "x": XAdapter(platforms.x, secrets.x_bearer_token, options=options),
         "youtube": YouTubeAdapter(
-            platforms.youtube,
-            secrets.youtube_api_key,
-            timeout=timeout,
-            retry=retry,
-            handle_cache=handle_cache,
+            platforms.youtube, secrets.youtube_api_key, handle_cache=handle_cache, options=options
         ),
     }
     fetcher = Fetcher(settings.network, resolve=resolve)
-    images = ImageFetcher(fetcher, default_cache_path(state_dir))
+    # the pictures' freshness (a CDN's max-age) is judged on the run's clock, like everything else
+    images = ImageFetcher(fetcher, default_cache_path(state_dir), now=lambda: options.now().timestamp())
 
     logos = load_logos(config)
     return Sources(

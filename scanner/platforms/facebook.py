@@ -1,59 +1,88 @@
-"""Facebook pages through the Graph API: 50 pages per call, roles included.
+"""Facebook pages through the Graph API, read in tiers so that one refusal voids only its tier.
 
-One `GET /?ids=…&fields=…` reads up to 50 pages with every field the checks use,
-the profile picture, the last post and the `roles` edge (field expansion), so n pages
-cost ceil(n / 50) calls. When some aliases do not exist, Graph fails
-the whole request with `(#803)`, naming them: those become `not_found` and the
-others are asked again; when the names cannot be matched, the batch is bisected.
-A personal profile in a batch fails it with `(#100) … on node type (User)`: it is
-isolated the same way and read with the fields a profile has.
+Meta's access model (developers.facebook.com/docs/pages-api/overview and
+developers.facebook.com/docs/features-reference/page-public-content-access):
 
-Roles need a page or system-user token, and the page must be managed by it: a
-permission error (codes 200–299) fails the whole batch. Code 210 (not a page token) means no page will
-tell: the batch, and the following ones, are asked again without roles. Another
-permission error (one page not managed by the board) bisects the batch with roles; the
-page left alone is read without them. Either way the platform does not tell
-(`admins=None`): that is not an error.
+1. `GET /me/accounts` (permission `pages_show_list`): the pages the token manages, each
+   with its Page access token. One call (100 pages a page of results).
+2. Public fields of the pages the token does not manage, 50 per `GET /?ids=…` call
+   (feature *Page Public Metadata Access*), with `posts.limit(1)` while the app has
+   *Page Public Content Access*: the first refusal naming that feature drops the posts
+   for the night (their last post is then `withheld`, naming the feature) and the batch
+   is asked again without them.
+3. Each managed page, once, with its own Page token: public fields, last post and `roles`.
+   `roles` leaves out the people who manage the page through Business Manager: the
+   snapshot says so (`admins_partial`), so that a declared admin missing from it is not
+   called absent on that basis alone.
+
+A per-object error in a batch (an unpublished, restricted or deleted page: `(#100)
+… does not exist, cannot be loaded due to missing permissions…`, subcode 33; an unknown
+alias `(#803)`; a profile where a page was expected) bisects the batch: the page left
+alone gets its own reason, every other page is read. `(#803)` names the missing aliases:
+those are `not_found` at once and the others asked again.
+
+`appsecret_proof` is sent with every call when `platforms.facebook.app_secret_env` names
+a variable that holds the app secret (computed per token: the page tokens have their own).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import time
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner.config.models import FacebookSettings
 from scanner.net.urls import split_free_text_links
-from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
+from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
+from scanner.platforms.facebook_reasons import (  # the reasons, also read as facebook.HIDDEN_PAGE…
+    BUSINESS_PEOPLE_LEFT_OUT,
+    HIDDEN_OR_NO_METADATA_ACCESS,
+    HIDDEN_PAGE,
+    INVALID,
+    NEEDS_APPSECRET_PROOF,
+    NO_CONTENT_ACCESS,
+    NO_METADATA_ACCESS,
+    NO_PAGE_LIST,
+    NOT_FOUND,
+    NOT_MANAGED,
+    ROLES_REFUSED,
+)
 from scanner.platforms.graph_client import (
-    DEFAULT_RETRY,
     NOT_FOUND_ALIAS,
     GraphClient,
-    GraphError,
-    TokenRejected,
+    is_permission_code,
+    is_wrong_token_kind,
 )
-from scanner.platforms.retry import RetryPolicy
 from scanner.platforms.snapshot import FetchStatus, PlatformAdmin, Snapshot, unverified
 
 NETWORK = "facebook"
 BATCH = 50
-PAGE_FIELDS = (
+ACCOUNTS_PAGE = 100  # /me/accounts results per call (Graph's largest `limit` for this edge)
+CONCURRENCY = 16  # managed pages read at once, each with its own page token
+PUBLIC_FIELDS = (
     "id,name,username,about,description,website,emails,category,link,fan_count,followers_count,"
-    "picture.type(large){url,is_silhouette},cover{source},posts.limit(1){created_time}"
+    "picture.type(large){url,is_silhouette,cache_key},cover{id,source}"
 )
+POSTS_FIELD = "posts.limit(1){created_time}"
 ROLES_FIELD = "roles{id,name,tasks}"
+ACCOUNTS_FIELDS = "id,username,access_token"
 PROFILE_FIELDS = "id,name,link"
-NOT_FOUND = "aucune page Facebook ne porte cet identifiant (supprimée, renommée ou jamais créée)"
-INVALID = "cet identifiant n'est pas un nom d'utilisateur ni un numéro de page Facebook valide"
-ROLES_NEED_PAGE_TOKEN = 210
+
 _ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _NODE_TYPE = re.compile(r"on node type \((\w+)\)")
 _KINDS = {"User": "profile", "Group": "group", "Page": "page"}
 
 
-class FacebookAdapter:
+@dataclass(frozen=True)
+class ManagedPage:
+    id: str
+    token: str
+
+
+class FacebookAdapter(Adapter):
     platform = NETWORK
 
     def __init__(
@@ -61,100 +90,174 @@ class FacebookAdapter:
         settings: FacebookSettings,
         token: str | None,
         *,
-        timeout: float = 10.0,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], dt.datetime] | None = None,
+        app_secret: str | None = None,
+        concurrency: int = CONCURRENCY,
+        options: CallOptions | None = None,
+        **overrides: Any,
     ):
-        self.settings = settings
-        self._token = token
-        self._timeout = timeout
-        self._retry = retry
-        self._sleep = sleep
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        super().__init__(settings, token, options=options, **overrides)
+        self._app_secret = app_secret
+        self.concurrency = concurrency
         self.calls = 0  # HTTP calls (retries included) of the last fetch: for the night's log
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         wanted = list(dict.fromkeys(handles))
-        if not self._token:
-            return {h: unverified(NETWORK, h, NO_CREDENTIALS) for h in wanted}
+        none = self.no_credentials(wanted)
+        if none is not None:
+            return none
         client = GraphClient(
             self.settings.graph_url,
             self.settings.version,
-            self._token,
-            timeout=self._timeout,
-            retry=self._retry,
-            sleep=self._sleep,
+            self._secret,
+            self.options,
+            app_secret=self._app_secret,
         )
-        run = _Run(client, self._clock())
+        run = _Run(client, self.options)
         try:
-            return self._fetch(run, wanted)
+            return self._fetch(run, client, wanted)
         finally:
             self.calls = client.calls
 
-    def _fetch(self, run: _Run, wanted: list[str]) -> dict[str, Snapshot]:
+    def _fetch(self, run: _Run, client: GraphClient, wanted: list[str]) -> dict[str, Snapshot]:
         for handle in wanted:
             if not _ALIAS.match(handle):
-                run.results[handle] = Snapshot(
-                    NETWORK, handle, FetchStatus.NOT_FOUND, reason=INVALID, fetched_at=run.now
-                )
+                run.results[handle] = run.status(handle, FetchStatus.NOT_FOUND, INVALID)
         askable = [h for h in wanted if h not in run.results]
+        stopped = None
         try:
-            for start in range(0, len(askable), BATCH):
-                run.read_batch(askable[start : start + BATCH])
-        except TokenRejected:
-            pass
-        # Only an expired or revoked token leaves handles without a snapshot.
-        return {h: run.results.get(h) or unverified(NETWORK, h, EXPIRED_TOKEN) for h in wanted}
+            managed = run.managed_pages()
+            mine = [h for h in askable if _key(h) in managed]
+            others = [h for h in askable if _key(h) not in managed]
+            for start in range(0, len(others), BATCH):
+                run.read_batch(others[start : start + BATCH])
+            run.read_all_managed([(h, managed[_key(h)]) for h in mine], self.concurrency)
+        except PlatformStopped as stop:
+            stopped = stop.reason
+        finally:
+            client.close()
+        return {h: run.results.get(h) or unverified(NETWORK, h, stopped or "") for h in wanted}
+
+
+def _key(handle: str) -> str:
+    return handle.strip().lower()
+
+
+def needs_proof(error: CallFailed) -> bool:
+    """`(#100) … require an appsecret_proof argument`, or, recorded in python-facebook's testdata
+    (error.json): `(#100) Pages Public Content Access requires either app secret proof or an app token`."""
+    message = error.message.lower()
+    return error.code == 100 and ("appsecret_proof" in message or "app secret proof" in message)
+
+
+def _object_or_feature(error: CallFailed) -> bool:
+    """`(#100) Object does not exist, cannot be loaded due to missing permission or reviewable
+    feature…` (python-facebook's testdata/base/error_data.json): one page hidden, or the features
+    missing; Graph does not say which."""
+    return error.code == 100 and "reviewable feature" in error.message
 
 
 class _Run:
-    """One `fetch`: the snapshots so far, and why the remaining pages cannot be read."""
+    """One `fetch`: the snapshots so far, and what the token proved it may read."""
 
-    def __init__(self, client: GraphClient, now: dt.datetime):
+    def __init__(self, client: GraphClient, options: CallOptions):
         self.client = client
-        self.now = now
+        self.now = options.now()
         self.results: dict[str, Snapshot] = {}
-        self.stopped: str | None = None  # an outage: the following batches are not asked
-        self.roles_readable = True  # False once the token proved not to be a page token
+        self.posts_readable = True  # False once the app proved not to have Page Public Content Access
+        self.not_managed = NOT_MANAGED  # why the pages outside /me/accounts have no admins
+        self.last_call_answered = False  # the last batch call was answered with its pages
+        self.batches_answered = 0
+        self._lock = threading.Lock()
+        self.refused_alone = 0  # pages refused one by one with the ambiguous (#100)
 
-    def read_batch(self, aliases: list[str], roles: bool = True) -> None:
+    # -------------------------------------------------------- tier 1: which pages the token manages
+
+    def managed_pages(self) -> dict[str, ManagedPage]:
+        """Lower-case id and username -> the page and its token, from `/me/accounts`."""
+        managed: dict[str, ManagedPage] = {}
+        after = None
+        while True:
+            params: dict[str, Any] = {"fields": ACCOUNTS_FIELDS, "limit": ACCOUNTS_PAGE}
+            if after:
+                params["after"] = after
+            try:
+                answer = self.client.connection("me", "accounts", **params)
+            except CallFailed as failed:
+                if needs_proof(failed):
+                    raise PlatformStopped(NEEDS_APPSECRET_PROOF, code=100) from None
+                # a page token, an app token, or no pages_show_list: no page is known as managed
+                if is_permission_code(failed.code):
+                    self.not_managed = NO_PAGE_LIST
+                return managed
+            for page in answer.get("data") or []:
+                if isinstance(page, dict) and page.get("id") and page.get("access_token"):
+                    entry = ManagedPage(str(page["id"]), str(page["access_token"]))
+                    managed[entry.id.lower()] = entry
+                    if page.get("username"):
+                        managed[str(page["username"]).lower()] = entry
+            paging = answer.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+            if not after:
+                return managed
+
+    # -------------------------------------------------------- tier 2: pages the token does not manage
+
+    def read_batch(self, aliases: list[str], known_to_fail: bool = False) -> None:
+        """Public fields of these pages in one call; a per-object error bisects the batch."""
         if not aliases:
             return
-        if self.stopped:
-            self._fail(aliases, self.stopped)
+        if known_to_fail and len(aliases) > 1:
+            self._bisect(aliases)
             return
-        roles = roles and self.roles_readable
+        fields = PUBLIC_FIELDS + ("," + POSTS_FIELD if self.posts_readable else "")
         try:
-            data = self.client.objects(aliases, PAGE_FIELDS + "," + ROLES_FIELD if roles else PAGE_FIELDS)
-        except TokenRejected:
-            raise
-        except GraphError as error:
-            if roles and error.code is not None and 200 <= error.code <= 299:
-                self._roles_refused(aliases, error)
-            else:
-                self._batch_failed(aliases, error)
+            data = self.client.objects(aliases, fields)
+        except CallFailed as error:
+            self.last_call_answered = False
+            self._batch_failed(aliases, error)
             return
+        self.last_call_answered = True
+        self.batches_answered += 1
         for alias in aliases:
             node = data.get(alias) or _case_insensitive(data, alias)
             if isinstance(node, dict):
-                self.results[alias] = page_snapshot(alias, node, self.now)
+                snapshot = page_snapshot(alias, node, self.now)
+                withheld = {"admins": self.not_managed}
+                if not self.posts_readable:
+                    withheld["last_post_at"] = NO_CONTENT_ACCESS
+                self.results[alias] = replace(snapshot, withheld=withheld)
             else:
                 self.results[alias] = self._not_found(alias)
 
-    def _roles_refused(self, aliases: list[str], error: GraphError) -> None:
-        if error.code == ROLES_NEED_PAGE_TOKEN:
-            self.roles_readable = False  # the token is not a page token: no page will tell
-            self.read_batch(aliases)
-        elif len(aliases) == 1:
-            self.read_batch(aliases, roles=False)
-        else:
-            half = len(aliases) // 2
-            self.read_batch(aliases[:half])
-            self.read_batch(aliases[half:])
+    def _bisect(self, aliases: list[str]) -> None:
+        """The batch failed for some page in it: the first half asked; when it passes, the other
+        half is known to hold the culprit and is split at once, without being asked whole."""
+        half = len(aliases) // 2
+        calls = self.client.calls
+        self.read_batch(aliases[:half])
+        first_half_answered = self.client.calls == calls + 1 and self.last_call_answered
+        self.read_batch(aliases[half:], known_to_fail=first_half_answered)
 
-    def _batch_failed(self, aliases: list[str], error: GraphError) -> None:
+    def _batch_failed(self, aliases: list[str], error: CallFailed) -> None:
+        if error.code == 10 and "Public Content Access" in error.message and self.posts_readable:
+            self.posts_readable = False  # the feature is missing: no page's posts this night
+            self.read_batch(aliases)
+            return
+        if error.code == 10 and "Public Metadata Access" in error.message:
+            self._fail(aliases, NO_METADATA_ACCESS)  # every page outside /me/accounts: no more calls
+            return
+        if needs_proof(error):
+            raise PlatformStopped(NEEDS_APPSECRET_PROOF, code=100)
+        ambiguous = _object_or_feature(error)
+        if ambiguous and not self.batches_answered and self.refused_alone >= 2:
+            # two pages refused alone and no batch answered: the features are missing, not the pages
+            self._fail(aliases, NO_METADATA_ACCESS)
+            for alias, snap in self.results.items():
+                if snap.reason == HIDDEN_OR_NO_METADATA_ACCESS:
+                    self.results[alias] = unverified(NETWORK, alias, NO_METADATA_ACCESS)
+            return
         node_type = _NODE_TYPE.search(error.message) if error.code == 100 else None
+        hidden = error.code == 100 and (error.subcode == 33 or ambiguous)
         if error.code == NOT_FOUND_ALIAS:
             named = _named_aliases(error.message, aliases)
             if named:
@@ -162,28 +265,24 @@ class _Run:
                     self.results[alias] = self._not_found(alias)
                 self.read_batch([a for a in aliases if a not in named])
                 return
-            if len(aliases) == 1:
-                self.results[aliases[0]] = self._not_found(aliases[0])
-                return
-        elif node_type and len(aliases) == 1:
+        if (error.code == NOT_FOUND_ALIAS or node_type or hidden) and len(aliases) > 1:
+            self._bisect(aliases)  # the culprits cannot be named
+            return
+        if error.code == NOT_FOUND_ALIAS:
+            self.results[aliases[0]] = self._not_found(aliases[0])
+        elif node_type:
             self._read_other_node(aliases[0], node_type.group(1))
-            return
-        if (error.code == NOT_FOUND_ALIAS or node_type) and len(aliases) > 1:
-            half = len(aliases) // 2  # the culprits cannot be named: bisect
-            self.read_batch(aliases[:half])
-            self.read_batch(aliases[half:])
-            return
-        if error.outage:
-            self.stopped = error.reason
-        self._fail(aliases, error.reason)
+        elif hidden:
+            self.refused_alone += 1
+            self._fail(aliases, HIDDEN_OR_NO_METADATA_ACCESS if ambiguous else HIDDEN_PAGE)
+        else:
+            self._fail(aliases, error.reason)
 
     def _read_other_node(self, alias: str, node_type: str) -> None:
         """A profile or group where a page was expected: the checks still learn what it is."""
         try:
             node = self.client.object(alias, PROFILE_FIELDS)
-        except TokenRejected:
-            raise
-        except GraphError as error:
+        except CallFailed as error:
             self._fail([alias], error.reason)
             return
         self.results[alias] = Snapshot(
@@ -197,15 +296,61 @@ class _Run:
             extra={"link": str(node.get("link", ""))},
         )
 
+    # -------------------------------------------------------- tier 3: managed pages, with their tokens
+
+    def read_all_managed(self, pages: list[tuple[str, ManagedPage]], concurrency: int) -> None:
+        """Each managed page once: the first alone (a refusal that concerns them all shows at once,
+        and stops the rest), then `concurrency` at a time."""
+        if not pages:
+            return
+        self.read_managed(*pages[0])
+        if len(pages) > 1:
+            with ThreadPoolExecutor(min(concurrency, len(pages) - 1), thread_name_prefix="facebook") as pool:
+                for future in [pool.submit(self.read_managed, alias, page) for alias, page in pages[1:]]:
+                    future.result()  # a PlatformStopped of any page stops the fetch
+
+    def read_managed(self, alias: str, page: ManagedPage) -> None:
+        """One call with the page's own token: everything, roles included."""
+        client = self.client.for_token(page.token)
+        tiers = [  # the fields asked, and what is withheld when only they could be read
+            (f"{PUBLIC_FIELDS},{POSTS_FIELD},{ROLES_FIELD}", {}),
+            (f"{PUBLIC_FIELDS},{POSTS_FIELD}", {"admins": ROLES_REFUSED}),
+            (PUBLIC_FIELDS, {"admins": ROLES_REFUSED, "last_post_at": NO_CONTENT_ACCESS}),
+        ]
+        try:
+            for fields, withheld in tiers:
+                try:
+                    node = client.object(page.id, fields)
+                except CallFailed as error:
+                    if is_permission_code(error.code) or is_wrong_token_kind(error):
+                        continue  # a part is refused: the page is asked again without it
+                    self._fail([alias], HIDDEN_PAGE if error.subcode == 33 else error.reason)
+                    return
+                snapshot = page_snapshot(alias, node, self.now)
+                if snapshot.admins is not None:
+                    snapshot = replace(snapshot, admins_partial=BUSINESS_PEOPLE_LEFT_OUT)
+                self.results[alias] = replace(snapshot, withheld=dict(withheld))
+                return
+            self._fail([alias], ROLES_REFUSED)
+        finally:
+            with self._lock:
+                self.client.calls += client.calls
+            client.close()
+
+    # -------------------------------------------------------- helpers
+
     def _fail(self, aliases: list[str], reason: str) -> None:
         for alias in aliases:
             self.results[alias] = unverified(NETWORK, alias, reason)
 
+    def status(self, alias: str, status: FetchStatus, reason: str) -> Snapshot:
+        return Snapshot(NETWORK, alias, status, reason=reason, fetched_at=self.now)
+
     def _not_found(self, alias: str) -> Snapshot:
-        return Snapshot(NETWORK, alias, FetchStatus.NOT_FOUND, reason=NOT_FOUND, fetched_at=self.now)
+        return self.status(alias, FetchStatus.NOT_FOUND, NOT_FOUND)
 
 
-def page_snapshot(alias: str, node: dict[str, Any], now: dt.datetime) -> Snapshot:
+def page_snapshot(alias: str, node: dict[str, Any], now: Any) -> Snapshot:
     picture = (node.get("picture") or {}).get("data") or {}
     posts = (node.get("posts") or {}).get("data") or []
     texts = [
@@ -231,32 +376,17 @@ def page_snapshot(alias: str, node: dict[str, Any], now: dt.datetime) -> Snapsho
         links=split_free_text_links(node.get("website") if isinstance(node.get("website"), str) else None),
         avatar_url=_text(picture.get("url")),
         avatar_is_silhouette=bool(picture.get("is_silhouette", False)),
+        avatar_key=_text(picture.get("cache_key")),
         cover_url=_text((node.get("cover") or {}).get("source")),
         category=_text(node.get("category")),
         page_kind="page",
         emails=tuple(str(e) for e in node.get("emails") or () if e),
-        last_post_at=parse_graph_time(posts[0].get("created_time")) if posts else None,
+        last_post_at=parse_time(posts[0].get("created_time")) if posts else None,
         followers=int(followers) if isinstance(followers, int) else None,
         fetched_at=now,
         admins=admins,
         extra={"link": str(node.get("link", ""))},
     )
-
-
-def parse_graph_time(value: Any) -> dt.datetime | None:
-    """Graph's `2025-01-15T14:03:00+0000` (or ISO 8601) as an aware UTC datetime."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 def _named_aliases(message: str, aliases: list[str]) -> list[str]:

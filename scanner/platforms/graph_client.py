@@ -1,14 +1,25 @@
 """One Graph API client for the Facebook and Instagram adapters: pyfacebook, made safe for a night run.
 
-`GraphClient` wraps `pyfacebook.GraphAPI` and adds what an unattended audit needs:
+`GraphClient` wraps `pyfacebook.GraphAPI` and adds what an unattended audit needs, in the
+vocabulary of `scanner.platforms.base`:
 
-- every failure becomes a `GraphError` carrying the Graph error code and a French
-  reason for the report; an expired or revoked token is a `TokenRejected`, raised at
-  once (retrying cannot fix it);
-- throttling (codes 4, 17, 32, 613) waits and retries, longer as the `X-App-Usage` /
-  `X-Business-Use-Case-Usage` percentages grow; 5xx answers, transient codes 1 and 2,
+- a refused token is a `PlatformStopped`, raised at once (retrying cannot fix it), except
+  `(#190)` without a subcode that says the call "must be called with a Page Access Token":
+  that is a token of the wrong kind for this one call (a `CallFailed` with code 190), not
+  an expired one (developers.facebook.com/docs/graph-api/guides/error-handling: code 190
+  with subcodes 458–467 for the token's state);
+- every other failure is a `CallFailed` carrying the Graph code, subcode and message;
+  after its retries, a platform that did not answer properly is a `PlatformStopped`;
+- throttling (codes 4, 17, 32, 613, and the business-use-case codes 80001 for a Page,
+  80002 for an Instagram account: developers.facebook.com/docs/graph-api/overview/rate-limiting)
+  waits and retries, as long as `estimated_time_to_regain_access` says or longer as the
+  usage percentages grow, bounded by the retry policy; 5xx answers, transient codes 1 and 2,
   time-outs, cut connections and unreadable JSON retry with backoff (`RetryBudget`);
-- calls are paced when the usage headers report a nearly spent quota;
+- the usage headers (`X-App-Usage`, `X-Business-Use-Case-Usage`, `X-Page-Usage`) are read
+  here, tolerating keys this client does not know (Meta adds them without notice); calls are
+  paced when they report a nearly spent quota;
+- `appsecret_proof` (HMAC-SHA256 of the token with the app secret) is sent with every call
+  when an app secret is given (developers.facebook.com/docs/graph-api/securing-requests);
 - the token never appears in a reason, exception or log line: it is sent in the
   `Authorization` header rather than in the query string (pyfacebook's default), and
   every text from below is scrubbed all the same.
@@ -16,53 +27,103 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
-import time
+import re
 from collections.abc import Callable
 from typing import Any
 
 import requests
 from pyfacebook import FacebookError, GraphAPI, LibraryError
 
-from scanner.platforms.retry import RetryBudget, RetryPolicy
+from scanner.platforms.base import EXPIRED_TOKEN, CallFailed, CallOptions, PlatformStopped
+from scanner.platforms.retry import RetryBudget
 from scanner.plumbing.secrets import scrub
 
 log = logging.getLogger(__name__)
 
 TOKEN_CODES = frozenset({102, 104, 190})
-THROTTLE_CODES = frozenset({4, 17, 32, 613})
+THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80002})
 TRANSIENT_CODES = frozenset({1, 2})
 NOT_FOUND_ALIAS = 803
-DEFAULT_RETRY = RetryPolicy()
 PACE_FROM = 80  # percent of a quota: from here on, calls are spaced out
+USAGE_HEADERS = ("x-app-usage", "x-business-use-case-usage", "x-page-usage", "x-ad-account-usage")
+_PERCENT_KEYS = ("call_count", "total_cputime", "total_time", "call_volume", "cpu_time", "acc_id_util_pct")
+WRONG_TOKEN_KIND = re.compile(r"(?i)must be called with a (page|user) access token")
 
 
 def is_permission_code(code: int | None) -> bool:
     return code == 10 or (code is not None and 200 <= code <= 299)
 
 
-class GraphError(Exception):
-    """A Graph call that failed for good; `reason` is French, for the report."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        code: int | None = None,
-        subcode: int | None = None,
-        message: str = "",
-        outage: bool = False,
-    ):
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
-        self.subcode = subcode
-        self.message = message  # the platform's own (English) message, scrubbed
-        self.outage = outage  # the platform did not answer properly, even after retries
+def is_wrong_token_kind(failure: CallFailed) -> bool:
+    """`(#190)` without a subcode, "must be called with a Page Access Token": this call needs another token."""
+    return failure.code == 190 and failure.subcode is None and bool(WRONG_TOKEN_KIND.search(failure.message))
 
 
-class TokenRejected(GraphError):
-    """The access token is expired, revoked or invalid: nothing else will work this run."""
+def appsecret_proof(token: str, app_secret: str) -> str:
+    return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+class _Proof(requests.auth.AuthBase):
+    """Adds `appsecret_proof` to every request's query string (it is not a secret: an HMAC of the token)."""
+
+    def __init__(self, proof: str):
+        self.proof = proof
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.prepare_url(request.url, {"appsecret_proof": self.proof})
+        return request
+
+
+class Usage:
+    """What the last answer's usage headers said: the highest percentage, the longest wait asked."""
+
+    def __init__(self) -> None:
+        self.percent = 0
+        self.regain_minutes: float | None = None
+
+    def read(self, headers: Any) -> None:
+        percents: list[float] = []
+        regains: list[float] = []
+        for name in USAGE_HEADERS:
+            raw = headers.get(name)
+            if not raw:
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                log.warning("Graph sent an unreadable %s header", name)
+                continue
+            for entry in _usage_entries(value):
+                percents.extend(_number(entry.get(k)) for k in _PERCENT_KEYS if _number(entry.get(k)))
+                regain = _number(entry.get("estimated_time_to_regain_access"))
+                if regain:
+                    regains.append(regain)
+        self.percent = int(max(percents, default=0))
+        self.regain_minutes = max(regains) if regains else None
+
+
+def _usage_entries(value: Any) -> list[dict]:
+    """The percentage objects of a usage header: `{…}` (app, page) or `{id: [{…}, …]}` (business use case)."""
+    if isinstance(value, dict) and any(k in value for k in _PERCENT_KEYS):
+        return [value]
+    entries = []
+    if isinstance(value, dict):
+        for item in value.values():
+            for entry in item if isinstance(item, list) else [item]:
+                if isinstance(entry, dict):
+                    entries.append(entry)
+    return entries
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 class _Retryable(Exception):
@@ -77,28 +138,44 @@ class GraphClient:
         graph_url: str,
         version: str,
         token: str,
+        options: CallOptions | None = None,
         *,
-        timeout: float = 10.0,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        sleep: Callable[[float], None] = time.sleep,
+        app_secret: str | None = None,
     ):
+        options = options or CallOptions()
         self._token = str(token)
-        self._retry = retry
-        self._sleep = sleep
-        self._timeout = timeout
+        self._app_secret = app_secret
+        self._retry = options.retry
+        self._sleep = options.sleep
+        self._timeout = options.timeout
         self._status: int | None = None
+        self._graph_url, self._version = graph_url, version
+        self.usage = Usage()
         self._api = GraphAPI(
             access_token=self._token,
             version=version,
             base_url=graph_url.rstrip("/") + "/",
-            timeout=timeout,
+            timeout=self._timeout,
             sleep_on_rate_limit=False,
         )
         # The token travels in a header, not in the query string where pyfacebook puts it,
         # so that no URL (in an exception, or urllib3's debug log) ever carries it.
         self._api.session.headers["Authorization"] = f"OAuth {self._token}"
+        if app_secret:
+            # pyfacebook computes the proof only from a token in the query string: added here instead
+            self._api.session.auth = _Proof(appsecret_proof(self._token, app_secret))
         self._api.session.hooks["response"].append(self._remember_status)
         self.calls = 0
+
+    def for_token(self, token: str) -> GraphClient:
+        """A client for another token (a page's), with the same options, app secret and call count."""
+        options = CallOptions(timeout=self._timeout, retry=self._retry, sleep=self._sleep)
+        other = GraphClient(self._graph_url, self._version, token, options, app_secret=self._app_secret)
+        other.usage = self.usage
+        return other
+
+    def close(self) -> None:
+        self._api.session.close()
 
     # ---------------------------------------------------------------- public calls
 
@@ -108,26 +185,20 @@ class GraphClient:
     def object(self, object_id: str, fields: str) -> dict[str, Any]:
         return self._call(self._api.get_object, object_id=object_id, fields=fields)
 
+    def node(self, object_id: str, **params: Any) -> dict[str, Any]:
+        """`GET /{object_id}?…` with other parameters than `fields` (`debug_token?input_token=`)."""
+        return self._call(self._api.get_object, object_id=object_id, **params)
+
     def connection(self, object_id: str, edge: str, **params: Any) -> dict[str, Any]:
         return self._call(self._api.get_connection, object_id=object_id, connection=edge, **params)
 
     def usage_percent(self) -> int:
-        """The highest quota percentage the last answer reported (app or business use case)."""
-        resources = self._api.rate_limit.resources
-        percents = [resources["app"].max_percent()]
-        for by_type in resources["business"].values():
-            percents.extend(header.max_percent() for header in by_type.values())
-        return int(max(percents, default=0) or 0)
+        """The highest quota percentage the last answer reported (app, page or business use case)."""
+        return self.usage.percent
 
     def regain_seconds(self) -> float | None:
-        """`estimated_time_to_regain_access` (minutes, in the business use case header), in seconds."""
-        minutes = [
-            header.estimated_time_to_regain_access
-            for by_type in self._api.rate_limit.resources["business"].values()
-            for header in by_type.values()
-            if header.estimated_time_to_regain_access
-        ]
-        return max(float(m) for m in minutes) * 60 if minutes else None
+        """`estimated_time_to_regain_access` (minutes, in the usage headers), in seconds."""
+        return self.usage.regain_minutes * 60 if self.usage.regain_minutes else None
 
     def scrub(self, text: str) -> str:
         return scrub(text.replace(self._token, "***"), None) if self._token else scrub(text, None)
@@ -149,8 +220,9 @@ class GraphClient:
                 if not budget.wait(failure.wait):
                     tries = budget.attempt
                     suffix = "tentative" if tries == 1 else "tentatives"
-                    raise GraphError(
-                        f"{failure.problem} après {tries} {suffix}", code=failure.code, outage=True
+                    # down, or throttled past the policy: the next calls would fare no better
+                    raise PlatformStopped(
+                        f"{failure.problem} après {tries} {suffix}", code=failure.code
                     ) from None
 
     def _attempt(self, method: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
@@ -172,7 +244,7 @@ class GraphClient:
             # pyfacebook: not JSON (an HTML error page, for instance)
             raise self._bad_answer() from None
         except (ValueError, TypeError, KeyError):
-            # invalid JSON, a usage header pyfacebook cannot read, no Content-Type
+            # invalid JSON, no Content-Type
             raise self._bad_answer(unreadable=True) from None
         if not isinstance(data, dict):
             raise self._bad_answer(unreadable=True)
@@ -191,9 +263,14 @@ class GraphClient:
         code = _int(getattr(exc, "code", None))
         subcode = _int(getattr(exc, "error_subcode", None))
         message = self.scrub(str(getattr(exc, "message", "")))
+        if code == 190 and subcode is None and WRONG_TOKEN_KIND.search(message):
+            reason = (
+                "ce jeton n'est pas un jeton de page : la page doit être lue avec le jeton de page du conseil"
+            )
+            return CallFailed(reason, code=code, message=message)
         if code in TOKEN_CODES:
             log.error("Graph rejected the access token (code %s, subcode %s)", code, subcode)
-            return TokenRejected("jeton refusé", code=code, subcode=subcode, message=message)
+            return PlatformStopped(EXPIRED_TOKEN, code=code, subcode=subcode)
         if code in THROTTLE_CODES:
             return _Retryable(
                 f"la plateforme limite le nombre d'appels (code {code})", self._throttle_wait(), code
@@ -206,7 +283,7 @@ class GraphClient:
         reason = f"la plateforme a refusé la requête (code {code}) : {message}"
         if is_permission_code(code):
             reason = f"l'application n'a pas la permission de lire ces données (code {code})"
-        return GraphError(reason, code=code, subcode=subcode, message=message)
+        return CallFailed(reason, code=code, subcode=subcode, message=message)
 
     def _throttle_wait(self) -> float:
         regain = self.regain_seconds()
@@ -222,6 +299,11 @@ class GraphClient:
 
     def _remember_status(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._status = response.status_code
+        self.usage.read(response.headers)
+        # pyfacebook parses these headers too, into dataclasses that fail on a key they do not
+        # know: this client has read them, pyfacebook need not.
+        for name in USAGE_HEADERS:
+            response.headers.pop(name, None)
 
 
 def _int(value: Any) -> int | None:

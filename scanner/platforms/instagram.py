@@ -16,23 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scanner.config.models import PlatformSettings
 from scanner.net.urls import split_free_text_links
-from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
-from scanner.platforms.facebook import parse_graph_time
-from scanner.platforms.graph_client import (
-    DEFAULT_RETRY,
-    GraphClient,
-    GraphError,
-    TokenRejected,
-    is_permission_code,
-)
-from scanner.platforms.retry import RetryPolicy
+from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
+from scanner.platforms.graph_client import GraphClient, is_permission_code
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
 
 NETWORK = "instagram"
@@ -58,7 +49,7 @@ _USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 CONCURRENCY = 16  # business_discovery calls in flight at once
 
 
-class InstagramAdapter:
+class InstagramAdapter(Adapter):
     platform = NETWORK
 
     def __init__(
@@ -66,25 +57,21 @@ class InstagramAdapter:
         settings: PlatformSettings,
         token: str | None,
         *,
-        timeout: float = 10.0,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], dt.datetime] | None = None,
+        app_secret: str | None = None,
         concurrency: int = CONCURRENCY,
+        options: CallOptions | None = None,
+        **overrides: Any,
     ):
-        self.settings = settings
+        super().__init__(settings, token, options=options, **overrides)
         self.concurrency = concurrency
-        self._token = token
-        self._timeout = timeout
-        self._retry = retry
-        self._sleep = sleep
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._app_secret = app_secret
         self.calls = 0  # HTTP calls (retries included) of the last fetch: for the night's log
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         wanted = list(dict.fromkeys(handles))
-        if not self._token:
-            return {h: unverified(NETWORK, h, NO_CREDENTIALS) for h in wanted}
+        none = self.no_credentials(wanted)
+        if none is not None:
+            return none
         ig_user_id = self.settings.instagram.ig_user_id
         if not ig_user_id:
             return {h: unverified(NETWORK, h, NO_BUSINESS_ACCOUNT) for h in wanted}
@@ -97,15 +84,14 @@ class InstagramAdapter:
                 local.client = GraphClient(
                     facebook.graph_url,
                     facebook.version,
-                    self._token,
-                    timeout=self._timeout,
-                    retry=self._retry,
-                    sleep=self._sleep,
+                    self._secret,
+                    self.options,
+                    app_secret=self._app_secret,
                 )
                 clients.append(local.client)
             return local.client
 
-        now = self._clock()
+        now = self.options.now()
         stopped: list[str] = []  # once the platform or the set-up fails, the rest is not asked
 
         def one(handle: str) -> Snapshot:
@@ -116,12 +102,12 @@ class InstagramAdapter:
                 return Snapshot(NETWORK, handle, FetchStatus.NOT_FOUND, reason=INVALID, fetched_at=now)
             try:
                 return self._read(client(), ig_user_id, handle, username, now)
-            except TokenRejected:
-                stopped.append(EXPIRED_TOKEN)
-                return unverified(NETWORK, handle, EXPIRED_TOKEN)
-            except GraphError as error:
+            except PlatformStopped as stop:
+                stopped.append(stop.reason)
+                return unverified(NETWORK, handle, stop.reason)
+            except CallFailed as error:
                 snapshot = unverified(NETWORK, handle, self._reason(error))
-                if error.outage or _about_the_asker(error):
+                if _about_the_asker(error):
                     stopped.append(snapshot.reason or "")
                 return snapshot
 
@@ -145,25 +131,23 @@ class InstagramAdapter:
         fields = f"business_discovery.username({username}){{{PROFILE_FIELDS}}}"
         try:
             data = client.object(ig_user_id, fields)
-        except GraphError as error:
-            if isinstance(error, TokenRejected):
-                raise
+        except CallFailed as error:
             if error.code == USER_NOT_FOUND_CODE or error.subcode == USER_NOT_FOUND_SUBCODE:
                 return Snapshot(NETWORK, handle, FetchStatus.NOT_FOUND, reason=NOT_FOUND, fetched_at=now)
             raise
         profile = data.get("business_discovery")
         if not isinstance(profile, dict):
-            raise GraphError("la plateforme a répondu sans les données du compte (business_discovery absent)")
+            raise CallFailed("la plateforme a répondu sans les données du compte (business_discovery absent)")
         return account_snapshot(handle, profile, now)
 
     @staticmethod
-    def _reason(error: GraphError) -> str:
+    def _reason(error: CallFailed) -> str:
         if _about_the_asker(error):
             return BAD_BUSINESS_ACCOUNT
         return error.reason
 
 
-def _about_the_asker(error: GraphError) -> bool:
+def _about_the_asker(error: CallFailed) -> bool:
     """Errors that concern the configured account or the token's rights, not the account asked about."""
     return (error.code == 100 and error.subcode == 33) or is_permission_code(error.code)
 
@@ -189,7 +173,7 @@ def account_snapshot(handle: str, profile: dict[str, Any], now: dt.datetime) -> 
         avatar_url=_text(profile.get("profile_picture_url")),
         category="professionnel",
         emails=(),
-        last_post_at=parse_graph_time(media[0].get("timestamp")) if media else None,
+        last_post_at=parse_time(media[0].get("timestamp")) if media else None,
         followers=followers if isinstance(followers, int) else None,
         fetched_at=now,
         extra=extra,

@@ -54,6 +54,14 @@ class Snapshot:
     followers: int | None = None
     fetched_at: dt.datetime | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # Fields the platform did not tell for want of a permission or a feature (field name ->
+    # French reason naming what is missing and how to get it): the checks that read them are
+    # `non_verifiable` with that reason rather than judging an absence.
+    withheld: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # When `admins` is known to leave people out (Facebook's `roles` edge omits those who
+    # manage the page through Business Manager): who is left out, in French.
+    admins_partial: str | None = None
+    avatar_key: str | None = None  # the picture's identity when its URL is signed (Graph `cache_key`)
 
     @property
     def verified(self) -> bool:

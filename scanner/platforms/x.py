@@ -1,7 +1,19 @@
-"""X (API v2) through tweepy: users by usernames, then the date of each one's last post.
+"""X (API v2) through tweepy: users by usernames, with the date of each one's last post.
 
-Two calls per 100 accounts (`GET /2/users/by`, then `GET /2/tweets` for the users'
-`most_recent_tweet_id`), whatever the registry's size. The API's host is the configured
+One call per 100 accounts: `GET /2/users/by` with `expansions=most_recent_tweet_id` and
+`tweet.fields=created_at` brings each user's last post in `includes.tweets`
+(docs.x.com/x-api/users/lookup, "expansions"), so no second call is needed.
+
+X prices every resource it returns (docs.x.com/x-api/getting-started/pricing: a user read
+$0.010, a post read $0.005), and a resource returned again within the same UTC day is not
+charged again (docs.x.com/x-api/fundamentals/post-cap, "Deduplication"). `XAdapter.cost`
+counts the distinct users and posts of the night and what they cost; it is logged.
+Credits used up (HTTP 402 `CreditsDepleted`, as X answers it: no reference page documents
+the body) and the monthly cap (HTTP 429 `UsageCapExceeded`, type `…/problems/usage-capped`,
+github.com/xdevplatform/xdk/issues/25) stop X for the night with a reason saying what to do;
+neither is retried as a rate limit.
+
+The API's host is the configured
 `api_url`: tweepy always builds `https://api.twitter.com/…`, so a transport adapter mounted
 on the client's session sends those requests to `api_url` instead (and sets the timeout,
 which tweepy does not). tweepy's debug log prints request headers: a filter on its logger
@@ -13,9 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -23,8 +34,8 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from scanner.config.models import XSettings
-from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped
-from scanner.platforms.retry import RetryBudget, RetryPolicy
+from scanner.platforms.base import Adapter, CallFailed, PlatformStopped, parse_time
+from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
 from scanner.plumbing.secrets import scrub
 
@@ -62,6 +73,45 @@ FORBIDDEN = (
     "l'application doit être rattachée à un projet du portail des développeurs de X"
 )
 MISSING = "X n'a rien renvoyé au sujet de ce compte"
+CREDITS_DEPLETED = (
+    "les crédits de l'API X sont épuisés (code 402)\u00a0: le technicien doit en racheter dans la console "
+    "des développeurs de X (developer.x.com), puis la vérification reprendra la nuit suivante"
+)
+CAP_REACHED = (
+    "le plafond mensuel de lectures de l'API X est atteint (code 429 «\u00a0UsageCapExceeded\u00a0»)\u00a0: "
+    "la vérification reprendra au prochain cycle de facturation, ou le technicien peut changer de forfait "
+    "dans la console des développeurs de X"
+)
+USER_READ = 0.010  # US dollars per user returned (docs.x.com/x-api/getting-started/pricing)
+POST_READ = 0.005  # US dollars per post returned
+
+
+@dataclass
+class XCost:
+    """What X charges for one night: distinct users and posts returned (repeats within a UTC day are free)."""
+
+    day: dt.date | None = None
+    users: set[str] = field(default_factory=set)
+    posts: set[str] = field(default_factory=set)
+
+    def count(self, day: dt.date, users: Sequence[str], posts: Sequence[str]) -> None:
+        if self.day != day:  # a new UTC day: everything is charged again
+            self.day, self.users, self.posts = day, set(), set()
+        self.users.update(users)
+        self.posts.update(posts)
+
+    @property
+    def dollars(self) -> float:
+        return round(len(self.users) * USER_READ + len(self.posts) * POST_READ, 3)
+
+    def french(self) -> str:
+        """`0,06 $ US (4 comptes et 4 publications lus)`."""
+        amount = f"{self.dollars:.3f}".rstrip("0").replace(".", ",")
+        amount = amount + "0" if len(amount.split(",")[1]) < 2 else amount
+        users, posts = len(self.users), len(self.posts)
+        accounts = f"{users} compte{'s' if users > 1 else ''}"
+        published = f"{posts} publication{'s' if posts > 1 else ''}"
+        return f"{amount}\u00a0$\u00a0US ({accounts} et {published} lus)"
 
 
 def expired_token_reason(env_name: str) -> str:
@@ -101,35 +151,35 @@ def _install_log_mask() -> None:
         tweepy_log.addFilter(_MaskBearer())
 
 
-class XAdapter:
+class XAdapter(Adapter):
     platform = "x"
 
-    def __init__(
-        self,
-        settings: XSettings,
-        bearer_token: str | None,
-        *,
-        timeout: float = 10.0,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-    ):
-        self.settings = settings
-        self._token = bearer_token
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self.sleep = sleep
-        self.clock = clock
+    def __init__(self, settings: XSettings, bearer_token: str | None, **options: Any):
+        super().__init__(settings, bearer_token, **options)
+        self.cost = XCost()
         self.calls = 0  # HTTP calls (retries included): for the night's log
 
     def __repr__(self) -> str:
         return f"XAdapter(api_url={self.settings.api_url!r})"
 
+    def night_note(self) -> str | None:
+        if not self.cost.users:
+            return None
+        return (
+            f"Coût estimé de la nuit sur X\u00a0: {self.cost.french()}\u00a0; "
+            "relire un compte le même jour (UTC) est gratuit"
+        )
+
+    @property
+    def _token(self) -> str | None:
+        return self._secret
+
     # ---------------------------------------------------------------- public
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
-        if not self._token:
-            return {h: unverified(self.platform, h, NO_CREDENTIALS) for h in handles}
+        none = self.no_credentials(handles)
+        if none is not None:
+            return none
         snapshots: dict[str, Snapshot] = {}
         wanted: dict[str, list[str]] = {}  # lower-case username -> registry handles
         for handle in handles:
@@ -152,55 +202,48 @@ class XAdapter:
                 snapshots.setdefault(handle, unverified(self.platform, handle, stop.reason))
         finally:
             client.session.close()
+        if self.cost.users:
+            log.info("x: %s (estimate: repeats within a UTC day are free)", self.cost.french())
         return {h: snapshots[h] for h in handles}
 
     # ---------------------------------------------------------------- one batch of ≤ 100
 
     def _read_batch(self, client: tweepy.Client, spelled: dict[str, str]) -> dict[str, Snapshot]:
         """Snapshots keyed by lower-case username, for usernames given as the registry spells them."""
-        now = dt.datetime.now(dt.UTC)
+        now = self.options.now()
         names = list(spelled)
         try:
             response = self._call(
-                lambda: client.get_users(usernames=list(spelled.values()), user_fields=USER_FIELDS)
+                lambda: client.get_users(
+                    usernames=list(spelled.values()),
+                    user_fields=USER_FIELDS,
+                    expansions=["most_recent_tweet_id"],
+                    tweet_fields=["created_at"],
+                )
             )
         except CallFailed as failed:
             return {n: unverified(self.platform, n, failed.reason) for n in names}
-        found = {str(u.data["username"]).lower(): u.data for u in response.data or []}
+        # `data` is a list for a batch lookup; anything else (a single object) is an answer to
+        # another question: its accounts are left missing rather than misread
+        users = response.data if isinstance(response.data, list) else []
+        found = {str(u.data["username"]).lower(): u.data for u in users if u.data.get("username")}
+        included = (response.includes or {}).get("tweets")
+        tweets = [t.data for t in included] if isinstance(included, list) else []
+        dates = {str(t.get("id")): parse_time(t.get("created_at")) for t in tweets}
+        self.cost.count(now.astimezone(dt.UTC).date(), [str(u["id"]) for u in found.values()], list(dates))
         result: dict[str, Snapshot] = {}
         for error in response.errors or []:
             name = str(error.get("value") or error.get("resource_id") or "").lower()
             if name in names and name not in found:
                 result[name] = self._error_snapshot(name, error, now)
-        public = {n: u for n, u in found.items() if not u.get("protected")}
-        tweet_ids = [str(u["most_recent_tweet_id"]) for u in public.values() if u.get("most_recent_tweet_id")]
-        try:
-            dates = self._tweet_dates(client, tweet_ids)
-        except CallFailed as failed:
-            dates = None
-            for name in public:
-                result[name] = unverified(self.platform, name, failed.reason)
         for name, user in found.items():
             if name in result:
                 continue
-            last = dates.get(str(user.get("most_recent_tweet_id"))) if dates is not None else None
+            last = None if user.get("protected") else dates.get(str(user.get("most_recent_tweet_id")))
             result[name] = self._user_snapshot(name, user, last, now)
         for name in names:
             result.setdefault(name, unverified(self.platform, name, MISSING))
         return result
-
-    def _tweet_dates(self, client: tweepy.Client, ids: list[str]) -> dict[str, dt.datetime]:
-        dates: dict[str, dt.datetime] = {}
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            response = self._call(
-                lambda chunk=chunk: client.get_tweets(ids=chunk, tweet_fields=["created_at"])
-            )
-            for tweet in response.data or []:
-                created = _parse_time(tweet.data.get("created_at"))
-                if created:
-                    dates[str(tweet.data["id"])] = created
-        return dates
 
     # ---------------------------------------------------------------- snapshots
 
@@ -210,7 +253,7 @@ class XAdapter:
             handle=handle,
             status=status,
             reason=reason,
-            fetched_at=fields.pop("fetched_at", dt.datetime.now(dt.UTC)),
+            fetched_at=fields.pop("fetched_at", self.options.now()),
             **fields,
         )
 
@@ -253,21 +296,24 @@ class XAdapter:
     def _client(self) -> tweepy.Client:
         _install_log_mask()
         client = tweepy.Client(bearer_token=self._token, wait_on_rate_limit=False)
-        client.session.mount(TWITTER_ORIGIN, _Reroute(self.settings.api_url, self.timeout))
+        client.session.mount(TWITTER_ORIGIN, _Reroute(self.settings.api_url, self.options.timeout))
         return client
 
     def _call(self, request: Callable[[], Any]) -> Any:
         """One API call with bounded retries; raises CallFailed (this call) or PlatformStopped (every call)."""
-        budget = RetryBudget(self.retry, self.sleep)
+        retry = self.options.retry
+        budget = RetryBudget(retry, self.options.sleep)
         while True:
             self.calls += 1
             try:
                 return request()
             except tweepy.TooManyRequests as exc:
+                if _problem_title(exc.response) == "UsageCapExceeded":
+                    raise PlatformStopped(CAP_REACHED, code=429) from None
                 wait = None
                 if exc.reset_time is not None:
-                    wait = max(0.0, exc.reset_time - self.clock())
-                    if wait > self.retry.max_server_wait:
+                    wait = max(0.0, exc.reset_time - self.options.wall())
+                    if wait > retry.max_server_wait:
                         raise CallFailed(RATE_LIMITED) from None
                 reason = RATE_LIMITED
             except tweepy.Unauthorized:
@@ -279,6 +325,8 @@ class XAdapter:
                 log.warning("x: server error %s", exc.response.status_code)
             except tweepy.HTTPException as exc:
                 status = exc.response.status_code
+                if status == 402:
+                    raise PlatformStopped(CREDITS_DEPLETED, code=402) from None
                 log.warning("x: request refused (%s): %s", status, self._scrub(" ".join(exc.api_messages)))
                 raise CallFailed(REJECTED.format(status=status)) from None
             except (requests.RequestException, ValueError) as exc:  # timeouts, resets, bad JSON
@@ -317,11 +365,10 @@ def full_size_avatar(url: str | None) -> str | None:
     return re.sub(r"_normal(\.[A-Za-z0-9]+)?$", lambda m: m.group(1) or "", url)
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
+def _problem_title(response: requests.Response | None) -> str:
+    """The `title` of an X problem body (`UsageCapExceeded`, `Too Many Requests`…), or ""."""
     try:
-        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        body = response.json() if response is not None else {}
     except ValueError:
-        return None
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        return ""
+    return str(body.get("title", "")) if isinstance(body, dict) else ""

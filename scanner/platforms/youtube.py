@@ -23,7 +23,6 @@ import datetime as dt
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -32,8 +31,8 @@ import requests
 
 from scanner.config.models import YouTubeSettings
 from scanner.net.urls import split_free_text_links
-from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped
-from scanner.platforms.retry import RetryBudget, RetryPolicy
+from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
+from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
 from scanner.plumbing.secrets import scrub
 
@@ -43,14 +42,25 @@ BATCH = 50
 CONCURRENCY = 16  # per-handle and per-channel calls in flight at once
 CHANNEL_PARTS = "snippet,brandingSettings,contentDetails"
 _CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+# Reasons that say the key itself is refused (developers.google.com/youtube/v3/docs/errors,
+# "Core API errors", and the `details[].reason` of google.rpc.ErrorInfo): every call would fail.
+# `forbidden` is not among them: it concerns the resource asked (a private uploads playlist, a
+# channel closed or suspended), so it fails that call only.
 _KEY_REASONS = {
     "keyInvalid",
     "keyExpired",
-    "forbidden",
     "accessNotConfigured",
     "ipRefererBlocked",
     "API_KEY_INVALID",
+    "API_KEY_SERVICE_BLOCKED",
+    "API_KEY_HTTP_REFERRER_BLOCKED",
+    "API_KEY_IP_ADDRESS_BLOCKED",
+    "SERVICE_DISABLED",
 }
+# Where a channel resource carries its banner: `brandingSettings.image.bannerExternalUrl` is the
+# documented property today (developers.google.com/youtube/v3/docs/channels#brandingSettings.image);
+# older recorded bodies (python-youtube's testdata) carry `bannerImageUrl` and its variants.
+_BANNER_KEYS = ("bannerExternalUrl", "bannerImageUrl", "bannerTabletHdImageUrl", "bannerTvHighImageUrl")
 _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 _RETRY_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "backendError", "internalError"}
 
@@ -62,6 +72,11 @@ QUOTA = (
 )
 UNAVAILABLE = "YouTube n'a pas répondu correctement malgré plusieurs tentatives (panne ou délai dépassé)"
 REJECTED = "YouTube a refusé la requête (code {status})"
+FORBIDDEN = "YouTube refuse l'accès à cette ressource (code 403 «\u00a0{reasons}\u00a0»)"
+NO_BANNER = (
+    "YouTube n'a renvoyé aucune bannière pour cette chaîne\u00a0: vérifiez à l'œil sur la chaîne "
+    "que sa bannière montre le logo du CSNO"
+)
 
 
 def key_rejected_reason(env_name: str) -> str:
@@ -71,7 +86,7 @@ def key_rejected_reason(env_name: str) -> str:
     )
 
 
-class YouTubeAdapter:
+class YouTubeAdapter(Adapter):
     platform = "youtube"
 
     def __init__(
@@ -79,18 +94,14 @@ class YouTubeAdapter:
         settings: YouTubeSettings,
         api_key: str | None,
         *,
-        timeout: float = 10.0,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
         handle_cache: MutableMapping[str, str] | None = None,
         concurrency: int = CONCURRENCY,
+        options: CallOptions | None = None,
+        **overrides: Any,
     ):
-        self.settings = settings
+        super().__init__(settings, api_key, options=options, **overrides)
         self.concurrency = concurrency
         self._key = api_key
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self.sleep = sleep
         self.handle_cache: MutableMapping[str, str] = {} if handle_cache is None else handle_cache
         self._base = settings.api_url.rstrip("/") + "/youtube/v3/"
         self.calls = 0  # HTTP calls (retries included): for the night's log (threads: approximate)
@@ -101,9 +112,10 @@ class YouTubeAdapter:
     # ---------------------------------------------------------------- public
 
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
-        if not self._key:
-            return {h: unverified(self.platform, h, NO_CREDENTIALS) for h in handles}
-        self._now = dt.datetime.now(dt.UTC)
+        none = self.no_credentials(handles)
+        if none is not None:
+            return none
+        self._now = self.options.now()
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._stopped: str | None = None
@@ -221,7 +233,8 @@ class YouTubeAdapter:
             return unverified(self.platform, handle, failed.reason)
         thumbnails = snippet.get("thumbnails") or {}
         avatar = next((thumbnails[s]["url"] for s in ("high", "medium", "default") if s in thumbnails), None)
-        banner = ((channel.get("brandingSettings") or {}).get("image") or {}).get("bannerExternalUrl")
+        image = (channel.get("brandingSettings") or {}).get("image") or {}
+        banner = next((str(image[k]) for k in _BANNER_KEYS if image.get(k)), None)
         description = snippet.get("description") or ""
         return Snapshot(
             network=self.platform,
@@ -237,6 +250,7 @@ class YouTubeAdapter:
             category="channel",
             last_post_at=last_video,
             fetched_at=self._now,
+            withheld={} if banner else {"cover_url": NO_BANNER},
             extra={
                 "links_source": "description",
                 **({"country": snippet["country"]} if snippet.get("country") else {}),
@@ -250,19 +264,24 @@ class YouTubeAdapter:
         if not items:
             return None  # no upload yet, or no uploads playlist
         details, snippet = items[0].get("contentDetails") or {}, items[0].get("snippet") or {}
-        return _parse_time(details.get("videoPublishedAt") or snippet.get("publishedAt"))
+        # The uploads playlist is ordered by upload date; `contentDetails.videoPublishedAt` is when
+        # the video was published (developers.google.com/youtube/v3/docs/playlistItems), the date
+        # the calendar check wants; `snippet.publishedAt` is when it was added to the playlist.
+        return parse_time(details.get("videoPublishedAt") or snippet.get("publishedAt"))
 
     # ---------------------------------------------------------------- HTTP
 
     def _get(self, resource: str, params: dict[str, str], missing_ok: bool = False) -> dict | None:
         """One GET with bounded retries; None for a 404 when `missing_ok`."""
-        budget = RetryBudget(self.retry, self.sleep)
+        budget = RetryBudget(self.options.retry, self.options.sleep)
         while True:
             if self._stopped:
                 raise PlatformStopped(self._stopped)
             self.calls += 1
             try:
-                response = self._session().get(self._base + resource, params=params, timeout=self.timeout)
+                response = self._session().get(
+                    self._base + resource, params=params, timeout=self.options.timeout
+                )
                 if response.status_code == 200:
                     return response.json()
                 self._raise_for_error(response, missing_ok)
@@ -281,14 +300,16 @@ class YouTubeAdapter:
         if reasons & _QUOTA_REASONS:
             self._stopped = QUOTA
             raise PlatformStopped(QUOTA)
-        if reasons & _KEY_REASONS or (status == 400 and "API key" in _message(response)):
+        if reasons & _KEY_REASONS or "API key" in _message(response):
             self._stopped = key_rejected_reason(self.settings.api_key_env)
             raise PlatformStopped(self._stopped)
         if status == 404 and missing_ok:
             return
         if status >= 500 or status == 429 or reasons & _RETRY_REASONS:
             return
-        raise CallFailed(REJECTED.format(status=status))
+        if status == 403 and reasons:
+            raise CallFailed(FORBIDDEN.format(reasons=", ".join(sorted(reasons))), code=403)
+        raise CallFailed(REJECTED.format(status=status), code=status)
 
     def _scrub(self, text: str) -> str:
         if self._key:
@@ -328,13 +349,3 @@ def _matches(handle: str, channel: dict | None) -> bool:
         return True
     custom = str((channel.get("snippet") or {}).get("customUrl") or "")
     return not custom or cache_key(custom) == cache_key(handle)
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

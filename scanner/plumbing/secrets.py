@@ -23,6 +23,7 @@ class Secrets:
     x_bearer_token: Secret | None = field(default=None, repr=False)
     youtube_api_key: Secret | None = field(default=None, repr=False)
     smtp_password: Secret | None = field(default=None, repr=False)
+    facebook_app_secret: Secret | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, settings: Settings, environ: Mapping[str, str] | None = None) -> Secrets:
@@ -38,13 +39,20 @@ class Secrets:
             x_bearer_token=read(platforms.x.bearer_token_env),
             youtube_api_key=read(platforms.youtube.api_key_env),
             smtp_password=read(settings.smtp.password_env),
+            facebook_app_secret=read(platforms.facebook.app_secret_env),
         )
 
     def values(self) -> list[str]:
         """Every secret value, for scrubbing text before it is logged or stored."""
         return [
             v
-            for v in (self.facebook_token, self.x_bearer_token, self.youtube_api_key, self.smtp_password)
+            for v in (
+                self.facebook_token,
+                self.x_bearer_token,
+                self.youtube_api_key,
+                self.smtp_password,
+                self.facebook_app_secret,
+            )
             if v
         ]
 

@@ -98,6 +98,7 @@ class UnverifiedGroup:
     reason: str
     accounts: list[AccountEntry]
     variable: str | None = None
+    checks: tuple[str, ...] = ()  # for a cause group: the titles of the checks it leaves undecided
 
 
 class ReportView:
@@ -126,6 +127,7 @@ class ReportView:
         self.new_all = [f for f in report.findings if f.state is FindingState.NEW]
         self.resolved_all = [f for f in report.findings if f.state is FindingState.RESOLVED]
         self.unverified_groups = self._unverified(variables or {})
+        self.cause_groups = self._causes()
         self.sections = self._sections(shown)
         self.manual_groups = self._manual()
 
@@ -242,6 +244,30 @@ class ReportView:
             variable = variables.get(networks[(label, reason)]) if needs_secret else None
             out.append(UnverifiedGroup(label, french.capitalize(reason), entries, variable))
         return out
+
+    def _causes(self) -> list[UnverifiedGroup]:
+        """Checks left `non_verifiable` on verified accounts, grouped by their reason (a missing
+        permission or feature, named with how to get it): the technician fixes each cause once."""
+        groups: dict[str, list[AccountEntry]] = defaultdict(list)
+        titles: dict[str, dict[str, None]] = defaultdict(dict)
+        for note in self.report.unverifiable_checks:
+            entry = self.accounts.get(note.account)
+            if entry is None or not note.detail:
+                continue
+            reason = french.clean(note.detail)
+            if entry not in groups[reason]:
+                groups[reason].append(entry)
+            titles[reason][note.title] = None
+        return [
+            UnverifiedGroup(
+                ", ".join(dict.fromkeys(e.network_label for e in entries)),
+                french.capitalize(reason),
+                entries,
+                checks=tuple(titles[reason]),
+            )
+            for reason, entries in sorted(groups.items(), key=lambda item: -len(item[1]))
+            if len(entries) > 1  # one account's note stays beside that account
+        ]
 
     def _sections(self, shown: list[ReportFinding]) -> list[SchoolView]:
         by_account: dict[str, list[ReportFinding]] = defaultdict(list)

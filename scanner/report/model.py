@@ -216,6 +216,7 @@ class Report:
     # earlier nights whose report was never handed over (their news is carried)
     unreported: tuple[dt.datetime, ...] = ()
     unread_sites: tuple[tuple[str, str], ...] = ()  # (site, French reason): the search is incomplete
+    platform_notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
@@ -288,6 +289,7 @@ def build_report(
     held: Sequence[str] = (),
     unreported: Sequence[dt.datetime] = (),
     unread_sites: Sequence[tuple[str, str]] = (),
+    platform_notes: Sequence[str] = (),
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
     retired = [f for f in findings if f.state is FindingState.RETIRED]
@@ -322,6 +324,7 @@ def build_report(
         recommendations=tuple(  # open ones only: a resolved recommendation is not news
             f for f in reported if f.severity is Severity.INFO and f.state is not FindingState.RESOLVED
         ),
+        platform_notes=tuple(platform_notes),
     )
 
 

@@ -1,0 +1,1 @@
+"""`run_audit.py access`: what the credentials can read, before the first night (see `probe`)."""
