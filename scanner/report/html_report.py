@@ -248,21 +248,21 @@ class ReportView:
     def _causes(self) -> list[UnverifiedGroup]:
         """Checks left `non_verifiable` on verified accounts, grouped by their reason (a missing
         permission or feature, named with how to get it): the technician fixes each cause once."""
-        groups: dict[str, list[AccountEntry]] = defaultdict(list)
+        groups: dict[str, dict[str, AccountEntry]] = defaultdict(dict)  # reason -> account id -> entry
         titles: dict[str, dict[str, None]] = defaultdict(dict)
+        cleaned: dict[str, str] = {}  # one reason is shared by many notes: cleaned once
         for note in self.report.unverifiable_checks:
             entry = self.accounts.get(note.account)
             if entry is None or not note.detail:
                 continue
-            reason = french.clean(note.detail)
-            if entry not in groups[reason]:
-                groups[reason].append(entry)
+            reason = cleaned.get(note.detail) or cleaned.setdefault(note.detail, french.clean(note.detail))
+            groups[reason].setdefault(entry.id, entry)
             titles[reason][note.title] = None
         return [
             UnverifiedGroup(
-                ", ".join(dict.fromkeys(e.network_label for e in entries)),
+                ", ".join(dict.fromkeys(e.network_label for e in entries.values())),
                 french.capitalize(reason),
-                entries,
+                list(entries.values()),
                 checks=tuple(titles[reason]),
             )
             for reason, entries in sorted(groups.items(), key=lambda item: -len(item[1]))
