@@ -16,6 +16,7 @@ Accounts (every one DA 142-compliant on its platform unless a test changes it):
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import re
@@ -464,3 +465,18 @@ def database_text(path: Path) -> str:
 
 def hrefs(html: str) -> list[str]:
     return [m.group(2) for m in re.finditer(r"""href\s*=\s*(["']?)([^"'\s>]*)\1""", html, re.I)]
+
+
+class HangData:
+    """Wraps the mailbox's DATA: a message to `address` is not answered for `seconds` (the client
+    waits: long enough for a test to kill the job, or for the client's timeout)."""
+
+    def __init__(self, mailbox, address: str, seconds: float):
+        self.mailbox, self.address, self.seconds, self.seen = mailbox, address, seconds, False
+        self.original = mailbox.handle_DATA
+
+    async def __call__(self, server, session, envelope):
+        if self.address in envelope.rcpt_tos:
+            self.seen = True
+            await asyncio.sleep(self.seconds)
+        return await self.original(server, session, envelope)

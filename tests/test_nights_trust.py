@@ -3,7 +3,6 @@ a real SQLite history, a controlled clock)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
@@ -16,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hardening_world import ENV, ROOT, HardWorld, find
+from hardening_world import ENV, ROOT, HangData, HardWorld, find
 
 from scanner.config.load import ConfigError, load_config
 from scanner.night.job import JobOutcome, run_job
@@ -140,27 +139,13 @@ def test_a_dry_run_leaves_the_news_to_the_real_night(hw):
 # ---------------------------------------------------------------- item 4
 
 
-class Hang:
-    """Wraps the mailbox's DATA: a message to `address` is never answered (the client waits)."""
-
-    def __init__(self, mailbox, address: str):
-        self.mailbox, self.address, self.seen = mailbox, address, False
-        self.original = mailbox.handle_DATA
-
-    async def __call__(self, server, session, envelope):
-        if self.address in envelope.rcpt_tos:
-            self.seen = True
-            await asyncio.sleep(30)
-        return await self.original(server, session, envelope)
-
-
 def test_a_night_killed_before_its_report_is_reported_by_the_next(hw, tmp_path):
     """SIGKILL after the notices went out, while the report is being sent: the night is not
     `complete`; the next night's report carries its new findings and its notices."""
     fail_x_name(hw)
     hw.now = dt.datetime.now(dt.UTC)  # the killed night runs on the real clock
     hw.start()
-    hang = Hang(hw.mailbox, "communications@csno.ab.ca")
+    hang = HangData(hw.mailbox, "communications@csno.ab.ca", seconds=30)
     hw.mailbox.handle_DATA = hang
     env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, str(ROOT / "run_audit.py"), "--config", str(hw.config_dir)]

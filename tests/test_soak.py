@@ -21,7 +21,6 @@ Seed: `VIGIE_SOAK_SEED` (printed), 14 by default.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
@@ -36,7 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hardening_world import ENV, ROOT, HardWorld, find
+from hardening_world import ENV, ROOT, HangData, HardWorld, find
 
 from scanner.plumbing.french import days_between
 
@@ -65,20 +64,6 @@ fast = RetryPolicy(attempts=3, base=0.01, cap=0.02, budget=0.5, max_server_wait=
 with run_lock(config.state_dir):
     run_job(config, Secrets.from_env(config.settings), clock=lambda: when, resolve={"*": sys.argv[3]}, retry=fast)
 """
-
-
-class HangFor:
-    """The SMTP server never answers DATA for a message to `address` (the job waits, and is killed)."""
-
-    def __init__(self, mailbox, address: str):
-        self.mailbox, self.address, self.seen = mailbox, address, False
-        self.original = mailbox.handle_DATA
-
-    async def __call__(self, server, session, envelope):
-        if self.address in envelope.rcpt_tos:
-            self.seen = True
-            await asyncio.sleep(20)
-        return await self.original(server, session, envelope)
 
 
 def soak_world(root: Path) -> HardWorld:
@@ -186,7 +171,7 @@ class Soak:
         when = self.when(night)
         hw.sandbox.now = lambda: when
         stage = self.rng.choice(["platforms", "notice", "report", "delay"])
-        hang = HangFor(hw.mailbox, COORDINATOR)
+        hang = HangData(hw.mailbox, COORDINATOR, seconds=20)
         if stage == "report":
             hw.mailbox.handle_DATA = hang
         requests, received = len(hw.sandbox.log), len(hw.mailbox.received)
