@@ -350,6 +350,19 @@ class LookupSettings(Frozen):
         return units
 
 
+class ContentSettings(Frozen):
+    """The publications stage (DA 142 §2.b.iii, §3.b, Annexe A): what is read and when French
+    errors reach the principals."""
+
+    enabled: bool = True
+    first_night_days: int = Field(default=14, ge=1, le=90)  # the first night reads this far back
+    max_posts_per_account: int = Field(default=50, ge=1, le=500)  # a night's cap per account
+    max_pictures_per_post: int = Field(default=4, ge=0, le=20)
+    # French errors go into a weekly digest per school, carried by that weekday's notice
+    # (0 = Monday … 6 = Sunday, in `timezone`).
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+
+
 class Settings(Frozen):
     timezone: str = "America/Edmonton"
     schedule: str = Field(default="04:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -363,6 +376,7 @@ class Settings(Frozen):
     logo: LogoSettings = LogoSettings()
     history: HistorySettings = HistorySettings()
     lookups: LookupSettings = LookupSettings()
+    content: ContentSettings = ContentSettings()
     healthcheck_url: str | None = None
 
     @field_validator("timezone")
