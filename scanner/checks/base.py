@@ -200,13 +200,27 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class PostRef:
+    """The publication a content verdict is about (DA 142 §2.b.iii, §3.b, Annexe A)."""
+
+    id: str  # the platform's own id
+    permalink: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
-    """One status for one (account, check) in one run."""
+    """One status for one (account, check) in one run; a content check's is for one (account, check, post)."""
 
     account: str
     check: str
     status: Status
     detail: str | None = None
+    post: PostRef | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(account, check, post id or ""): what a finding is keyed on."""
+        return self.account, self.check, self.post.id if self.post else ""
 
 
 # ---------------------------------------------------------------- shared by the runner and the checks

@@ -22,6 +22,8 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
 from scanner.checks.catalogue import CATALOGUE
+from scanner.checks.publications import CONTENT_CHECKS
+from scanner.config.dismissals import DISMISSALS_FILE, Dismissals
 from scanner.config.messages import Problem, translate, yaml_problem
 from scanner.config.models import Config, Network, Registry, Settings, account_key, bare_handle
 from scanner.config.xlsx_layout import COLUMN_RANK, REGISTRY_XLSX, SHEET_RANK
@@ -87,10 +89,28 @@ def load_config(
     settings = _validate(settings_source, Settings, problems)
     if settings is not None and environ is not None:
         problems += _environment(settings_source, settings, environ)
+    dismissals = _dismissals(folder, problems)
     _sort(problems)
     if problems or registry is None or settings is None:
         raise ConfigError(problems)
-    return Config(folder=folder, registry=registry, settings=settings)
+    return Config(folder=folder, registry=registry, settings=settings, dismissals=dismissals)
+
+
+def _dismissals(folder: Path, problems: list[Problem]) -> Dismissals:
+    """`publications_ignorees.yaml`, when the coordinator keeps one (else nothing is dismissed)."""
+    if not (folder / DISMISSALS_FILE).exists():
+        return Dismissals()
+    parsed = _read(folder, DISMISSALS_FILE, problems)
+    found = _validate(parsed, Dismissals, problems)
+    if parsed is None or found is None:
+        return Dismissals()
+    for index, item in enumerate(found.publications):
+        if item.regle is not None and item.regle not in CONTENT_CHECKS:
+            problems.append(
+                parsed.problem(("publications", index, "regle"), f"règle inconnue {quoted(item.regle)} "
+                               f"(règles permises{NBSP}: {', '.join(CONTENT_CHECKS)})")
+            )  # fmt: skip
+    return found
 
 
 def load_registry(folder: Path, known_checks: frozenset[str] | None = None) -> Registry:
@@ -121,6 +141,7 @@ def _sort(problems: list[Problem]) -> None:
     problems.sort(
         key=lambda p: (
             p.file == SETTINGS_FILE,
+            p.file == DISMISSALS_FILE,
             p.file,
             SHEET_RANK.get(p.sheet or "", -1),
             p.line or 0,

@@ -12,9 +12,11 @@ from email.utils import parseaddr
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scanner.plumbing.french import NBSP
@@ -46,6 +48,23 @@ def check_web_url(value: str) -> str:
     if parts is None or parts.scheme.lower() not in ("http", "https") or "." not in host or " " in value:
         raise ValueError(
             f"adresse Web invalide{NBSP}: écrivez-la en entier, par exemple «{NBSP}https://eqv.csno.ab.ca{NBSP}»"
+        )
+    return value
+
+
+def check_phone(value: str | None) -> str | None:
+    """A published telephone number, North American (region CA): « 780 555-0100 »."""
+    if value is None or not str(value).strip():
+        return None
+    value = str(value).strip()
+    try:
+        number = phonenumbers.parse(value, "CA")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise ValueError(
+            f"numéro de téléphone invalide{NBSP}: écrivez-le avec l’indicatif régional, "
+            f"par exemple «{NBSP}780 555-0100{NBSP}»"
         )
     return value
 
@@ -156,8 +175,10 @@ class Board(Frozen):
     coordinator: Person
     direction_generale: Person
     technician: Person | None = None  # optional: named where a notice sends someone to IT support
+    phone: str | None = None  # the board's published number: a post may show it (content.personal-info)
 
     _website = field_validator("website")(check_web_url)
+    _phone = field_validator("phone")(check_phone)
 
     @field_validator("email_domains")
     @classmethod
@@ -180,8 +201,10 @@ class School(Frozen):
     email: str
     logo: Path
     principal: Person
+    phone: str | None = None  # the school's published number: a post may show it (content.personal-info)
 
     _email = field_validator("email")(check_email)
+    _phone = field_validator("phone")(check_phone)
     _website = field_validator("website")(check_web_url)
 
 
@@ -397,6 +420,7 @@ class Config(Frozen):
     folder: Path
     registry: Registry
     settings: Settings
+    dismissals: Any = None  # scanner.config.dismissals.Dismissals (publications_ignorees.yaml), when kept
 
     def path(self, relative: Path) -> Path:
         return relative if relative.is_absolute() else self.folder / relative

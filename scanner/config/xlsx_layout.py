@@ -128,6 +128,14 @@ BOARD = Sheet(
             required=True,
         ),
         _c(
+            "Téléphone",
+            "phone",
+            T,
+            16,
+            "§3.b",
+            "Le numéro de téléphone publié du conseil : une publication peut le montrer sans que ce soit un renseignement personnel.",
+        ),
+        _c(
             "Logo",
             "logo",
             T,
@@ -239,6 +247,14 @@ SCHOOLS = Sheet(
             ACCOUNT_CREATION,
             "Le courriel de l’école : celui de la page officielle.",
             required=True,
+        ),
+        _c(
+            "Téléphone",
+            "phone",
+            T,
+            16,
+            "§3.b",
+            "Le numéro de téléphone publié de l’école : une publication peut le montrer sans que ce soit un renseignement personnel.",
         ),
         _c(
             "Logo",

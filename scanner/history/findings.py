@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scanner.checks.base import Result, Status
+from scanner.checks.base import PostRef, Result, Status
 
 
 class FindingState(StrEnum):
@@ -58,10 +58,17 @@ class Finding:
     detail: str | None = None  # what is wrong (the last failing detail, when not judged tonight)
     occurrence: int = 1
     reason: str | None = None  # why it was not judged tonight (status non_verifiable or manuel)
+    post: PostRef | None = None  # a content finding's publication: keyed by (account, check, post id)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.account, self.check, self.post.id if self.post else ""
 
 
-def finding_id(account: str, check: str) -> str:
-    return hashlib.sha256(f"{account}\0{check}".encode()).hexdigest()[:16]
+def finding_id(account: str, check: str, post: str = "") -> str:
+    """Stable id of the (account, check) pair, or of the (account, check, post id) triple."""
+    key = f"{account}\0{check}" + (f"\0{post}" if post else "")
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 DISCOVERED_PREFIX = "decouvert:"  # scanner.checks.runner.discovered_id
@@ -98,7 +105,12 @@ def transition(row: Mapping | None, result: Result, now: dt.datetime) -> Finding
     """Tonight's finding for one (account, check), given its stored row (the rules above)."""
     is_open = row is not None and row["resolved_at"] is None
     failing = result.status is Status.NON_CONFORME
-    key = {"id": finding_id(result.account, result.check), "account": result.account, "check": result.check}
+    key = {
+        "id": finding_id(*result.key),
+        "account": result.account,
+        "check": result.check,
+        "post": result.post,
+    }
     if not is_open and not failing:
         return None
     if is_open:

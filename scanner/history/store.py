@@ -1,4 +1,5 @@
-"""Vigie's memory between nights: the only module that speaks SQL.
+"""Vigie's memory between nights: with `scanner.history.posts` (the publications read), the only
+modules that speak SQL.
 
 One SQLite file under `state_dir` (WAL, foreign keys, busy timeout), its schema in
 numbered `scanner/history/migrations/NNNN_*.sql` files tracked by `PRAGMA user_version`.
@@ -20,7 +21,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 
-from scanner.checks.base import Result, Status
+from scanner.checks.base import PostRef, Result, Status
 from scanner.history.findings import (
     RETIRED_REASON,
     RETIRED_STATUS,
@@ -29,6 +30,7 @@ from scanner.history.findings import (
     retirements,
     transition,
 )
+from scanner.history.posts import PostMemory, PostsLedger, write_posts
 from scanner.night.outcomes import AccountOutcome
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.secrets import Secrets, scrub
@@ -124,7 +126,7 @@ def snapshot_json(snapshot: Snapshot, secrets: Secrets | None = None) -> str:
     return scrub(text, secrets)
 
 
-class History:
+class History(PostMemory):
     """The history file. With `rollback=True` (a dry run) everything happens in one transaction
     that is rolled back on close: the night reads the history and leaves it as it found it."""
 
@@ -180,16 +182,20 @@ class History:
         known = migrations()
         if self.version > (known[-1][0] if known else 0):
             raise RuntimeError(f"{self.path}: schema version {self.version} is newer than this program")
+        applied = False
         for number, sql in known:
             if number <= self.version:
                 continue
             try:
                 self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+                applied = True
             except sqlite3.Error:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if self.version < number:  # not a concurrent process that got there first
                     raise
+        if applied:  # a migration that rebuilt a table (0003) leaves its old pages free: given back
+            self.conn.execute("PRAGMA incremental_vacuum")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -252,6 +258,7 @@ class History:
         *,
         not_counted: Collection[str] = (),
         discovery_complete: bool = True,
+        posts: PostsLedger | None = None,
     ) -> RecordedNight:
         """Store one night in one transaction and return its findings (new, open, resolved, retired).
 
@@ -260,7 +267,10 @@ class History:
 
         A night recorded with status `UNFINISHED` (the job does so until its report is handed
         over: `finish_run`) is *unreported*: the next night reports its news again (findings
-        it opened are `new`, those it resolved or retired are listed)."""
+        it opened are `new`, those it resolved or retired are listed).
+
+        `posts`: the publications read tonight (`scanner.history.posts`), stored in the same
+        transaction as the findings they opened."""
         at = _iso(started_at)
         counted = [r for r in results if r.check not in not_counted]
         failing = {r.account for r in counted if r.status is Status.NON_CONFORME}
@@ -291,9 +301,11 @@ class History:
                 ((run_id, account, snapshot_json(snap, secrets)) for account, snap in snapshots.items()),
             )
             conn.executemany(
-                "INSERT INTO results (run_id, account, check_id, status, detail) VALUES (?, ?, ?, ?, ?)",
-                ((run_id, r.account, r.check, str(r.status), r.detail) for r in results),
+                "INSERT INTO results (run_id, account, check_id, post_id, status, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                ((run_id, *r.key, str(r.status), r.detail) for r in results),
             )
+            if posts is not None:
+                write_posts(conn, run_id, posts)
             return self._update_findings(
                 conn, run_id, at, {a.id for a in accounts}, results, previous, unreported, discovery_complete
             )
@@ -336,12 +348,14 @@ class History:
         unreported: tuple[str, ...],
         discovery_complete: bool,
     ) -> RecordedNight:
-        rows = {(r["account"], r["check_id"]): r for r in conn.execute("SELECT * FROM findings")}
+        rows = {
+            (r["account"], r["check_id"], r["post_id"]): r for r in conn.execute("SELECT * FROM findings")
+        }
         now = dt.datetime.fromisoformat(at)
         found: list[Finding] = []
         opened, kept, resolved = [], [], []
         for result in results:
-            row = rows.get((result.account, result.check))
+            row = rows.get(result.key)
             finding = transition(row, result, now)
             if finding is None:
                 continue
@@ -349,9 +363,11 @@ class History:
                 finding = replace(finding, state=FindingState.NEW)  # its night was never reported
             found.append(finding)
             if finding.state is FindingState.NEW and not (row is not None and row["resolved_at"] is None):
+                post_id, link = (result.post.id, result.post.permalink) if result.post else ("", None)
                 opened.append(
-                    (finding.id, result.account, result.check, at, run_id, result.detail, finding.occurrence)
-                )
+                    (finding.id, result.account, result.check, at, run_id, result.detail, finding.occurrence,
+                     post_id, link)
+                )  # fmt: skip
             elif finding.state is FindingState.RESOLVED:
                 resolved.append((at, run_id, str(result.status), finding.id))
             elif result.status is Status.NON_CONFORME:
@@ -369,7 +385,8 @@ class History:
         retired = [r for r in open_rows if r["account"] in retire]
         conn.executemany(
             "INSERT INTO findings (id, account, check_id, first_seen, first_run, last_seen, last_run, last_status,"
-            " detail, occurrence) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5, 'non_conforme', ?6, ?7)"
+            " detail, occurrence, post_id, post_link) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5, 'non_conforme', ?6, ?7,"
+            " ?8, ?9)"
             " ON CONFLICT (id) DO UPDATE SET first_seen = ?4, first_run = ?5, last_seen = ?4, last_run = ?5,"
             " resolved_at = NULL, resolved_run = NULL, last_status = 'non_conforme', detail = ?6, occurrence = ?7",
             opened,
@@ -389,9 +406,7 @@ class History:
             for r in rows.values()
             if r["resolved_run"] in unreported and r["id"] not in tonight
         ]
-        return RecordedNight(
-            sorted(found, key=lambda f: (f.account, f.check)), tuple(sorted(held)), unreported
-        )
+        return RecordedNight(sorted(found, key=lambda f: f.key), tuple(sorted(held)), unreported)
 
     def _run(self, row: sqlite3.Row) -> RunRecord:
         values = dict(row)
@@ -422,10 +437,15 @@ class History:
 
     def results_of(self, run_id: str) -> list[Result]:
         rows = self.conn.execute(
-            "SELECT account, check_id, status, detail FROM results WHERE run_id = ? ORDER BY account, check_id",
+            "SELECT account, check_id, post_id, status, detail FROM results WHERE run_id = ?"
+            " ORDER BY account, check_id, post_id",
             (run_id,),
         )
-        return [Result(r["account"], r["check_id"], Status(r["status"]), r["detail"]) for r in rows]
+        return [
+            Result(r["account"], r["check_id"], Status(r["status"]), r["detail"],
+                   PostRef(r["post_id"]) if r["post_id"] else None)
+            for r in rows
+        ]  # fmt: skip
 
     def prune(self, keep_nights: int = 90) -> int:
         """Forget the per-check results and snapshots of the nights older than the last `keep_nights`,
@@ -588,4 +608,5 @@ def _closed(row: sqlite3.Row, state: FindingState, now: dt.datetime | None = Non
         detail=row["detail"],
         occurrence=row["occurrence"],
         reason=RETIRED_REASON if retired else None,
+        post=PostRef(row["post_id"], row["post_link"]) if row["post_id"] else None,
     )

@@ -313,7 +313,7 @@ class ImageFetcher:
     def _decode(self, data: bytes) -> tuple[Any, int, int] | str:
         """(fingerprint, width, height), or the French reason the bytes were refused."""
         try:
-            width, height = _checked_size(data)
+            width, height = checked_size(data)
             fingerprint = imaging.fingerprint(data)
         except (imaging.ImageError, ValueError) as exc:
             return str(exc)
@@ -363,7 +363,7 @@ def fresh_until(url: str, cache_control: str | None, now: float) -> float:
     return now + seconds
 
 
-def _checked_size(data: bytes) -> tuple[int, int]:
+def checked_size(data: bytes) -> tuple[int, int]:
     """Width and height read from the header only; too many pixels is refused before decoding."""
     try:
         with Image.open(io.BytesIO(data)) as image:

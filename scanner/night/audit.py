@@ -57,6 +57,7 @@ class Sources:
     official_logos: Mapping[str, OfficialLogo] = field(default_factory=dict)  # their files, for the report
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
+    fetcher: object | None = None  # scanner.net.fetch.Fetcher: the publications' pictures
 
 
 def audit(
@@ -109,7 +110,7 @@ def audit(
     with Progress(len(registry.accounts), "Vérifications") as bar:
         results = evaluate_all(context, advance=bar.advance)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
-    notes = _platform_notes(sources.adapters)
+    notes = platform_notes(sources.adapters)
     return AuditOutcome(
         started,
         clock(),
@@ -123,7 +124,7 @@ def audit(
     )
 
 
-def _platform_notes(adapters: Mapping[str, PlatformAdapter]) -> tuple[str, ...]:
+def platform_notes(adapters: Mapping[str, PlatformAdapter]) -> tuple[str, ...]:
     """Each adapter's note on the night (an adapter without `night_note` has none), logged too."""
     notes = []
     for adapter in adapters.values():

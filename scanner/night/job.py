@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.config.models import Config
-from scanner.night.audit import audit
+from scanner.night.audit import audit, platform_notes
 from scanner.night.daemon import run_daemon
 from scanner.night.healthcheck import ping
+from scanner.night.publications import run_stage
 from scanner.night.publish import Published, publish
 from scanner.night.summary import french_summary
 from scanner.night.wiring import build_sources, close_sources
@@ -103,6 +104,10 @@ def run_job(
     sources = build_sources(config, secrets, resolve=resolve, retry=retry, clock=clock)
     try:
         outcome = audit(config.registry, config.settings, sources, clock)
+        if sources.fetcher is not None:  # the publications stage, after the profiles
+            outcome.posts = run_stage(config, sources.adapters, sources.fetcher, outcome.snapshots, clock())
+            outcome.results = outcome.results + outcome.posts.results
+            outcome.notes = platform_notes(sources.adapters)  # X's cost now counts the posts read
         published = publish(
             config,
             secrets,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.checks.base import Context, Discovered, Result
 from scanner.platforms.snapshot import Snapshot
@@ -36,6 +37,7 @@ class AuditOutcome:
     stats: dict[str, int] = field(default_factory=dict)
     unread_sites: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason)
     notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
+    posts: Any = None  # scanner.night.publications.PostsNight: the publications stage's answer
 
     @property
     def complete(self) -> bool:

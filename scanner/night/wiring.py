@@ -73,6 +73,7 @@ def build_sources(
         official_logos=logos,
         fetch_image=images.picture,
         closers=[images.close, images.save, handle_cache.save],
+        fetcher=fetcher,
     )
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from scanner.checks.base import Check
 from scanner.config.models import Registry, Settings, SmtpSettings
 from scanner.history.findings import Finding
+from scanner.history.posts import Review
 from scanner.history.store import History, NoticeRecord
 from scanner.mail.delivery import (
     DeliveryError,
@@ -136,6 +137,7 @@ def send_notices(
     secrets: Secrets | None = None,
     catalogue: Mapping[str, Check] | None = None,
     send: Send = smtp_send,
+    reviews: Sequence[Review] = (),
 ) -> list[Delivery]:
     """Tonight's notices, end to end: retry what earlier runs left, plan, render, record, send.
 
@@ -145,7 +147,9 @@ def send_notices(
     password = secrets.smtp_password if secrets else None  # the SMTP password's one way in
     log_before = notice_log(history, registry)
     pending = pending_records(history)
-    planned = plan_notices(findings, registry, settings, now, log_before, catalogue=catalogue)
+    planned = plan_notices(
+        findings, registry, settings, now, log_before, catalogue=catalogue, reviews=reviews
+    )
     # A generator: each message is rendered, recorded (as bytes) and dropped before the next,
     # so a night with hundreds of notices never holds hundreds of message trees at once.
     messages = ((n, render_notice(n, registry, settings, run_id=run_id, now=now)) for n in planned)
@@ -187,6 +191,8 @@ def queue(
         ):
             log.warning("notice %s was already recorded; not sent again from this run", record.id)
             continue
+        if notice.reviews:  # « À vérifier » goes out once: recorded with the notice that carries it
+            history.mark_reviewed(((r.account.id, r.post_id) for r in notice.reviews), run_id)
         records.append(record)
     return records
 

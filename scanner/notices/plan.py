@@ -18,6 +18,13 @@ Rules (SPEC.md, « Notices »; DA 142 §5.i):
   notice and never escalated: the coordinator's report lists it under « Recommandations ».
 - A finding in the school's last notice that is no longer open is good news:
   listed once, in the next notice that goes out anyway.
+- Publications (content checks, keyed by post). A student's personal information or obscenity
+  is a finding like any other: in the school's next notice, with the post's link. French errors
+  (`content.french`) go into a weekly digest: they are listed, and trigger a notice, only on
+  `content.digest_weekday` (in `timezone`), each once (those found in the seven days before),
+  never reminded and never escalated. What a principal must look at (faces, a possibly
+  confidential topic: `manuel`, never a finding) rides along under « À vérifier » in the school's
+  next first or reminder notice, and triggers one on the digest day; never in an escalation.
 - A school with a notice still waiting to be sent (a temporary SMTP failure, an
   interrupted run) gets no new one until that one is through: the retry comes
   first, and one run never sends a principal two e-mails.
@@ -31,14 +38,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from scanner.checks.base import Check, Severity, Status
+from scanner.checks.base import Check, PostRef, Severity, Status
 from scanner.checks.catalogue import all_checks
 from scanner.config.models import Account, Person, Registry, School, Settings
 from scanner.history.findings import Finding, FindingState, finding_id
-from scanner.plumbing.french import days_between
+from scanner.history.posts import Review
+from scanner.plumbing.french import days_between, local_date
+
+DIGESTED = "content.french"  # in the weekly digest only
+DIGEST_DAYS = 7
 
 
 class NoticeKind(StrEnum):
@@ -104,10 +115,22 @@ class NoticeItem:
     age_days: int  # local calendar days since first_seen
     detail: str | None = None
     resolved_at: dt.datetime | None = None
+    post: PostRef | None = None  # a content finding's publication
 
     @property
     def judged(self) -> bool:
         return self.status is Status.NON_CONFORME
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """« À vérifier » in a notice: a post's faces or possibly confidential topic (`manuel`)."""
+
+    account: Account
+    check: Check
+    post_id: str
+    permalink: str | None
+    detail: str | None
 
 
 @dataclass(frozen=True)
@@ -120,6 +143,8 @@ class Notice:
     resolved: tuple[NoticeItem, ...] = ()
     reminder_days: int = 7
     escalate_days: int = 30
+    reviews: tuple[ReviewItem, ...] = ()  # « À vérifier »: never counted as points à corriger
+    digest: bool = False  # the weekly digest day (French errors listed)
 
     @property
     def findings(self) -> tuple[str, ...]:
@@ -142,6 +167,7 @@ def plan_notices(
     notice_log: NoticeLog,
     *,
     catalogue: Mapping[str, Check] | None = None,
+    reviews: Sequence[Review] = (),
 ) -> list[Notice]:
     """Tonight's notices, one per school at most, in the registry's order of schools."""
     if catalogue is None:
@@ -153,13 +179,21 @@ def plan_notices(
         check = catalogue.get(finding.check)
         if account is not None and check is not None and check.severity is not Severity.INFO:
             by_school.setdefault(account.school, []).append(finding)
+    to_review: dict[str, list[ReviewItem]] = {}
+    for review in reviews:
+        account = accounts.get(review.account)
+        if account is not None and review.check in catalogue:
+            to_review.setdefault(account.school, []).append(
+                ReviewItem(account, catalogue[review.check], review.post_id, review.permalink, review.detail)
+            )
     notices = []
     for school in registry.schools:
         if school.id in notice_log.pending_schools:
             continue
         notice = _plan_school(
-            school, by_school.get(school.id, []), registry, settings, now, notice_log, catalogue
-        )
+            school, by_school.get(school.id, []), registry, settings, now, notice_log, catalogue,
+            tuple(to_review.get(school.id, ())),
+        )  # fmt: skip
         if notice is not None:
             notices.append(notice)
     return notices
@@ -173,15 +207,28 @@ def _plan_school(
     now: dt.datetime,
     log: NoticeLog,
     catalogue: Mapping[str, Check],
+    reviews: tuple[ReviewItem, ...] = (),
 ) -> Notice | None:
     accounts = {account.id: account for account in registry.accounts}
     open_findings = [f for f in findings if f.state in (FindingState.NEW, FindingState.OPEN)]
+    digest = local_date(now, settings.timezone).weekday() == settings.content.digest_weekday
     items = [
         _open_item(f, accounts[f.account], catalogue[f.check], settings, now, log.last_sent.get(school.id),
                    log.last_escalation.get(school.id))
         for f in open_findings
+        if f.check != DIGESTED
     ]  # fmt: skip
+    if digest:  # the week's French errors, each once
+        items += [
+            replace(_open_item(f, accounts[f.account], catalogue[f.check], settings, now, None, None),
+                    reason=Reason.NEW)
+            for f in open_findings
+            if f.check == DIGESTED and f.status is Status.NON_CONFORME
+            and days_between(f.first_seen, now, settings.timezone) < DIGEST_DAYS
+        ]  # fmt: skip
     triggers = [TRIGGER_KIND[item.reason] for item in items if item.reason in TRIGGER_KIND]
+    if digest and reviews:
+        triggers.append(NoticeKind.FIRST)
     if not triggers:
         return None
     kind = max(triggers, key=lambda k: k.rank)
@@ -199,6 +246,8 @@ def _plan_school(
         resolved=resolved,
         reminder_days=settings.escalation.reminder_days,
         escalate_days=settings.escalation.escalate_days,
+        reviews=() if kind is NoticeKind.ESCALATION else reviews,
+        digest=digest,
     )
 
 
@@ -231,8 +280,9 @@ def _open_item(
     else:
         reason = Reason.OPEN
     return NoticeItem(
-        finding.id, account, check, reason, finding.status, finding.first_seen, age, finding.detail
-    )
+        finding.id, account, check, reason, finding.status, finding.first_seen, age, finding.detail,
+        post=finding.post,
+    )  # fmt: skip
 
 
 def _notified_at(finding: Finding, last: PastNotice | None) -> dt.datetime | None:

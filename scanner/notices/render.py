@@ -28,7 +28,7 @@ import css_inline
 from scanner.checks.base import Check, Severity, Status, support_contact
 from scanner.config.models import Person, Registry, Settings
 from scanner.net.urls import is_web_url
-from scanner.notices.plan import Notice, NoticeItem, NoticeKind, Reason
+from scanner.notices.plan import DIGESTED, Notice, NoticeItem, NoticeKind, Reason
 from scanner.plumbing import french
 from scanner.report.html_report import SEVERITY_COLORS, TEMPLATES, environment
 from scanner.report.model import profile_url
@@ -74,6 +74,10 @@ def subject(notice: Notice) -> str:
     """« DA 142 — École Héritage : 2 points à corriger sur vos comptes de réseaux sociaux »."""
     school = header_text(notice.school.name)
     judged = sum(1 for item in notice.items if item.judged)
+    if notice.kind is not NoticeKind.ESCALATION and judged == 0:  # only « À vérifier » tonight
+        return french.typography(
+            f"DA 142 — {school} : publications à vérifier sur vos comptes de réseaux sociaux"
+        )
     if notice.kind is NoticeKind.ESCALATION:
         count = len(notice.with_reason(Reason.ESCALATION))
         text = (
@@ -123,7 +127,9 @@ def _context(notice: Notice, registry: Registry, settings: Settings, run_id: str
         "run_id": run_id,
         "kind": str(notice.kind),
         "escalated": notice.with_reason(Reason.ESCALATION),
-        "new": notice.with_reason(Reason.NEW),
+        "new": tuple(i for i in notice.with_reason(Reason.NEW) if i.check.id != DIGESTED),
+        "digest": tuple(i for i in notice.with_reason(Reason.NEW) if i.check.id == DIGESTED),
+        "reviews": notice.reviews,
         "still_open": tuple(judged_reminders),
         "unverified": tuple(i for i in notice.items if not i.judged),
         "resolved": notice.resolved,

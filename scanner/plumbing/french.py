@@ -75,6 +75,12 @@ def datetime_long(value: dt.datetime | None, timezone: str | None = None) -> str
     return f"{date_long(value, timezone)} à {time_short(value, timezone)}"
 
 
+def local_date(value: dt.datetime, timezone: str | None = None) -> dt.date:
+    """The calendar date of an aware datetime where the board is (its `timezone`)."""
+    local = _local(value, timezone)
+    return local.date() if isinstance(local, dt.datetime) else local
+
+
 def days_between(
     start: dt.datetime | dt.date, end: dt.datetime | dt.date, timezone: str | None = None
 ) -> int:

@@ -13,7 +13,16 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from scanner.checks.base import GENERIC_SUPPORT, Check, Discovered, Result, Severity, Status, support_contact
+from scanner.checks.base import (
+    GENERIC_SUPPORT,
+    Check,
+    Discovered,
+    PostRef,
+    Result,
+    Severity,
+    Status,
+    support_contact,
+)
 from scanner.checks.runner import discovered_id
 from scanner.checks.unregistered import searched_phrase
 from scanner.config.models import Network, Registry
@@ -22,6 +31,7 @@ from scanner.history.store import TrendPoint
 from scanner.net.urls import is_web_url
 from scanner.night.outcomes import AccountOutcome
 from scanner.platforms.snapshot import Snapshot
+from scanner.report.publications import Publications, build_publications
 
 SCHEMA_VERSION = 2  # 2: `results`, every (account, check) verdict of the night
 EXPIRY_WARNING_DAYS = 30
@@ -108,12 +118,22 @@ class ReportFinding:
     occurrence: int = 1
     images: tuple[ImageRef, ...] = ()
     reason: str | None = None  # why an open finding was not judged tonight
+    post: PostRef | None = None  # a content finding's publication (id, permalink)
 
     @property
     def priority(self) -> tuple:
         """Sort key: severity, then new before open, then oldest first."""
         judged = 0 if self.status is Status.NON_CONFORME else 1
-        return (self.severity.rank, STATE_RANK[self.state], judged, self.first_seen, self.account, self.check)
+        post = self.post.id if self.post else ""
+        return (
+            self.severity.rank,
+            STATE_RANK[self.state],
+            judged,
+            self.first_seen,
+            self.account,
+            self.check,
+            post,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +153,7 @@ class ResultEntry:
     network: str = ""
     handle: str = ""
     school: str | None = None
+    post: PostRef | None = None  # a content verdict's publication (id, permalink)
 
 
 @dataclass(frozen=True)
@@ -155,6 +176,7 @@ class CheckNote:
     title: str
     status: Status
     detail: str | None = None
+    post: PostRef | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +239,7 @@ class Report:
     unreported: tuple[dt.datetime, ...] = ()
     unread_sites: tuple[tuple[str, str], ...] = ()  # (site, French reason): the search is incomplete
     platform_notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
+    publications: Publications | None = None  # the « Publications » section (content checks)
 
     def with_notices(self, notices: Sequence[NoticeEntry]) -> Report:
         return replace(self, notices=tuple(notices))
@@ -290,6 +313,8 @@ def build_report(
     unreported: Sequence[dt.datetime] = (),
     unread_sites: Sequence[tuple[str, str]] = (),
     platform_notes: Sequence[str] = (),
+    posts_judged: int = 0,
+    thumbnails: Sequence[str] = (),
 ) -> Report:
     """Assemble the night's report (pure: everything comes in as arguments)."""
     retired = [f for f in findings if f.state is FindingState.RETIRED]
@@ -325,6 +350,9 @@ def build_report(
             f for f in reported if f.severity is Severity.INFO and f.state is not FindingState.RESOLVED
         ),
         platform_notes=tuple(platform_notes),
+        publications=build_publications(
+            catalogue, {a.id: a.school for a in accounts}, results, findings, posts_judged, thumbnails
+        ),
     )
 
 
@@ -365,6 +393,7 @@ def _report_findings(
                 status=f.status, state=f.state, first_seen=f.first_seen, detail=f.detail, remediation=fix,
                 last_seen=f.last_seen, resolved_at=f.resolved_at, occurrence=f.occurrence,
                 images=_images(f, school_of.get(f.account, ""), catalogue.get(f.check)), reason=f.reason,
+                post=f.post,
             )
         )  # fmt: skip
     return tuple(sorted(out, key=lambda f: f.priority))
@@ -387,9 +416,11 @@ def _result_entries(
         clause, severity, _, _ = _check(catalogue, r.check)
         network, handle, school = where.get(r.account, ("", "", None))
         entries.append(
-            ResultEntry(r.account, r.check, clause, severity, r.status, r.detail, network, handle, school)
+            ResultEntry(
+                r.account, r.check, clause, severity, r.status, r.detail, network, handle, school, r.post
+            )
         )
-    entries.sort(key=lambda e: (e.account, e.check))
+    entries.sort(key=lambda e: (e.account, e.check, e.post.id if e.post else ""))
     return tuple(entries)
 
 
@@ -403,19 +434,19 @@ def _notes(
 ) -> tuple[tuple[Derogation, ...], tuple[CheckNote, ...], tuple[CheckNote, ...]]:
     """Derogations, manual checks, and checks not verifiable on otherwise verified accounts."""
     declared = {a.id: a for a in registry.accounts}
-    in_findings = {(f.account, f.check) for f in findings}
+    in_findings = {f.key for f in findings}
     unverified = {a.id for a in accounts if not a.verified}
     derogations, manual, unverifiable = [], [], []
     for r in results:
         clause, _, title, _ = _check(catalogue, r.check)
         if r.status is Status.DEROGATION:
             derogations.append(_derogation(r, declared, clause, title, now))
-        elif (r.account, r.check) in in_findings:
+        elif r.key in in_findings or r.post is not None:
             continue
         elif r.status is Status.MANUEL:
-            manual.append(CheckNote(r.account, r.check, title, r.status, r.detail))
+            manual.append(CheckNote(r.account, r.check, title, r.status, r.detail, r.post))
         elif r.status is Status.NON_VERIFIABLE and r.account not in unverified:
-            unverifiable.append(CheckNote(r.account, r.check, title, r.status, r.detail))
+            unverifiable.append(CheckNote(r.account, r.check, title, r.status, r.detail, r.post))
     return tuple(derogations), tuple(manual), tuple(unverifiable)
 
 
@@ -425,6 +456,12 @@ def is_recommendation(catalogue: Mapping[str, Check], check_id: str) -> bool:
     return check is not None and check.severity is Severity.INFO
 
 
+def _per_post(catalogue: Mapping[str, Check], check_id: str) -> bool:
+    """A content check (judged post by post): not in the compliance rate (`publish.not_counted`)."""
+    check = catalogue.get(check_id)
+    return check is not None and check.per_post
+
+
 def _summary(
     accounts: Sequence[AccountOutcome],
     results: Sequence[Result],
@@ -432,7 +469,9 @@ def _summary(
     catalogue: Mapping[str, Check],
 ) -> Summary:
     """The headline numbers; recommendations (severity `info`) count in none of them."""
-    judged = [r for r in results if not is_recommendation(catalogue, r.check)]
+    judged = [
+        r for r in results if not is_recommendation(catalogue, r.check) and not _per_post(catalogue, r.check)
+    ]
     failing = {r.account for r in judged if r.status is Status.NON_CONFORME}
     verified = [a for a in accounts if a.verified]
     conforme = sum(1 for r in judged if r.status is Status.CONFORME)

@@ -1,0 +1,264 @@
+"""The publications stage of the night (issue 16): what it asks, judges, remembers and resolves.
+
+The platforms' side is a small in-test `PostReader` (the contract of `scanner.platforms.posts`);
+the pictures are served over loopback by the sandbox's CDN (real HTTP through the night's fetcher);
+the history is a real SQLite file. The whole night through the real adapters is in
+`test_publications_night.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from factories import make_account, make_board, make_registry, make_school, make_settings, make_snapshot
+
+from corpus.publications import labelled
+from scanner.checks.base import Status
+from scanner.config.dismissals import Dismissals, DismissedPost
+from scanner.config.models import NetworkSettings, Registry
+from scanner.history.findings import FindingState
+from scanner.history.store import History
+from scanner.net.fetch import Fetcher
+from scanner.net.post_pictures import PostPictures
+from scanner.night.outcomes import AccountOutcome
+from scanner.night.publications import GONE, PROFILE_UNREAD, publications_night
+from scanner.platforms.posts import PostsRead, PostsWanted, PublishedPost
+from vigie_sandbox import web
+from vigie_sandbox.server import SandboxServer
+from vigie_sandbox.world import World
+
+PICTURES = Path(__file__).resolve().parent / "corpus" / "publications" / "pictures"
+CDN = "https://cdn.test"
+NOW = dt.datetime(2026, 12, 1, 11, 0, tzinfo=dt.UTC)
+PHONE = "Pour joindre la maman de Noah, appelez au 780-555-0147."
+OBSCENE = "Quelle journée de merde, l'autobus est encore en retard!"
+CLEAN = "Bravo à nos élèves pour le concert de Noël! Merci aux familles."
+
+
+class Reader:
+    """A platform that answers `fetch_posts` from a list, as the contract says (newest first)."""
+
+    platform = "facebook"
+
+    def __init__(self, posts: list[PublishedPost], *, fail: str | None = None):
+        self.posts = posts
+        self.fail = fail
+        self.asked: list[PostsWanted] = []
+
+    def fetch_posts(self, wanted):
+        out = {}
+        for w in wanted:
+            self.asked.append(w)
+            if self.fail:
+                out[w.handle] = PostsRead(w.handle, reason=self.fail)
+                continue
+            new = []
+            for post in sorted(self.posts, key=lambda p: p.created, reverse=True):
+                if w.since_id and post.id == w.since_id:
+                    break
+                if post.created >= w.since:
+                    new.append(post)
+            out[w.handle] = PostsRead(
+                w.handle, tuple(new[: w.limit]), new[0].id if new else None, truncated=len(new) > w.limit
+            )
+        return out
+
+
+def post(pid: str, text: str, days_ago: float, pictures: tuple[str, ...] = ()) -> PublishedPost:
+    return PublishedPost(
+        "facebook", "EQVCSNO", pid, NOW - dt.timedelta(days=days_ago), text,
+        f"https://www.facebook.com/EQVCSNO/posts/{pid}", tuple(f"{CDN}/{p}" for p in pictures),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cdn():
+    media = {
+        "cdn.test": {
+            "/visage.jpg": {
+                "source": str(PICTURES / "portrait-00.jpg"),
+                "raw": True,
+                "content_type": "image/jpeg",
+            },
+            "/logo.jpg": {
+                "source": str(PICTURES / "none-logo-eqv.jpg"),
+                "raw": True,
+                "content_type": "image/jpeg",
+            },
+        }
+    }
+    with SandboxServer(World(web={"media": media}), routes=[web.route]) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def tools():
+    return labelled.tools()
+
+
+def registry() -> Registry:
+    school = make_school("eqv", phone="780 555-0100")
+    account = make_account("eqv-facebook", "eqv", "facebook", handle="EQVCSNO", official=True)
+    return Registry(board=make_board(), schools=(school,), accounts=(account,))
+
+
+def night(cdn, tmp_path, tools, reader, *, now=NOW, dismissals=Dismissals(), settings=None, snapshot=True):
+    settings = settings or make_settings(tmp_path)
+    fetcher = Fetcher(NetworkSettings(allow_private_addresses=True), resolve={"*": f"127.0.0.1:{cdn.port}"})
+    pictures = PostPictures(fetcher)
+    snaps = {"eqv-facebook": make_snapshot("facebook", "EQVCSNO", platform_id="1001")} if snapshot else {}
+    with History.in_state_dir(tmp_path) as history:
+        done = publications_night(
+            registry(),
+            settings,
+            {"facebook": reader},
+            snaps,
+            history,
+            pictures,
+            lambda: tools,
+            dismissals,
+            now,
+        )
+        pictures.close()
+        run = f"run-{now:%d}"
+        recorded = history.record_night(
+            run, now, now, "complete", [AccountOutcome("eqv-facebook", "eqv", "facebook", True)],
+            done.results, snaps, posts=done.ledger,
+        )  # fmt: skip
+    return done, recorded, pictures
+
+
+def by_post(results, check):
+    return {r.post.id: r for r in results if r.check == check and r.post is not None}
+
+
+def test_first_night_reads_the_window_judges_each_post_and_downloads_each_picture_once(cdn, tmp_path, tools):
+    reader = Reader([
+        post("1", PHONE, 1), post("2", OBSCENE, 2), post("3", CLEAN, 3, ("visage.jpg", "logo.jpg")),
+        post("4", CLEAN + " Encore!", 4, ("visage.jpg",)), post("old", PHONE, 30),
+    ])  # fmt: skip
+    done, recorded, pictures = night(cdn, tmp_path, tools, reader)
+
+    asked = reader.asked[0]
+    assert asked.platform_id == "1001" and asked.since_id is None
+    assert asked.since == NOW - dt.timedelta(days=14) and asked.limit == 50
+    assert by_post(done.results, "content.personal-info")["1"].status is Status.NON_CONFORME
+    assert "old" not in by_post(done.results, "content.personal-info")  # older than first_night_days
+    assert by_post(done.results, "content.conduct")["2"].status is Status.NON_CONFORME
+    faces = by_post(done.results, "content.faces")
+    assert faces["3"].status is Status.MANUEL and faces["4"].status is Status.MANUEL
+    assert (
+        "https://www.facebook.com/EQVCSNO/posts/1"
+        in by_post(done.results, "content.personal-info")["1"].detail
+    )
+    assert pictures.downloads == 2  # visage.jpg shown by two posts: one download
+    assert sorted(r.path for r in cdn.requests_to("media")) == ["/logo.jpg", "/visage.jpg"]
+    assert "post:eqv-facebook:3" in done.thumbnails
+    findings = {(f.check, f.post.id): f for f in recorded.findings if f.post}
+    assert findings[("content.personal-info", "1")].state is FindingState.NEW
+    assert ("content.faces", "3") not in findings  # « à vérifier »: never a finding
+    with History.in_state_dir(tmp_path) as history:
+        assert history.cursors()["eqv-facebook"][0] == "1"
+        reviews = history.pending_reviews()
+        assert {(r.post_id, r.check) for r in reviews} == {("3", "content.faces"), ("4", "content.faces")}
+
+
+def test_second_night_reads_only_what_is_new_and_a_deleted_post_resolves_its_finding(cdn, tmp_path, tools):
+    posts = [post("1", PHONE, 1), post("2", CLEAN, 2)]
+    night(cdn, tmp_path, tools, Reader(posts))
+    later = NOW + dt.timedelta(days=1)
+    fresh = post("5", OBSCENE, -0.5)
+    reader = Reader([fresh, posts[1]])  # post 1 (with the phone number) was deleted
+    done, recorded, _ = night(cdn, tmp_path, tools, reader, now=later)
+
+    asked = reader.asked[0]
+    assert asked.since_id is None and asked.since <= posts[0].created  # the window covers post 1
+    assert set(by_post(done.results, "content.conduct")) == {"5"}  # post 2, known, is not judged again
+    gone = by_post(done.results, "content.personal-info")["1"]
+    assert gone.status is Status.CONFORME and GONE in gone.detail
+    states = {(f.check, f.post.id): f.state for f in recorded.findings if f.post}
+    assert states[("content.personal-info", "1")] is FindingState.RESOLVED
+    assert states[("content.conduct", "5")] is FindingState.NEW
+
+    third = Reader([fresh, posts[1]])
+    night(cdn, tmp_path, tools, third, now=later + dt.timedelta(days=1))
+    assert third.asked[0].since_id is None  # post 5 is still open: the window covers it
+
+
+def test_an_account_whose_posts_cannot_be_read_is_non_verifiable_and_keeps_its_findings(cdn, tmp_path, tools):
+    night(cdn, tmp_path, tools, Reader([post("1", PHONE, 1)]))
+    reason = (
+        "la page ne peut pas être lue avec ce jeton : demandez un jeton de page (voir « Obtenir les accès »)"
+    )
+    done, recorded, _ = night(cdn, tmp_path, tools, Reader([], fail=reason), now=NOW + dt.timedelta(days=1))
+
+    unread = [r for r in done.results if r.post is None]
+    assert {r.check for r in unread} == {
+        "content.french",
+        "content.personal-info",
+        "content.faces",
+        "content.conduct",
+    }
+    assert all(r.status is Status.NON_VERIFIABLE and r.detail == reason for r in unread)
+    states = {(f.check, f.post.id): f.state for f in recorded.findings if f.post}
+    assert states[("content.personal-info", "1")] is FindingState.OPEN  # a failed read proves nothing
+
+
+def test_a_profile_not_read_tonight_means_its_posts_are_not_read(cdn, tmp_path, tools):
+    reader = Reader([post("1", PHONE, 1)])
+    done, _, _ = night(cdn, tmp_path, tools, reader, snapshot=False)
+    assert reader.asked == []
+    assert {r.detail for r in done.results} == {PROFILE_UNREAD}
+
+
+def test_a_dismissed_post_is_a_derogation_tonight_and_the_next_night(cdn, tmp_path, tools):
+    link = "https://www.facebook.com/EQVCSNO/posts/1"
+    night(cdn, tmp_path, tools, Reader([post("1", PHONE, 1)]))
+    dismissed = Dismissals(
+        publications=(
+            DismissedPost(publication=link, regle="content.personal-info", raison="Numéro public du club"),
+        )
+    )
+    done, recorded, _ = night(
+        cdn,
+        tmp_path,
+        tools,
+        Reader([post("1", PHONE, 1)]),
+        now=NOW + dt.timedelta(days=1),
+        dismissals=dismissed,
+    )
+    assert by_post(done.results, "content.personal-info")["1"].status is Status.DEROGATION
+    states = {(f.check, f.post.id): f.state for f in recorded.findings if f.post}
+    assert states[("content.personal-info", "1")] is FindingState.RESOLVED
+
+    fresh = Dismissals(publications=(DismissedPost(publication="9", raison="Faux positif"),))
+    done, _, _ = night(cdn, tmp_path / "autre", tools, Reader([post("9", OBSCENE, 1)]), dismissals=fresh)
+    assert by_post(done.results, "content.conduct")["9"].status is Status.DEROGATION
+
+
+def test_an_edited_post_is_judged_again(cdn, tmp_path, tools):
+    night(cdn, tmp_path, tools, Reader([post("1", PHONE, 1)]))
+    edited = post("1", "Pour joindre l’école, appelez au 780 555-0100.", 1)
+    done, recorded, _ = night(cdn, tmp_path, tools, Reader([edited]), now=NOW + dt.timedelta(days=1))
+    assert (
+        by_post(done.results, "content.personal-info")["1"].status is Status.CONFORME
+    )  # the school's number
+    states = {(f.check, f.post.id): f.state for f in recorded.findings if f.post}
+    assert states[("content.personal-info", "1")] is FindingState.RESOLVED
+
+
+def test_content_disabled_reads_nothing(cdn, tmp_path, tools):
+    base = make_settings(tmp_path)
+    settings = type(base).model_validate(base.model_dump() | {"content": {"enabled": False}})
+    reader = Reader([post("1", PHONE, 1)])
+    done, _, _ = night(cdn, tmp_path, tools, reader, settings=settings)
+    assert reader.asked == [] and done.results == []
+
+
+def test_registry_phone_numbers_are_validated():
+    with pytest.raises(ValueError, match="numéro de téléphone invalide"):
+        make_school("eqv", phone="12")
+    assert make_school("eqv", phone="780 555-0100").phone == "780 555-0100"
+    assert make_registry(1, 1).schools[0].phone is None
