@@ -12,9 +12,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from corpus.publications import labelled
 from factories import make_account, make_board, make_registry, make_school, make_settings, make_snapshot
 
-from corpus.publications import labelled
 from scanner.checks.base import Status
 from scanner.config.dismissals import Dismissals, DismissedPost
 from scanner.config.models import NetworkSettings, Registry
@@ -104,7 +104,12 @@ def registry() -> Registry:
     return Registry(board=make_board(), schools=(school,), accounts=(account,))
 
 
-def night(cdn, tmp_path, tools, reader, *, now=NOW, dismissals=Dismissals(), settings=None, snapshot=True):
+NOTHING_DISMISSED = Dismissals()
+
+
+def night(
+    cdn, tmp_path, tools, reader, *, now=NOW, dismissals=NOTHING_DISMISSED, settings=None, snapshot=True
+):
     settings = settings or make_settings(tmp_path)
     fetcher = Fetcher(NetworkSettings(allow_private_addresses=True), resolve={"*": f"127.0.0.1:{cdn.port}"})
     pictures = PostPictures(fetcher)
