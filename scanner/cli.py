@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scanner.access.report import run_access
 from scanner.config import registry_export
+from scanner.config.dismissals import DISMISSALS_FILE
 from scanner.config.load import ConfigError, load_config, load_registry
 from scanner.config.models import Config, Network
 from scanner.night import job
@@ -210,7 +211,16 @@ def summary(config: Config) -> str:
     )
     schools = len(registry.schools)
     accounts = len(registry.accounts)
-    return (
+    text = (
         f"Configuration valide{NBSP}: {schools} école{'s' if schools > 1 else ''}, "
-        f"{accounts} compte{'s' if accounts > 1 else ''} ({parts})."
+        f"{accounts} compte{'s' if accounts > 1 else ''} ({parts})"
     )
+    dismissed = config.dismissals
+    if dismissed is not None and (dismissed.publications or dismissed.mots):
+        posts, words = len(dismissed.publications), len(dismissed.mots)
+        text += (
+            f"; {DISMISSALS_FILE}{NBSP}: {posts} publication{'s' if posts > 1 else ''} "
+            f"écartée{'s' if posts > 1 else ''}, {words} mot{'s' if words > 1 else ''} "
+            f"accepté{'s' if words > 1 else ''}"
+        )
+    return text + "."

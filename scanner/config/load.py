@@ -101,15 +101,19 @@ def _dismissals(folder: Path, problems: list[Problem]) -> Dismissals:
     if not (folder / DISMISSALS_FILE).exists():
         return Dismissals()
     parsed = _read(folder, DISMISSALS_FILE, problems)
-    found = _validate(parsed, Dismissals, problems)
-    if parsed is None or found is None:
+    if parsed is None:
         return Dismissals()
-    for index, item in enumerate(found.publications):
-        if item.regle is not None and item.regle not in CONTENT_CHECKS:
+    raw = parsed.data.get("publications") if isinstance(parsed.data, dict) else None
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        rule = item.get("regle") if isinstance(item, dict) else None
+        if rule is not None and rule not in CONTENT_CHECKS:
             problems.append(
-                parsed.problem(("publications", index, "regle"), f"règle inconnue {quoted(item.regle)} "
+                parsed.problem(("publications", index, "regle"), f"règle inconnue {quoted(str(rule))} "
                                f"(règles permises{NBSP}: {', '.join(CONTENT_CHECKS)})")
             )  # fmt: skip
+    found = _validate(parsed, Dismissals, problems)
+    if found is None:
+        return Dismissals()
     return found
 
 
