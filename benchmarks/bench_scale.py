@@ -14,7 +14,9 @@ Night 2 runs twenty-four simulated hours after night 1 (the sandbox's clock and 
 both move on): every signed picture URL has rotated, the CDN's one-day max-age has run out,
 and it is another UTC day for X. `--audit-only` measures the audit stage
 alone (`scanner.night.audit.audit` with `build_sources`), without history, report and e-mails.
-`--profile FILE` writes a cProfile of the first night (its main thread). `--revalidate`
+`--posts N` puts N new posts (two pictures each) on as many Facebook, Instagram and X accounts
+(`world_gen.add_posts`): night 1 then judges them, and prints the content stage's CPU per post and
+per picture. `--profile FILE` writes a cProfile of the first night (its main thread). `--revalidate`
 expires the CDN's `max-age` in the image cache before night 2, so that every picture is
 asked again (`If-None-Match`): the second night then shows 304s, never a full download.
 """
@@ -127,7 +129,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
     # The world is generated and served by one child process, the mail received by this one,
     # and each night runs in a fresh process, as cron starts it: its peak RSS and CPU are the
     # job's alone (configuration loading included).
-    with RemoteSandbox(args.accounts, workdir / "config", args.seed) as sandbox:
+    with RemoteSandbox(args.accounts, workdir / "config", args.seed, args.posts) as sandbox:
         per_network = sandbox.per_network
         night_one = dt.datetime.now(dt.UTC)
         print(
@@ -264,10 +266,12 @@ class RemoteSandbox:
     `call("clear")`, `call("log")` -> [(endpoint, status), …].
     """
 
-    def __init__(self, accounts: int, folder: Path, seed: int):
+    def __init__(self, accounts: int, folder: Path, seed: int, posts: int = 0):
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(accounts, folder, seed, child), daemon=True)
+        self._process = context.Process(
+            target=_serve, args=(accounts, folder, seed, child, posts), daemon=True
+        )
 
     def __enter__(self) -> RemoteSandbox:
         self._process.start()
@@ -286,12 +290,12 @@ class RemoteSandbox:
         return self._conn.recv()
 
 
-def _serve(accounts: int, folder: Path, seed: int, conn) -> None:
+def _serve(accounts: int, folder: Path, seed: int, conn, posts: int = 0) -> None:
     from benchmarks.world_gen import generate
     from vigie_sandbox.server import SandboxServer
     from vigie_sandbox.twitter import billing
 
-    generated = generate(accounts, folder, seed=seed)
+    generated = generate(accounts, folder, seed=seed, posts=posts)
     conn.send(generated.per_network)
     conn.send(generated.managed_pages)
     clock = [time.time()]  # the world's time, moved by the "clock" command
@@ -342,7 +346,18 @@ def _one_night(config, secrets, sandbox_port: int, audit_only: bool, clock) -> t
     from scanner.night.job import run_job
 
     outcome = run_job(config, secrets, resolve=resolve, clock=clock)
-    return outcome.exit_status, {"summary": outcome.summary}
+    summary = dict(outcome.summary)
+    extra: dict = {"summary": summary}
+    stats = summary.pop("publications", None)
+    if stats and stats.get("posts"):
+        posts, pictures = stats["posts"], stats.get("pictures", 0)
+        extra["publications"] = (
+            f"{posts:.0f} posts judged, {pictures:.0f} pictures ({stats.get('downloads', 0):.0f} downloaded); "
+            f"CPU {1000 * stats['text_cpu'] / posts:.1f} ms a post (text checks), "
+            f"{1000 * stats['faces_cpu'] / max(pictures, 1):.1f} ms a picture (faces); "
+            f"the stage's whole CPU {stats['judge_cpu']:.1f} s"
+        )
+    return outcome.exit_status, extra
 
 
 def report(night: Night, number: int, verbose: bool) -> None:
@@ -386,6 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audit-only", action="store_true", help="the audit stage only, no publish")
     parser.add_argument("--profile", help="write a cProfile of the first night to this file")
     parser.add_argument("--verbose", action="store_true", help="every endpoint and status counted")
+    parser.add_argument(
+        "--posts", type=int, default=0, help="new posts of the last week in the world (2 pictures each)"
+    )
     parser.add_argument(
         "--revalidate",
         action="store_true",

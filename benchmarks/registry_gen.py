@@ -99,7 +99,9 @@ def _account(index: int, school: dict, rng: random.Random) -> dict:
         account["exceptions"] = [
             {
                 "check": rng.choice(CHECKS),
-                "reason": "Accordée par la coordonnatrice" + rng.choice(("\n", "\r\n")) + "jusqu’à la refonte",
+                "reason": "Accordée par la coordonnatrice"
+                + rng.choice(("\n", "\r\n"))
+                + "jusqu’à la refonte",
                 "until": _day(rng) + dt.timedelta(days=900),
             }
         ]

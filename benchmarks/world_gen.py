@@ -52,6 +52,12 @@ def secrets() -> Secrets:
     return replace(DEMO_TOKENS, facebook_app_secret=Secret(APP_SECRET))
 
 
+CORPUS = ROOT / "tests" / "corpus" / "publications"
+POST_HOSTS = {
+    "facebook": "scontent.sandbox.fbcdn.net",
+    "instagram": "scontent.sandbox.cdninstagram.com",
+    "x": "pbs.sandbox.twimg.com",
+}
 PLANTS = ("stale", "lookalike", "wrong_logo", "dead_link", "one_admin", "no_permission")
 TOPICS = ["Bibliothèque", "Sports", "Musique", "Théâtre", "Sciences", "Parents", "Robotique", "Plein air"]
 
@@ -65,7 +71,15 @@ class Generated:
     plants: dict[str, str] = field(default_factory=dict)  # account id -> plant
 
 
-def generate(n_accounts: int, folder: Path, *, seed: int = 142, sprinkle: float = 0.03) -> Generated:
+def generate(
+    n_accounts: int,
+    folder: Path,
+    *,
+    seed: int = 142,
+    sprinkle: float = 0.03,
+    posts: int = 0,
+    pictures_per_post: int = 2,
+) -> Generated:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "logos").mkdir(exist_ok=True)
     for logo in LOGOS.glob("*.png"):
@@ -78,6 +92,8 @@ def generate(n_accounts: int, folder: Path, *, seed: int = 142, sprinkle: float 
         school = builder.school(number)
         plant = rng.choice(PLANTS) if rng.random() < sprinkle else None
         builder.account(school, position, plant)
+    if posts:
+        add_posts(builder, posts, pictures_per_post, rng)
     builder.write()
     world = World(
         facebook=builder.facebook,
@@ -370,3 +386,49 @@ def _dump(data: dict, path: Path) -> None:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=200)
     path.write_text(text, encoding="utf-8")
+
+
+def add_posts(builder: _Builder, count: int, pictures_per_post: int, rng: random.Random) -> None:
+    """`count` new posts of the last week, one per account drawn among the Facebook pages, Instagram
+    and X accounts, each with `pictures_per_post` pictures of its own URL (the labelled corpus'
+    pictures, faces and none, on the platform's CDN). Texts: the labelled corpus' posts, nine in
+    ten of them clean (a school's real mix), the rest with the errors the corpus plants."""
+    lines = [
+        line.partition(" | ") for line in (CORPUS / "posts.txt").read_text(encoding="utf-8").splitlines()
+    ]
+    texts = [(labels.strip() == "-", text.replace("\\n", "\n")) for labels, sep, text in lines
+             if sep and not labels.startswith("#")]  # fmt: skip
+    clean = [t for ok, t in texts if ok]
+    faulty = [t for ok, t in texts if not ok]
+    sources = sorted((CORPUS / "pictures").glob("*.jpg"))
+    (builder.folder / "posts").mkdir(exist_ok=True)
+    for source in sources:
+        shutil.copyfile(source, builder.folder / "posts" / source.name)
+    entries = [("facebook", p) for p in builder.facebook["pages"]]
+    entries += [("instagram", a) for a in builder.instagram["accounts"]]
+    entries += [("x", u) for u in builder.x["users"]]
+    media = builder.web.setdefault("media", {})
+    picture = 0
+    for number, (network, entry) in enumerate(rng.sample(entries, min(count, len(entries)))):
+        text = rng.choice(clean if rng.random() < 0.9 or not faulty else faulty)
+        urls = []
+        for _ in range(pictures_per_post):
+            source = sources[picture % len(sources)]
+            path = f"/posts/bench-{picture}.jpg"
+            media.setdefault(POST_HOSTS[network], {})[path] = {
+                "source": f"posts/{source.name}", "raw": True, "content_type": "image/jpeg",
+            }  # fmt: skip
+            urls.append(f"https://{POST_HOSTS[network]}{path}")
+            picture += 1
+        age = entry.get("last_post_days_ago", entry.get("last_tweet_days_ago", 1)) + 0.5
+        if network == "facebook":
+            entry["posts"] = [
+                {"id": f"{entry['id']}_{number}", "days_ago": age, "message": text, "pictures": urls}
+            ]
+        elif network == "instagram":
+            kind = "CAROUSEL_ALBUM" if len(urls) > 1 else "IMAGE"
+            entry["media"] = [{"id": f"179{number:014d}", "days_ago": age, "caption": text, "media_type": kind,
+                               "pictures": urls}]  # fmt: skip
+        else:
+            entry["tweets"] = [{"id": f"197{number:016d}", "days_ago": age, "text": text,
+                                "media": [{"type": "photo", "url": u} for u in urls]}]  # fmt: skip

@@ -9,6 +9,7 @@ findings of `scanner.publications` into one `Outcome` for one post.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from scanner.checks.base import Judges, Outcome, Severity, conforme, manuel, non_conforme, non_verifiable
@@ -36,11 +37,16 @@ class PostVerdict:
     findings: tuple[ContentFinding, ...] = ()
 
 
-def assess_post(post: Post, tools: ContentTools) -> list[PostVerdict]:
-    """Every content check that applies to this post (a post without pictures has no faces verdict)."""
+def assess_post(post: Post, tools: ContentTools, cpu: dict[str, float] | None = None) -> list[PostVerdict]:
+    """Every content check that applies to this post (a post without pictures has no faces verdict).
+
+    `cpu`, when given, accumulates each check's CPU seconds (this thread's), for the benchmark."""
     verdicts = []
     for check_id in CONTENT_CHECKS:
+        started = time.thread_time() if cpu is not None else 0.0
         judged = CATALOGUE[check_id].fn(post, tools)  # type: ignore[arg-type,call-arg]
+        if cpu is not None:
+            cpu[check_id] = cpu.get(check_id, 0.0) + time.thread_time() - started
         if judged is not None:
             verdicts.append(judged)
     return verdicts

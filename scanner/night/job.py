@@ -128,7 +128,7 @@ def run_job(
         report_xlsx=published.report_xlsx,
         coordinator_mail=published.coordinator_mail,
         notices=published.notices,
-        summary=published.summary,
+        summary=published.summary | ({"publications": outcome.posts.stats} if outcome.posts else {}),
     )
     log.info(
         "run %s: finished in %.1f s, exit status %d", run_id, time.monotonic() - began, result.exit_status

@@ -253,6 +253,7 @@ def _judge(
     for wanted in keys:
         pictures.want(wanted)
     loaded = tools()
+    cpu: dict[str, float] = {}  # CPU seconds per check (the benchmark's per post and per picture)
     records = []
     picture_count = 0
     for (account, post), wanted in zip(posts, keys, strict=True):
@@ -260,7 +261,7 @@ def _judge(
         data = tuple(p.data for p in fetched if p.data is not None)
         picture_count += len(data)
         try:
-            verdicts = assess_post(Post(post.id, post.text, post.permalink, data), loaded)
+            verdicts = assess_post(Post(post.id, post.text, post.permalink, data), loaded, cpu)
         except Exception:  # one post never spoils the night
             log.exception("judging post %s of %s failed", post.id, account.id)
             verdicts = []
@@ -285,7 +286,12 @@ def _judge(
             PostRecord(account.id, account.network.value, post.id, post.permalink, post.created, post.text,
                        tuple(p.sha256 for p in fetched if p.sha256), stored)
         )  # fmt: skip
-    night.stats.update(pictures=picture_count, downloads=pictures.downloads)
+    night.stats.update(pictures=picture_count, downloads=pictures.downloads,
+                       faces_cpu=cpu.pop("content.faces", 0.0), text_cpu=sum(cpu.values()))  # fmt: skip
+    log.info(
+        "publications: %d post(s) judged, %d picture(s) (%d downloaded); CPU %.1f s text, %.1f s faces",
+        len(posts), picture_count, pictures.downloads, night.stats["text_cpu"], night.stats["faces_cpu"],
+    )  # fmt: skip
     return records
 
 
