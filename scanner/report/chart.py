@@ -17,6 +17,7 @@ WIDTH, HEIGHT = 560, 150  # CSS pixels; drawn at SCALE for sharp screens
 SCALE = 2
 MAX_IMAGES = 40  # inline images beyond the chart: the body stays light
 THUMBNAIL_PX = 64
+POST_THUMBNAIL_PX = 120  # a post's picture in the « Publications » section
 GREEN, AMBER, RED, GREY = (21, 128, 61), (180, 83, 9), (185, 28, 28), (156, 163, 175)
 _FONTS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -130,6 +131,12 @@ def prepare_images(report: Report, images: Mapping[str, bytes]) -> dict[str, byt
         png = thumbnail(images[key], THUMBNAIL_PX)
         if png is not None:
             prepared[key] = png
+    items = report.publications.items if report.publications is not None else ()
+    for item in items:  # the « Publications » section's thumbnails (pictures with faces)
+        if item.thumbnail in images and item.thumbnail not in prepared and len(prepared) < MAX_IMAGES:
+            png = thumbnail(images[item.thumbnail], POST_THUMBNAIL_PX)
+            if png is not None:
+                prepared[item.thumbnail] = png
     if report.trend:
         prepared[CHART_KEY] = trend_chart(report.trend, report.timezone)
     return prepared
