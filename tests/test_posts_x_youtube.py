@@ -218,3 +218,19 @@ def test_youtube_errors_per_channel_and_quota_for_all(start):
     server.faults.set("youtube.channels", quota_exceeded=1)
     again = yt(server).fetch_posts([want("@Bibli", CHANNEL)])["@Bibli"]
     assert "quota" in again.reason
+
+
+def test_youtube_quota_spent_stops_the_other_channels_without_a_call(start):
+    world = yt_world()
+    second = {**world.youtube["channels"][0], "id": "UCq3EQVBibliothequeCSNO1", "handle": "@Deux"}
+    world.youtube["channels"].append(second)
+    server = start(world, [youtube.route])
+    adapter = yt(server)
+    adapter.concurrency = 1
+    first = adapter.fetch_posts([want("@Bibli", CHANNEL)])  # proves the channel reads
+    assert first["@Bibli"].posts
+    server.faults.set("youtube.playlistItems", quota_exceeded=1)
+    result = adapter.fetch_posts([want("@Bibli", CHANNEL), want("@Deux", "UCq3EQVBibliothequeCSNO1")])
+    assert "quota" in result["@Bibli"].reason
+    assert "quota" in result["@Deux"].reason  # not asked after the stop
+    assert len(server.requests_to("youtube.playlistItems")) == 2

@@ -103,7 +103,7 @@ class YouTubePostsReader:
             calls += 1
             try:
                 answer = self._get("playlistItems", params, missing_ok=True) or {}
-            except CallFailed as failed:
+            except (CallFailed, PlatformStopped) as failed:  # a stop: no call after it (`_stopped`)
                 return PostsRead(handle=wanted.handle, reason=failed.reason, calls=calls)
             stop = False
             for item in answer.get("items") or []:
