@@ -145,8 +145,9 @@ def test_paging_follows_after_cursors(start):
 
 def test_without_ppca_an_unmanaged_page_names_the_feature_and_costs_one_call(start):
     server = start(fb_world())
-    wanted = [want("Autre", "500002"), want("Autre2", "500002"), want("Geree", "500001")]
+    wanted = [want("Geree", "500001"), want("Autre", "500002"), want("Autre2", "500002")]
     result = fb(server).fetch_posts(wanted)
+    assert len(server.requests_to("graph.posts")) == 2  # one refusal, then the managed page only
     assert result["Autre"].reason == facebook_reasons.NO_CONTENT_ACCESS
     assert "Page Public Content Access" in result["Autre"].reason
     assert result["Autre2"].reason == facebook_reasons.NO_CONTENT_ACCESS and result["Autre2"].calls == 0

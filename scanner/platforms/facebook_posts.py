@@ -72,7 +72,10 @@ class _PostsRun:
                 results[one.handle] = unread(one, NO_PAGE_ID)
             else:
                 askable.append(one)
-        if askable:  # the first alone: a refusal that concerns every page shows after one call
+        # a page the token does not manage first, alone: a refusal that concerns every such page
+        # (the feature missing) or every page (the token) shows after one call
+        askable.sort(key=lambda w: self._page(w) is not None)
+        if askable:
             results[askable[0].handle] = self.read(askable[0])
         rest = askable[1:]
         if rest:
@@ -83,9 +86,7 @@ class _PostsRun:
     def read(self, wanted: PostsWanted) -> PostsRead:
         if self.stopped:
             return unread(wanted, self.stopped)
-        page = self.managed.get(str(wanted.platform_id).lower()) or self.managed.get(
-            wanted.handle.strip().lower()
-        )
+        page = self._page(wanted)
         if page is None and not self.content_access:
             return unread(wanted, NO_CONTENT_ACCESS)
         client = self.client.for_token(page.token) if page is not None else self.client.copy()
@@ -97,6 +98,12 @@ class _PostsRun:
             return window.failed(stop.reason)
         finally:
             client.close()
+
+    def _page(self, wanted: PostsWanted) -> Any:
+        """The managed page (with its Page token) this account is, if the token manages it."""
+        return self.managed.get(str(wanted.platform_id).lower()) or self.managed.get(
+            wanted.handle.strip().lower()
+        )
 
     def _walk(
         self, client: GraphClient, wanted: PostsWanted, window: PostsWindow, managed: bool
