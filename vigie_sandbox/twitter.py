@@ -69,7 +69,8 @@ from vigie_sandbox.server import Request, Response
 _PROBLEMS = "https://api.twitter.com/2/problems/"
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _WINDOW = 15 * 60
-# x.timeline: docs.x.com/x-api/posts/user-posts-timeline-by-user-id, "1500 requests / 15 mins per app"
+# x.timeline: an app-wide window of the size X lists for this endpoint on its rate-limit page
+# (docs.x.com/x-api/fundamentals/rate-limits; the figure is not in the recorded material)
 _DEFAULT_LIMITS = {"x.users": 300, "x.tweets": 450, "x.timeline": 1500}
 _USER_FIELDS_LIST = (
     "affiliation connection_status created_at description entities id is_identity_verified location "
