@@ -69,8 +69,9 @@ from vigie_sandbox.server import Request, Response
 _PROBLEMS = "https://api.twitter.com/2/problems/"
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _WINDOW = 15 * 60
-# x.timeline: an app-wide window of the size X lists for this endpoint on its rate-limit page
-# (docs.x.com/x-api/fundamentals/rate-limits; the figure is not in the recorded material)
+# x.timeline: GET /2/users/:id/tweets allows 1,500 requests per 15 minutes per app (and 900 per
+# user), as X's v2 rate-limit table gives it (docs.x.com/x-api/fundamentals/rate-limits), quoted
+# in https://zenn.dev/soraride/scraps/dbf45a6d081da9; not in the recorded material
 _DEFAULT_LIMITS = {"x.users": 300, "x.tweets": 450, "x.timeline": 1500}
 _USER_FIELDS_LIST = (
     "affiliation connection_status created_at description entities id is_identity_verified location "
