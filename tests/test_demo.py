@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import io
 import json
 from email import policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -41,7 +43,11 @@ def test_the_report_holds_exactly_the_planted_non_conformities(two_nights):
     outcomes, _ = two_nights
     expected = yaml.safe_load((DEMO_WORLD / "expected.yaml").read_text(encoding="utf-8"))
     report = json.loads(outcomes[0].report_json.read_text(encoding="utf-8"))
-    failing = {(f["account"], f["check"]) for f in report["findings"] if f["status"] == "non_conforme"}
+    failing = {
+        (f["account"], f["check"])
+        for f in report["findings"]
+        if f["status"] == "non_conforme" and f["post"] is None  # publications: the next test
+    }
     planted = {(a, c) for a, checks in expected["non_conforme"].items() for c in checks}
     planted |= {
         (f"decouvert:{d['network']}:{d['handle']}", "account.unregistered") for d in expected["discovered"]
@@ -68,15 +74,64 @@ def test_first_night_notifies_each_principal_once_and_the_second_night_nobody(tw
     assert "annie.pelletier@csno.ab.ca" in eh["Cc"] and "École Héritage" in eh["Subject"]
 
 
+def test_the_demo_publications_show_exactly_the_planted_problems(two_nights):
+    """The report and the notices of the first night against the demo world's manifest
+    (vigie_sandbox/worlds/csno/publications.yaml): the errors as findings with their post, faces
+    and confidential topics « à vérifier », nothing else; the second night reads nothing new."""
+    outcomes, received = two_nights
+    manifest = yaml.safe_load((DEMO_WORLD / "publications.yaml").read_text(encoding="utf-8"))
+    planted = {(p["account"], p["post"], p["check"]) for p in manifest["planted"]}
+    to_check = {(p["account"], p["post"], p["check"]) for p in manifest["planted"]
+                if p["check"] == "content.faces" or p.get("family") == "confidential"}  # fmt: skip
+    report = json.loads(outcomes[0].report_json.read_text(encoding="utf-8"))
+    findings = {(f["account"], f["post"]["id"], f["check"]) for f in report["findings"] if f["post"]}
+    assert findings == planted - to_check
+    assert all(f["post"]["permalink"] in f["detail"] for f in report["findings"] if f["post"])
+    manual = {(r["account"], r["post"]["id"], r["check"]) for r in report["results"]
+              if r["post"] and r["status"] == "manuel"}  # fmt: skip
+    assert manual == to_check
+    content = [r for r in report["results"] if r["check"].startswith("content.")]
+    assert not [r for r in content if r["status"] == "non_verifiable"]
+    section = report["publications"]
+    assert sum(c["to_fix"] for c in section["counts"]) == len(planted - to_check)
+    assert sum(c["to_check"] for c in section["counts"]) == len(to_check)
+
+    notices = [parse(p) for p in received if "notice" in p.name]
+    texts = {m["X-Vigie-Notice"].split("school=")[1]: m.get_body(("plain",)).get_content() for m in notices}
+    links = {r["post"]["id"]: r["post"]["permalink"] for r in content if r["post"]}
+    accounts = yaml.safe_load((ROOT / "config" / "registry.yaml").read_text(encoding="utf-8"))["accounts"]
+    school = {a["id"]: a["school"] for a in accounts}
+    digest_day = _digest_day(report)
+    for account, post, check in planted:
+        shown = links[post] in texts[school[account]].replace("\n  ", " ").replace("\n", " ")
+        french_waits = check == "content.french" and not digest_day
+        assert shown == (not french_waits), (account, post, check)
+    for account, post, _check in to_check:  # under « À vérifier », never « points à corriger »
+        text = texts[school[account]].replace("\n  ", " ").replace("\n", " ")
+        assert text.index(links[post]) > text.index("À VÉRIFIER")
+    second = json.loads(outcomes[1].report_json.read_text(encoding="utf-8"))
+    assert second["publications"]["posts_judged"] == 0  # nothing new on the second night
+
+
+def _digest_day(report: dict) -> bool:
+    """Whether the night ran on `content.digest_weekday` (Monday) in the board's timezone."""
+    started = dt.datetime.fromisoformat(report["run"]["started_at"]).astimezone(ZoneInfo(report["timezone"]))
+    return started.weekday() == 0
+
+
 def test_second_night_findings_are_open_with_first_seen_kept(two_nights):
     outcomes, _ = two_nights
     first = json.loads(outcomes[0].report_json.read_text(encoding="utf-8"))
     second = json.loads(outcomes[1].report_json.read_text(encoding="utf-8"))
-    seen = {(f["account"], f["check"]): f["first_seen"] for f in first["findings"]}
+
+    def key(f):
+        return f["account"], f["check"], (f["post"] or {}).get("id")
+
+    seen = {key(f): f["first_seen"] for f in first["findings"]}
     for finding in second["findings"]:
         if finding["status"] == "non_conforme":
             assert finding["state"] == "open"
-            assert finding["first_seen"] == seen[(finding["account"], finding["check"])]
+            assert finding["first_seen"] == seen[key(finding)]
 
 
 def test_the_coordinators_email_shows_the_expected_logo_beside_the_avatar_found(two_nights):
