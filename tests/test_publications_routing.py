@@ -59,7 +59,9 @@ def test_personal_information_goes_out_at_once_with_the_post_link():
     [item] = notice.items
     assert item.post == PostRef("1", LINK)
     text, html = render_bodies(notice, REGISTRY, settings(0), run_id="r", now=night(0))
-    assert LINK in text and "Que faire : modifiez ou retirez cette publication." in text.replace("\u00a0", " ")
+    assert LINK in text and "Que faire : modifiez ou retirez cette publication." in text.replace(
+        "\u00a0", " "
+    )
     assert f'href="{LINK}"' in html
 
 

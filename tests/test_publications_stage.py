@@ -267,3 +267,9 @@ def test_registry_phone_numbers_are_validated():
         make_school("eqv", phone="12")
     assert make_school("eqv", phone="780 555-0100").phone == "780 555-0100"
     assert make_registry(1, 1).schools[0].phone is None
+
+
+def test_a_post_answered_twice_is_judged_once(cdn, tmp_path, tools):
+    twice = post("1", PHONE, 1)
+    done, recorded, _ = night(cdn, tmp_path, tools, Reader([twice, twice]))
+    assert len([r for r in done.results if r.check == "content.personal-info"]) == 1

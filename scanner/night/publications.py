@@ -217,10 +217,12 @@ def _sort_posts(
     history: PostsHistory,
 ) -> tuple[list[PublishedPost], list[RememberedPost], list[RememberedPost]]:
     """(posts to judge: new or edited, remembered posts gone, remembered posts kept as they were)."""
-    by_id = {p.id: p for p in read.posts}
+    by_id: dict[str, PublishedPost] = {}
+    for post in read.posts:  # a platform that answers one post twice: judged once
+        by_id.setdefault(post.id, post)
     known = history.known(account.id, list(by_id))
     with_findings = {p.post_id: p for p in remembered}
-    fresh = [p for p in read.posts if p.id not in known]
+    fresh = [p for p in by_id.values() if p.id not in known]
     edited = [
         by_id[pid]
         for pid, p in with_findings.items()

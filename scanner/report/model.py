@@ -476,7 +476,11 @@ def _summary(
     verified = [a for a in accounts if a.verified]
     conforme = sum(1 for r in judged if r.status is Status.CONFORME)
     non_conforme = sum(1 for r in judged if r.status is Status.NON_CONFORME)
-    states = [f.state for f in findings if not is_recommendation(catalogue, f.check) and not _per_post(catalogue, f.check)]
+    states = [
+        f.state
+        for f in findings
+        if not is_recommendation(catalogue, f.check) and not _per_post(catalogue, f.check)
+    ]
     return Summary(
         accounts_total=len(accounts),
         accounts_verified=len(verified),
