@@ -56,3 +56,11 @@ def test_tiles_stack_two_by_two_on_a_phone_and_line_up_on_a_desktop(chromium, pa
     desktop = measure(chromium, pages["rapport"], 800).tiles
     assert len({round(t["top"]) for t in phone}) == 2
     assert len({round(t["top"]) for t in desktop}) == 1
+
+
+def test_the_checked_report_holds_the_publications_section_and_its_thumbnails(pages):
+    """What the width tests above display includes the « Publications » section (issue 16): its
+    table of counts and the thumbnails of the pictures with faces."""
+    page = pages["rapport"].read_text(encoding="utf-8")
+    assert ">Publications</h2>" in page
+    assert page.count('alt="Aperçu de la photo"') == 2  # the demo's two posts with faces

@@ -49,6 +49,7 @@ from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.french import NBSP, date_long
 from scanner.publications import faces
 from scanner.publications.post import ContentTools, Post, load_tools
+from scanner.report.publications import thumbnail_key
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,6 @@ class PostsNight:
     ledger: PostsLedger = field(default_factory=PostsLedger)
     thumbnails: dict[str, bytes] = field(default_factory=dict)  # image key -> JPEG
     stats: dict[str, float] = field(default_factory=dict)
-
-
-def thumbnail_key(account: str, post_id: str) -> str:
-    """Image key of a post's thumbnail (the report's « Publications » section)."""
-    return f"post:{account}:{post_id}"
 
 
 def post_detail(detail: str | None, post: PublishedPost | RememberedPost, timezone: str) -> str:

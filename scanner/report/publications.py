@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from scanner.checks.base import Check, PostRef, Result, Status
 from scanner.history.findings import Finding, FindingState
 
-TOP_ITEMS = 10  # the e-mail's size budget: the rest are in the JSON and the workbook
+# The e-mail's size budget: the rest are in the JSON and the workbook.
+TOP_FINDINGS = 8  # items « à corriger », new first, most severe first
+TOP_REVIEWS = 4  # items « à vérifier », with the thumbnail of a picture with faces
+
+
+def thumbnail_key(account: str, post_id: str) -> str:
+    """Image key of a post's thumbnail (a picture with faces), as the night supplies its bytes."""
+    return f"post:{account}:{post_id}"
 
 
 @dataclass(frozen=True)
@@ -81,12 +88,15 @@ def build_publications(
                                                       catalogue[f.check].severity.rank, f.account))
         if f.post is not None
     ]  # fmt: skip
-    for r in manual:
-        key = f"post:{r.account}:{r.post.id}" if r.post else None
+    items = items[:TOP_FINDINGS]
+    for r in sorted(manual, key=lambda r: thumbnail_key(r.account, r.post.id) not in thumbnails)[
+        :TOP_REVIEWS
+    ]:
+        key = thumbnail_key(r.account, r.post.id) if r.post else None
         items.append(
             PublicationItem(r.account, school_of.get(r.account, ""), r.check, catalogue[r.check].title,
                             r.status, r.detail, r.post, key if key in thumbnails else None)  # type: ignore[arg-type]
         )  # fmt: skip
     unread = {r.account for r in content if r.post is None and r.status is Status.NON_VERIFIABLE}
     dismissed = sum(1 for r in content if r.status is Status.DEROGATION)
-    return Publications(posts_judged, counts, tuple(items[:TOP_ITEMS]), len(unread), dismissed)
+    return Publications(posts_judged, counts, tuple(items), len(unread), dismissed)
