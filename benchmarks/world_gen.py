@@ -53,6 +53,7 @@ def secrets() -> Secrets:
 
 
 CORPUS = ROOT / "tests" / "corpus" / "publications"
+WINDOW_DAYS = 14  # content.first_night_days
 POST_HOSTS = {
     "facebook": "scontent.sandbox.fbcdn.net",
     "instagram": "scontent.sandbox.cdninstagram.com",
@@ -408,6 +409,16 @@ def add_posts(builder: _Builder, count: int, pictures_per_post: int, rng: random
     entries += [("instagram", a) for a in builder.instagram["accounts"]]
     entries += [("x", u) for u in builder.x["users"]]
     media = builder.web.setdefault("media", {})
+    # Every account's generated last post (its platform's « last post », for activity.calendar)
+    # goes back 15 to 19 days: outside the first night's 14-day window, within the 21 days a
+    # weekly calendar allows. The first night then reads exactly the `count` posts below.
+    for _, entry in entries:
+        for key in ("last_post_days_ago", "last_tweet_days_ago"):
+            if key in entry and entry[key] < WINDOW_DAYS:
+                entry[key] = WINDOW_DAYS + 1 + entry[key] % 5
+    for channel in builder.youtube["channels"]:
+        if channel["last_video_days_ago"] < WINDOW_DAYS:
+            channel["last_video_days_ago"] = WINDOW_DAYS + 1 + channel["last_video_days_ago"] % 5
     picture = 0
     for number, (network, entry) in enumerate(rng.sample(entries, min(count, len(entries)))):
         text = rng.choice(clean if rng.random() < 0.9 or not faulty else faulty)
@@ -420,7 +431,7 @@ def add_posts(builder: _Builder, count: int, pictures_per_post: int, rng: random
             }  # fmt: skip
             urls.append(f"https://{POST_HOSTS[network]}{path}")
             picture += 1
-        age = entry.get("last_post_days_ago", entry.get("last_tweet_days_ago", 1)) + 0.5
+        age = 0.5 + number % 6  # the last week
         if network == "facebook":
             entry["posts"] = [
                 {"id": f"{entry['id']}_{number}", "days_ago": age, "message": text, "pictures": urls}

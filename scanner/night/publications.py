@@ -250,7 +250,9 @@ def _judge(
     keys = [picture_keys(post, limit) for _, post in posts]
     for wanted in keys:
         pictures.want(wanted)
+    loading = time.process_time()
     loaded = tools()
+    night.stats["tools_cpu"] = time.process_time() - loading  # Grammalecte, spaCy's model, the lists
     cpu: dict[str, float] = {}  # CPU seconds per check (the benchmark's per post and per picture)
     records = []
     picture_count = 0
