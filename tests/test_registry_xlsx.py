@@ -239,3 +239,22 @@ def test_a_folder_without_a_registry_names_both_forms(tmp_path: Path):
     with pytest.raises(ConfigError) as caught:
         load_config(folder)
     assert any("registry.yaml ou registre.xlsx" in str(p) for p in caught.value.problems)
+
+
+def test_published_phone_numbers_survive_the_workbook_and_a_wrong_one_is_located(tmp_path: Path):
+    """board.phone and schools[].phone (« Téléphone »: the numbers a post may show, issue 16)."""
+    folder = xlsx_folder(ROOT / "config", tmp_path / "xlsx")
+    registry = load_registry(folder)
+    assert registry.board.phone == "780 555-0000"
+    assert [s.phone for s in registry.schools] == ["780 555-0100", "780 555-0200", "780 555-0300"]
+    workbook = load_workbook(folder / "registre.xlsx")
+    sheet = workbook["Écoles"]
+    header = [c.value for c in next(sheet.iter_rows(min_row=1, max_row=1))]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "eh")
+    row[header.index("Téléphone")].value = "555"
+    workbook.save(folder / "registre.xlsx")
+    with pytest.raises(ConfigError) as caught:
+        load_registry(folder)
+    [problem] = [str(p) for p in caught.value.problems]
+    assert problem.startswith("registre.xlsx, feuille Écoles, ligne ") and "colonne Téléphone" in problem
+    assert "numéro de téléphone invalide" in problem

@@ -53,7 +53,7 @@ from scanner.report.publications import thumbnail_key
 
 log = logging.getLogger(__name__)
 
-GONE = "publication retirée depuis l’avis\u00a0: le point est réglé"
+GONE = "publication retirée\u00a0: le point est réglé"
 DISMISSED = "écarté par la coordonnatrice des communications (config/publications_ignorees.yaml)"
 PROFILE_UNREAD = "le profil n’a pas pu être lu cette nuit, ses publications non plus"
 NO_READER = "la lecture des publications n’est pas offerte pour cette plateforme"
