@@ -33,8 +33,8 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from scanner.checks.base import PostRef, Result, Status, non_verifiable
 from scanner.checks.publications import CONTENT_CHECKS, NETWORKS, PostVerdict, assess_post
@@ -44,6 +44,7 @@ from scanner.history.posts import PostRecord, PostsLedger, RememberedPost, text_
 from scanner.history.store import History
 from scanner.net.fetch import Fetcher
 from scanner.net.post_pictures import PostPictures, picture_keys
+from scanner.night.posts_reading import read_posts, wanted_for
 from scanner.platforms.posts import PostReader, PostsRead, PostsWanted, PublishedPost
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.french import NBSP, date_long
@@ -56,12 +57,10 @@ log = logging.getLogger(__name__)
 GONE = "publication retirée\u00a0: le point est réglé"
 DISMISSED = "écarté par la coordonnatrice des communications (config/publications_ignorees.yaml)"
 PROFILE_UNREAD = "le profil n’a pas pu être lu cette nuit, ses publications non plus"
-NO_READER = "la lecture des publications n’est pas offerte pour cette plateforme"
-CURSOR_MARGIN = dt.timedelta(days=1)  # the overlap of two nights' windows (known posts are skipped)
 THUMBNAILS = 12  # pictures with faces kept as thumbnails for the coordinator's report
 
 
-class PostsHistory:
+class PostsHistory(Protocol):
     """What the stage reads from the history (`History` offers it)."""
 
     def cursors(self) -> dict[str, tuple[str | None, dt.datetime]]: ...
@@ -87,69 +86,9 @@ def post_detail(detail: str | None, post: PublishedPost | RememberedPost, timezo
     return f"{head}{NBSP}: {detail}" if detail else head
 
 
-def eligible(registry: Registry, adapters: Mapping[str, object]) -> list[Account]:
+def eligible(registry: Registry) -> list[Account]:
+    """The registry accounts whose publications can be read (a Facebook group has no API)."""
     return [a for a in registry.accounts if a.network.value in NETWORKS]
-
-
-def wanted_for(
-    account: Account,
-    snapshot: Snapshot | None,
-    cursor: tuple[str | None, dt.datetime] | None,
-    open_posts: Sequence[RememberedPost],
-    settings: Settings,
-    now: dt.datetime,
-) -> PostsWanted:
-    content = settings.content
-    since, since_id = now - dt.timedelta(days=content.first_night_days), None
-    if cursor is not None:
-        since_id = cursor[0]
-        since = min(cursor[1] - CURSOR_MARGIN, now - CURSOR_MARGIN)
-    dated = [p.created for p in open_posts if p.created is not None]
-    if dated:  # reach back to the oldest post with an open finding: a deleted one is then seen
-        since, since_id = min([since, *dated]), None
-    return PostsWanted(
-        handle=account.handle,
-        platform_id=snapshot.platform_id if snapshot is not None else None,
-        since=since,
-        since_id=since_id,
-        limit=content.max_posts_per_account + len(open_posts),
-    )
-
-
-def read_posts(
-    adapters: Mapping[str, object], wanted: Mapping[str, list[PostsWanted]]
-) -> dict[tuple[str, str], PostsRead]:
-    """Each platform's `fetch_posts` once, the platforms concurrently; never raises for one."""
-
-    def read(network: str) -> dict[str, PostsRead]:
-        asked = wanted[network]
-        adapter = adapters.get(network)
-        if adapter is None or not hasattr(adapter, "fetch_posts"):
-            return {w.handle: PostsRead(w.handle, reason=NO_READER) for w in asked}
-        started = time.monotonic()
-        try:
-            answer = dict(adapter.fetch_posts(asked))  # type: ignore[union-attr]
-        except Exception:  # an adapter bug must not take the other platforms down
-            log.exception("reading the publications on %s failed", network)
-            reason = "erreur interne de Vigie en lisant les publications de cette plateforme"
-            return {w.handle: PostsRead(w.handle, reason=reason) for w in asked}
-        log.info(
-            "%s: publications of %d account(s) asked, %d post(s) read, %d call(s), %.1f s", network,
-            len(asked), sum(len(r.posts) for r in answer.values()), sum(r.calls for r in answer.values()),
-            time.monotonic() - started,
-        )  # fmt: skip
-        return answer
-
-    out: dict[tuple[str, str], PostsRead] = {}
-    if not wanted:
-        return out
-    with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="posts") as pool:
-        for network, answer in zip(wanted, pool.map(read, wanted), strict=True):
-            for w in wanted[network]:
-                out[(network, w.handle)] = answer.get(w.handle) or PostsRead(
-                    w.handle, reason="la plateforme n’a rien répondu sur les publications de ce compte"
-                )
-    return out
 
 
 def publications_night(
@@ -169,7 +108,7 @@ def publications_night(
         return night
     cursors = history.cursors()
     open_posts = history.open_posts()
-    accounts = eligible(registry, adapters)
+    accounts = eligible(registry)
     wanted: dict[str, list[PostsWanted]] = {}
     asked: dict[str, PostsWanted] = {}
     for account in accounts:
