@@ -9,6 +9,7 @@ the history is a real SQLite file. The whole night through the real adapters is 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,27 @@ def test_a_post_answered_twice_is_judged_once(cdn, tmp_path, tools):
     twice = post("1", PHONE, 1)
     done, recorded, _ = night(cdn, tmp_path, tools, Reader([twice, twice]))
     assert len([r for r in done.results if r.check == "content.personal-info"]) == 1
+
+
+class Exploding:
+    """spaCy's pipeline, except that it raises on one text (an analyser's bug on one post)."""
+
+    def __init__(self, nlp):
+        self.nlp = nlp
+
+    def __call__(self, text, *args, **kwargs):
+        if "BOUM" in text:
+            raise RuntimeError("analyser bug")
+        return self.nlp(text, *args, **kwargs)
+
+
+def test_an_analyser_that_raises_on_one_post_spoils_nothing_else(cdn, tmp_path, tools):
+    broken = replace(tools, nlp=Exploding(tools.nlp))
+    reader = Reader(
+        [post("1", "Rappel BOUM : Léa Tremblay, élève de 3e année, a 8 ans.", 1), post("2", PHONE, 2)]
+    )
+    done, recorded, _ = night(cdn, tmp_path, broken, reader)
+    assert "1" not in by_post(done.results, "content.personal-info")
+    assert by_post(done.results, "content.personal-info")["2"].status is Status.NON_CONFORME
+    with History.in_state_dir(tmp_path) as history:
+        assert history.known("eqv-facebook", ["1", "2"]) == {"1", "2"}  # remembered: not retried forever
