@@ -298,3 +298,12 @@ def test_an_analyser_that_raises_on_one_post_spoils_nothing_else(cdn, tmp_path, 
     assert by_post(done.results, "content.personal-info")["2"].status is Status.NON_CONFORME
     with History.in_state_dir(tmp_path) as history:
         assert history.known("eqv-facebook", ["1", "2"]) == {"1", "2"}  # remembered: not retried forever
+
+
+def test_a_post_whose_pictures_cannot_be_read_has_its_faces_check_non_verifiable(cdn, tmp_path, tools):
+    reader = Reader([post("1", CLEAN, 1, ("absente.jpg",)), post("2", CLEAN, 2, ("absente.jpg", "logo.jpg"))])
+    done, _, pictures = night(cdn, tmp_path, tools, reader)
+    faces = by_post(done.results, "content.faces")
+    assert faces["1"].status is Status.NON_VERIFIABLE and "photos illisibles" in faces["1"].detail
+    assert faces["2"].status is Status.CONFORME  # one picture read, without a face
+    assert pictures.failures == 1  # the missing picture asked once for both posts
