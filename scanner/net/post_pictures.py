@@ -7,8 +7,9 @@ bombs) and Pillow's own guard on (`images.guard_pillow`).
 
 A picture is identified by its key (`PublishedPost.picture_keys`, else the URL without its CDN
 signature: `images.picture_key`): one picture shared by several posts tonight is downloaded
-once. Bytes are kept only until the last post that shows the picture has been judged
-(`release`), so that 4,000 pictures never sit in memory together.
+once. Downloads start a few posts ahead of the one being judged (`start`), and bytes are kept
+only until the last post that shows the picture has been judged (`release`): 4,000 pictures
+never sit in memory together.
 """
 
 from __future__ import annotations
@@ -63,13 +64,25 @@ class PostPictures:
         self.downloads = 0
         self.failures = 0
 
-    def want(self, pictures: Iterable[tuple[str, str]]) -> None:
-        """Count the posts that show each picture and start its download (once)."""
+    def plan(self, pictures: Iterable[tuple[str, str]]) -> None:
+        """Count one more post that shows each of these pictures (before any `start`)."""
+        with self._lock:
+            for key, _url in pictures:
+                self._uses[key] += 1
+
+    def start(self, pictures: Iterable[tuple[str, str]]) -> None:
+        """Start these downloads in the background, each picture once (the stage starts a few
+        posts ahead of the one it judges: the pictures never all sit in memory at once)."""
         with self._lock:
             for key, url in pictures:
-                self._uses[key] += 1
-                if key not in self._pending:
+                if key not in self._pending and self._uses.get(key, 0) > 0:
                     self._pending[key] = self._pool.submit(self._download, key, url)
+
+    def want(self, pictures: Iterable[tuple[str, str]]) -> None:
+        """`plan` and `start` at once."""
+        pictures = list(pictures)
+        self.plan(pictures)
+        self.start(pictures)
 
     def take(self, keys: Sequence[str]) -> list[Picture]:
         with self._lock:

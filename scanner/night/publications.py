@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 GONE = "publication retirée\u00a0: le point est réglé"
 DISMISSED = "écarté par la coordonnatrice des communications (config/publications_ignorees.yaml)"
 PROFILE_UNREAD = "le profil n’a pas pu être lu cette nuit, ses publications non plus"
+LOOKAHEAD = 24  # posts whose pictures download while one is judged (memory: a few MB)
 THUMBNAILS = 12  # pictures with faces kept as thumbnails for the coordinator's report
 
 
@@ -188,14 +189,18 @@ def _judge(
     limit = settings.content.max_pictures_per_post
     keys = [picture_keys(post, limit) for _, post in posts]
     for wanted in keys:
-        pictures.want(wanted)
+        pictures.plan(wanted)
+    for wanted in keys[:LOOKAHEAD]:
+        pictures.start(wanted)
     loading = time.process_time()
     loaded = tools()
     night.stats["tools_cpu"] = time.process_time() - loading  # Grammalecte, spaCy's model, the lists
     cpu: dict[str, float] = {}  # CPU seconds per check (the benchmark's per post and per picture)
     records = []
     picture_count = 0
-    for (account, post), wanted in zip(posts, keys, strict=True):
+    for index, ((account, post), wanted) in enumerate(zip(posts, keys, strict=True)):
+        if index + LOOKAHEAD < len(keys):
+            pictures.start(keys[index + LOOKAHEAD])
         fetched = pictures.take([key for key, _ in wanted])
         data = tuple(p.data for p in fetched if p.data is not None)
         picture_count += len(data)
