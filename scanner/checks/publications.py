@@ -147,7 +147,8 @@ def content_personal_info(post: Post, tools: ContentTools) -> PostVerdict | None
 def content_faces(post: Post, tools: ContentTools) -> PostVerdict | None:
     if not post.pictures:
         return None
-    reports = [faces.detect_faces(data) for data in post.pictures]
+    detect = tools.detect_faces or faces.detect_faces
+    reports = [detect(data) for data in post.pictures]
     unread = [r for r in reports if r.error]
     total = sum(r.count for r in reports)
     pictures_with_faces = sum(1 for r in reports if r.count)

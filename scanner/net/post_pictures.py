@@ -89,6 +89,12 @@ class PostPictures:
             futures = [self._pending[key] for key in keys]
         return [future.result() for future in futures]
 
+    def ready(self, keys: Sequence[str]) -> list[bytes]:
+        """The bytes of those of these pictures already downloaded (without waiting)."""
+        with self._lock:
+            futures = [self._pending.get(key) for key in keys]
+        return [f.result().data for f in futures if f is not None and f.done() and f.result().data]  # type: ignore[misc]
+
     def release(self, keys: Sequence[str]) -> None:
         """One post done with these pictures: a picture no other post needs is forgotten."""
         with self._lock:

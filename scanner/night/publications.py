@@ -33,7 +33,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from scanner.checks.base import PostRef, Result, Status, non_verifiable
@@ -49,6 +49,7 @@ from scanner.platforms.posts import PostReader, PostsRead, PostsWanted, Publishe
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.french import NBSP, date_long
 from scanner.publications import faces
+from scanner.publications.face_pool import FacePool
 from scanner.publications.post import ContentTools, Post, load_tools
 from scanner.report.publications import thumbnail_key
 
@@ -102,8 +103,11 @@ def publications_night(
     tools: Callable[[], ContentTools],
     dismissals: Dismissals,
     now: dt.datetime,
+    face_pool: FacePool | None = None,
 ) -> PostsNight:
-    """The night's publications: read, judged, and what the history must remember."""
+    """The night's publications: read, judged, and what the history must remember.
+
+    `face_pool`: pictures are looked at in a worker process (the night's); without it, here."""
     night = PostsNight()
     if not settings.content.enabled:
         return night
@@ -139,7 +143,7 @@ def publications_night(
         night.results += [r for p in gone_here for r in _closed(account, p, GONE, Status.CONFORME, settings)]
         night.results += [r for p in kept for r in _again(account, p, dismissals, settings)]
     started = time.process_time()
-    records = _judge(new_posts, pictures, tools, dismissals, settings, night)
+    records = _judge(new_posts, pictures, tools, dismissals, settings, night, face_pool)
     night.stats.update(posts=len(new_posts), judge_cpu=time.process_time() - started)
     night.ledger = PostsLedger(tuple(records), cursors_out, tuple(gone), now)
     return night
@@ -183,6 +187,7 @@ def _judge(
     dismissals: Dismissals,
     settings: Settings,
     night: PostsNight,
+    face_pool: FacePool | None = None,
 ) -> list[PostRecord]:
     if not posts:
         return []
@@ -204,6 +209,10 @@ def _judge(
         fetched = pictures.take([key for key, _ in wanted])
         data = tuple(p.data for p in fetched if p.data is not None)
         picture_count += len(data)
+        if face_pool is not None:  # the worker looks at the pictures while the text is read here
+            following = pictures.ready([key for key, _ in keys[index + 1]]) if index + 1 < len(keys) else []
+            for picture in (*data, *following):
+                face_pool.prefetch(picture)
         try:
             verdicts = assess_post(Post(post.id, post.text, post.permalink, data), loaded, cpu)
         except Exception:  # one post never spoils the night
@@ -230,8 +239,9 @@ def _judge(
             PostRecord(account.id, account.network.value, post.id, post.permalink, post.created, post.text,
                        tuple(p.sha256 for p in fetched if p.sha256), stored)
         )  # fmt: skip
+    faces_cpu = cpu.pop("content.faces", 0.0) + (face_pool.cpu if face_pool is not None else 0.0)
     night.stats.update(pictures=picture_count, downloads=pictures.downloads,
-                       faces_cpu=cpu.pop("content.faces", 0.0), text_cpu=sum(cpu.values()))  # fmt: skip
+                       faces_cpu=faces_cpu, text_cpu=sum(cpu.values()))  # fmt: skip
     log.info(
         "publications: %d post(s) judged, %d picture(s) (%d downloaded); CPU %.1f s text, %.1f s faces",
         len(posts), picture_count, pictures.downloads, night.stats["text_cpu"], night.stats["faces_cpu"],
@@ -333,18 +343,20 @@ def run_stage(
     if not config.settings.content.enabled:
         return PostsNight()
     pictures = PostPictures(fetcher)
+    face_pool = FacePool()
     loaded: list[ContentTools] = []
 
     def tools() -> ContentTools:
         if not loaded:
-            loaded.append(content_tools(config))
+            loaded.append(replace(content_tools(config), detect_faces=face_pool.detect))
         return loaded[0]
 
     try:
         with History.in_state_dir(config.state_dir, rollback=True) as history:
             return publications_night(
                 config.registry, config.settings, adapters, snapshots, history, pictures, tools,
-                config.dismissals or Dismissals(), now,
+                config.dismissals or Dismissals(), now, face_pool,
             )  # fmt: skip
     finally:
         pictures.close()
+        face_pool.close()

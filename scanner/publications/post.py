@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scanner.publications import conduct, dictionary, grammalecte_engine, person_names
 from scanner.publications.conduct import Lexicon
+from scanner.publications.faces import FaceReport
 from scanner.publications.grammalecte_engine import Grammalecte
 from scanner.publications.personal_info import normalise_number
 
@@ -37,6 +38,9 @@ class ContentTools:
     allowed_numbers: frozenset[str] = frozenset()  # E.164: the schools' and the board's numbers
     board_domains: tuple[str, ...] = ()
     staff: tuple[str, ...] = ()  # staff names from the registry: not students
+    # where pictures are looked at: `faces.detect_faces` in this process when None, or a worker
+    # process's (`face_pool.FacePool.detect`, the night's)
+    detect_faces: Callable[[bytes], FaceReport] | None = None
 
 
 def load_tools(
