@@ -24,6 +24,7 @@ from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.instagram import InstagramAdapter
 from scanner.platforms.retry import RetryPolicy
 from scanner.platforms.x import XAdapter
+from scanner.platforms.x_reads import XDayReads, default_path
 from scanner.platforms.youtube import YouTubeAdapter
 from scanner.plumbing.atomic_write import write_atomic
 from scanner.plumbing.secrets import Secrets
@@ -45,6 +46,7 @@ def build_sources(
     platforms = settings.platforms
     state_dir = config.state_dir
     handle_cache = HandleCache(state_dir / "cache" / "youtube-handles.json")
+    x_reads = XDayReads(default_path(state_dir))  # what earlier runs of this UTC day read on X
     options = CallOptions(timeout=timeout, retry=retry).with_overrides(clock=clock)
     app_secret = secrets.facebook_app_secret
     adapters = {
@@ -54,7 +56,7 @@ def build_sources(
         "instagram": InstagramAdapter(
             platforms, secrets.facebook_token, app_secret=app_secret, options=options
         ),
-        "x": XAdapter(platforms.x, secrets.x_bearer_token, options=options),
+        "x": XAdapter(platforms.x, secrets.x_bearer_token, day_reads=x_reads, options=options),
         "youtube": YouTubeAdapter(
             platforms.youtube, secrets.youtube_api_key, handle_cache=handle_cache, options=options
         ),
@@ -72,12 +74,12 @@ def build_sources(
         logos={key: logo.fingerprint for key, logo in logos.items() if logo.fingerprint is not None},
         official_logos=logos,
         fetch_image=images.picture,
-        closers=[images.close, images.save, handle_cache.save],
+        closers=[images.close, images.save, handle_cache.save, x_reads.save],
     )
 
 
 def close_sources(sources: Sources) -> None:
-    """Persist the caches (image validators, YouTube handles) for the next night."""
+    """Persist the caches (image validators, YouTube handles, X's reads of the day) for the next run."""
     for close in sources.closers:
         try:
             close()
