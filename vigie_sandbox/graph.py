@@ -51,6 +51,9 @@ object, as Meta does without notice (`ads_api_access_tier` was added that way).
     users: [{id: "…", name: "…"}]            # personal profiles (only id, name, link)
     groups: [{id: "…", name: "…"}]           # not served: the Groups API closed in April 2024
 
+`picture_edges: [host, …]` in `facebook.yaml` serves each day's page pictures from another CDN
+edge host (`vigie_sandbox.signing.on_edge`), with the same `cache_key`.
+
 `instagram.yaml`::
 
     business_account: {id: "17841400000000000", username: csno_officiel}   # asks business_discovery
@@ -349,8 +352,12 @@ class _Graph:
         url = page.get("picture")
         silhouette = bool(page.get("is_silhouette", not url))
         url = url or "https://scontent.sandbox.fbcdn.net/silhouette.jpg"
+        key = signing.cache_key(url)
+        edges = self.facebook.get("picture_edges")
+        if edges:  # the day's CDN edge serves it: another host, the same picture and cache_key
+            url = signing.on_edge(url, str(edges[self.now.date().toordinal() % len(edges)]))
         picture = {"height": side, "is_silhouette": silhouette, "url": self._signed(url), "width": side}
-        picture["cache_key"] = signing.cache_key(url)
+        picture["cache_key"] = key
         return picture
 
     def _signed(self, url: str) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 class ImageSource(Protocol):
     def due(self) -> list[str]: ...  # last run's pictures, to be asked again
+
+    def identify(self, pictures: Iterable[tuple[str | None, str | None]]) -> None: ...  # (URL, cache_key)
 
     def prefetch(self, urls: Sequence[str]) -> None: ...  # start, don't wait
 
@@ -78,6 +80,7 @@ def audit(
         def answered(network: str, read: dict[str, Snapshot]) -> None:
             bar.advance(len(read), item=Network(network).label)
             # a platform's pictures download while the others are still being read
+            sources.images.identify((snap.avatar_url, snap.avatar_key) for snap in read.values())
             sources.images.prefetch(_image_urls(read.values()))
 
         snapshots, found = _fetch_all(registry, discovered, sources.adapters, wanted, answered)
