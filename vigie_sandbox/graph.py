@@ -14,7 +14,7 @@ and Page tokens, `roles` only with a Page token) is `vigie_sandbox.graph_access`
 
 Endpoint names (for fault knobs and `SandboxServer.requests_to`): `graph.ids`,
 `graph.object`, `graph.ig_discovery`, `graph.roles`, `graph.posts`, `graph.accounts`,
-`graph.debug`, `graph.other`.
+`graph.debug`, `graph.batch` (a batch request counts as one call), `graph.other`.
 Platform-shaped knobs read here: `token_expired` (190/463), `throttled` (4 by default;
 a string value such as `"613"` or `"80001"`, or the `throttle_code` knob, picks the code),
 `regain_minutes` (the `estimated_time_to_regain_access` the usage headers then report),
@@ -80,6 +80,7 @@ import math
 import re
 import threading
 from typing import Any
+from urllib.parse import parse_qs
 
 from vigie_sandbox import signing
 from vigie_sandbox.graph_access import Access, TokenInfo, hidden_page, localised_category
@@ -109,6 +110,8 @@ def route(request: Request, server) -> Response | None:
     match = _VERSIONED.match(request.path)
     if not match:
         return None
+    if request.method == "POST" and "batch" in request.query and not match.group(1):
+        return _batch(request, server)
     parts = [p for p in (match.group(1) or "").split("/") if p]
     endpoint = _endpoint(parts, request.query)
     graph = _Graph(server, request)
@@ -116,6 +119,51 @@ def route(request: Request, server) -> Response | None:
         graph.check_token_and_faults(endpoint)
         body = graph.answer(parts, endpoint)
         return Response.json(body, 200, endpoint, **graph.usage_headers(endpoint))
+    except GraphFailure as failure:
+        return graph.error(failure, endpoint)
+
+
+def _batch(request: Request, server) -> Response:
+    """`POST /?batch=[{"method": "GET", "relative_url": "…"}, …]`: several calls in one HTTP request
+    (developers.facebook.com/docs/graph-api/making-multiple-requests): at most 50 operations; the
+    answer is a JSON array in their order, each `{"code", "body"}` (the body a JSON string, the
+    headers left out with `include_headers=false`), so one refused object fails only its own
+    operation. The access token and `appsecret_proof` of the batch apply to every operation."""
+    graph = _Graph(server, request)
+    endpoint = "graph.batch"
+    try:
+        graph.check_token_and_faults(endpoint)
+        try:
+            operations = json.loads(request.query["batch"])
+        except ValueError:
+            raise GraphFailure(100, "(#100) The batch parameter must be a JSON array") from None
+        if not isinstance(operations, list):
+            raise GraphFailure(100, "(#100) The batch parameter must be a JSON array")
+        if len(operations) > MAX_IDS:
+            raise GraphFailure(
+                100, f"(#100) Too many requests in batch message. Maximum batch size is {MAX_IDS}"
+            )
+        version = request.path.rstrip("/")
+        with_headers = request.query.get("include_headers", "true") != "false"
+        answers = []
+        for operation in operations:
+            relative = str((operation or {}).get("relative_url", "")).lstrip("/")
+            path, _, query = relative.partition("?")
+            params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+            for name in ("access_token", "appsecret_proof"):
+                if name in request.query:
+                    params.setdefault(name, request.query[name])
+            sub = Request("GET", request.host, f"{version}/{path}", params, request.headers)
+            answer = route(sub, server) if str(operation.get("method", "GET")).upper() == "GET" else None
+            if answer is None:
+                answers.append(None)
+                continue
+            item: dict[str, Any] = {"code": answer.status, "body": answer.body.decode()}
+            if with_headers:
+                item["headers"] = [{"name": k, "value": v} for k, v in answer.headers.items()]
+            answers.append(item)
+        return Response(200, json.dumps(answers).encode(), {"Content-Type": "application/json; charset=UTF-8",
+                        **graph.usage_headers(endpoint)}, endpoint)  # fmt: skip
     except GraphFailure as failure:
         return graph.error(failure, endpoint)
 
