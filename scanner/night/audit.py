@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -27,6 +28,8 @@ from scanner.platforms.snapshot import Snapshot, unverified
 from scanner.plumbing.progress import Progress
 
 log = logging.getLogger(__name__)
+
+SLICE = 1000  # handles per adapter call when a platform has more: pictures start as slices answer
 
 
 class ImageSource(Protocol):
@@ -73,17 +76,34 @@ def audit(
     # Last night's pictures that must be asked again are revalidated during discovery and
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
     sources.images.prefetch(sources.images.due())
-    discovered, unread_sites = _safe_discover(sources, registry)
-    wanted = _wanted(registry, discovered)
-    with Progress(sum(len(handles) for handles in wanted.values()), "Comptes lus") as bar:
+    registered = _wanted(registry, [])
+    lock = threading.Lock()
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="discovery") as side,
+        Progress(sum(len(handles) for handles in registered.values()), "Comptes lus") as bar,
+    ):
+        # the schools' websites are searched while the registered accounts are read; the
+        # accounts found there (rarely any) are read once the search is over
+        discovering = side.submit(_safe_discover, sources, registry)
 
         def answered(network: str, read: dict[str, Snapshot]) -> None:
-            bar.advance(len(read), item=Network(network).label)
+            with lock:
+                bar.advance(len(read), item=Network(network).label)
             # a platform's pictures download while the others are still being read
             sources.images.identify((snap.avatar_url, snap.avatar_key) for snap in read.values())
             sources.images.prefetch(_image_urls(read.values()))
 
-        snapshots, found = _fetch_all(registry, discovered, sources.adapters, wanted, answered)
+        per_network = _fetch_all(sources.adapters, registered, answered)
+        discovered, unread_sites = discovering.result()
+        extra = {
+            network: [h for h in handles if h not in per_network.get(network, {})]
+            for network, handles in _wanted(registry, discovered).items()
+        }
+        extra = {network: handles for network, handles in extra.items() if handles}
+        if extra:
+            for network, read in _fetch_all(sources.adapters, extra, answered).items():
+                per_network.setdefault(network, {}).update(read)
+    snapshots, found = _by_account(registry, discovered, per_network)
     discovered = [replace(d, snapshot=found.get((d.network, d.handle))) for d in discovered]
     every = [*snapshots.values(), *(d.snapshot for d in discovered if d.snapshot)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="links") as side:
@@ -150,50 +170,68 @@ def _safe_discover(sources: Sources, registry: Registry) -> tuple[list[Discovere
 
 
 def _fetch_all(
-    registry: Registry,
-    discovered: list[Discovered],
     adapters: Mapping[str, PlatformAdapter],
     wanted: Mapping[str, list[str]],
     answered: Callable[[str, dict[str, Snapshot]], None] = lambda network, read: None,
-) -> tuple[dict[str, Snapshot], dict[tuple[str, str], Snapshot]]:
-    """Every platform read once, concurrently: registry handles and discovered ones in the same batches.
+) -> dict[str, dict[str, Snapshot]]:
+    """Every platform read once, concurrently; per platform, its snapshots by handle.
 
-    `answered` is told each platform's snapshots as soon as that platform is read."""
+    A platform with more than SLICE handles is read SLICE at a time (the adapters batch within
+    each slice: the calls barely change), and `answered` is told each slice's snapshots as soon as
+    they are read: their pictures download while the rest of the platform is read."""
+
+    def tell(network: str, read: dict[str, Snapshot]) -> None:
+        try:
+            answered(network, read)
+        except Exception:  # a head start, nothing more: fetch_many asks again
+            log.exception("could not start the downloads for %s", network)
 
     def read(network: str) -> dict[str, Snapshot]:
         started = time.monotonic()
         handles = wanted[network]
         adapter = adapters.get(network)
         if adapter is None:
-            return {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
-        try:
-            read_ = adapter.fetch(handles)
-        except Exception:  # an adapter bug must not take the other platforms down
-            log.exception("adapter %s failed", network)
-            read_ = {
-                h: unverified(network, h, "erreur interne de Vigie en lisant cette plateforme")
-                for h in handles
-            }
-        answered = sum(1 for snap in read_.values() if snap.verified)
+            read_ = {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
+            tell(network, read_)
+            return read_
+        read_ = {}
+        rest = list(handles)
+        while rest:
+            part, rest = rest[:SLICE], rest[SLICE:]
+            if read_ and not any(snap.verified for snap in read_.values()):
+                part, rest = part + rest, []  # nothing answered: no more slices to spend calls on
+            try:
+                got = adapter.fetch(part)
+            except Exception:  # an adapter bug must not take the other platforms down
+                log.exception("adapter %s failed", network)
+                got = {
+                    h: unverified(network, h, "erreur interne de Vigie en lisant cette plateforme")
+                    for h in part
+                }
+            read_.update(got)
+            tell(network, got)
+        answered_ = sum(1 for snap in read_.values() if snap.verified)
         log.info(
             "%s: %d account(s) asked, %d answered, %s call(s), %.1f s",
-            network, len(handles), answered, getattr(adapter, "calls", "?"), time.monotonic() - started,
+            network, len(handles), answered_, getattr(adapter, "calls", "?"), time.monotonic() - started,
         )  # fmt: skip
         return read_
 
-    per_network: dict[str, dict[str, Snapshot]] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
-        reads = {pool.submit(read, network): network for network in wanted}
-        for done in as_completed(reads):
-            per_network[reads[done]] = done.result()
-            try:
-                answered(reads[done], per_network[reads[done]])
-            except Exception:  # a head start, nothing more: fetch_many asks again
-                log.exception("could not start the downloads for %s", reads[done])
+        reads = {network: pool.submit(read, network) for network in wanted}
+        return {network: future.result() for network, future in reads.items()}
+
+
+def _by_account(
+    registry: Registry, discovered: list[Discovered], per_network: Mapping[str, Mapping[str, Snapshot]]
+) -> tuple[dict[str, Snapshot], dict[tuple[str, str], Snapshot]]:
+    """The registered accounts' snapshots by account id; the discovered ones' by (network, handle)."""
     snapshots = {}
     for account in registry.accounts:
         if account.network is not Network.FACEBOOK_GROUP:
-            snapshots[account.id] = per_network[account.network.value].get(account.handle) or unverified(
+            snapshots[account.id] = per_network.get(account.network.value, {}).get(
+                account.handle
+            ) or unverified(
                 account.network.value, account.handle, "la plateforme n'a rien répondu pour ce compte"
             )
     found = {
