@@ -46,7 +46,7 @@ MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _CHUNK = 64 * 1024
-POOL_MAXSIZE = 64  # kept-alive connections per address
+POOL_MAXSIZE = 128  # kept-alive connections per address: every host behind it at its per-host limit
 T = TypeVar("T")
 
 
