@@ -37,6 +37,7 @@ from scanner.config.models import XSettings
 from scanner.platforms.base import Adapter, CallFailed, PlatformStopped, parse_time
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
+from scanner.platforms.x_posts import XPostsReader
 from scanner.platforms.x_reads import XDayReads
 from scanner.plumbing.secrets import scrub
 
@@ -119,7 +120,7 @@ class XCost:
 
     @property
     def read_anything(self) -> bool:
-        return bool(self.users or self.repeats)
+        return bool(self.users or self.posts or self.repeats)
 
     def french(self) -> str:
         """`0,06 $ US (4 comptes et 4 publications lus)`, and the free repeats of the day if any."""
@@ -172,7 +173,7 @@ def _install_log_mask() -> None:
         tweepy_log.addFilter(_MaskBearer())
 
 
-class XAdapter(Adapter):
+class XAdapter(XPostsReader, Adapter):
     platform = "x"
 
     def __init__(
