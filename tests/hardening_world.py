@@ -167,6 +167,14 @@ def settings_data(sandbox_url: str, smtp_port: int, state_dir: Path) -> dict[str
         },
         "escalation": {"reminder_days": 7, "escalate_days": 30},
         "network": {"allow_private_addresses": True, "timeout": 2},
+        # No look-alike look-ups: these nights count the reads' calls and faults; the look-ups have
+        # their own tests (tests/test_lookups_*.py), which turn them on with `write_config(lookups=…)`.
+        "lookups": {
+            "max_x_reads": 0,
+            "max_youtube_units": 0,
+            "max_instagram_calls": 0,
+            "max_facebook_searches": 0,
+        },
     }
 
 

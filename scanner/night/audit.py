@@ -20,7 +20,8 @@ from typing import Protocol
 from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence
 from scanner.checks.runner import evaluate_all
 from scanner.config.logos import OfficialLogo
-from scanner.config.models import Account, Network, Registry, Settings
+from scanner.config.models import Account, Network, Registry, Settings, account_key
+from scanner.discovery.lookups import LookupNight
 from scanner.night.outcomes import AccountOutcome, AuditOutcome
 from scanner.platforms.base import NO_CREDENTIALS, PlatformAdapter
 from scanner.platforms.snapshot import Snapshot, unverified
@@ -57,6 +58,8 @@ class Sources:
     official_logos: Mapping[str, OfficialLogo] = field(default_factory=dict)  # their files, for the report
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
+    # tonight's look-alike look-ups on the platforms (`scanner.discovery.lookups.run_lookups`), if any
+    lookups: Callable[[Registry], LookupNight] | None = None
 
 
 def audit(
@@ -72,6 +75,10 @@ def audit(
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
     sources.images.prefetch(sources.images.due())
     discovered, unread_sites = _safe_discover(sources, registry)
+    # before the reads: the accounts the look-ups find are read in the same batches as the others
+    lookups = _safe_lookups(sources, registry)
+    if lookups is not None:
+        discovered = _merged(discovered, lookups.discovered)
     wanted = _wanted(registry, discovered)
     with Progress(sum(len(handles) for handles in wanted.values()), "Comptes lus") as bar:
 
@@ -110,6 +117,9 @@ def audit(
         results = evaluate_all(context, advance=bar.advance)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
     notes = _platform_notes(sources.adapters)
+    if lookups is not None:
+        summary = lookups.summary()
+        notes += tuple(([summary] if summary else []) + lookups.lines)
     return AuditOutcome(
         started,
         clock(),
@@ -120,6 +130,7 @@ def audit(
         context,
         unread_sites=unread_sites,
         notes=notes,
+        lookups=lookups,
     )
 
 
@@ -144,6 +155,22 @@ def _safe_discover(sources: Sources, registry: Registry) -> tuple[list[Discovere
     if hasattr(found, "candidates"):
         return list(found.candidates), list(found.unread)
     return list(found), []
+
+
+def _safe_lookups(sources: Sources, registry: Registry) -> LookupNight | None:
+    if sources.lookups is None:
+        return None
+    try:
+        return sources.lookups(registry)
+    except Exception:  # the look-ups are a bonus too: the registry's accounts are read all the same
+        log.exception("look-ups failed")
+        return None
+
+
+def _merged(linked: list[Discovered], looked_up: list[Discovered]) -> list[Discovered]:
+    """The sites' candidates, then the look-ups' that no site links to (a site's link says more)."""
+    known = {account_key(d.network, d.handle) for d in linked}
+    return linked + [d for d in looked_up if account_key(d.network, d.handle) not in known]
 
 
 def _fetch_all(

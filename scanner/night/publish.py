@@ -19,6 +19,7 @@ from scanner.checks.base import Check, Severity, Status, picture_url
 from scanner.checks.catalogue import CATALOGUE
 from scanner.config.logos import OfficialLogo
 from scanner.config.models import Config
+from scanner.history.lookups import save_lookup_state
 from scanner.history.store import UNFINISHED, History
 from scanner.mail.delivery import DeliveryError, send
 from scanner.mail.outbox import write_eml
@@ -76,6 +77,8 @@ def publish(
             not_counted={c.id for c in CATALOGUE.values() if c.severity is Severity.INFO},
             discovery_complete=outcome.discovery_complete,
         )
+        if outcome.lookups is not None:
+            save_lookup_state(history, outcome.lookups.after_reading(outcome.discovered))
         findings = night.findings
         log_findings(run_id, findings, night.held, night.unreported)
         deliveries = send_notices(
