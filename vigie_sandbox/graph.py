@@ -78,7 +78,7 @@ import re
 import threading
 from typing import Any
 
-from vigie_sandbox import graph_search, signing
+from vigie_sandbox import graph_search, posts_graph, signing
 from vigie_sandbox.graph_access import Access, TokenInfo, hidden_page, localised_category
 from vigie_sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
 from vigie_sandbox.server import Request, Response
@@ -236,8 +236,7 @@ class _Graph:
             if node_kind != "Page":
                 raise _nonexisting(parts[1], node_kind)
             self.access.check_posts(self.info, node)
-            limit = int(self.request.query.get("limit", "25") or 25)
-            return self._posts(node, fields or [FieldSpec("created_time"), FieldSpec("message")], limit)
+            return self._posts(node, fields, self.request.query)
         raise GraphFailure(100, f"Unknown path components: /{'/'.join(parts[1:])}", error_subcode=2500)
 
     def _fields(self) -> list[FieldSpec] | None:
@@ -346,7 +345,7 @@ class _Graph:
             return _pick({**cover, "id": f"{page['id']}9"}, spec.children)
         if name in ("posts", "published_posts", "feed"):
             self.access.check_posts(self.info, page)
-            return self._posts(page, spec.children, int(spec.modifiers.get("limit", 25)))
+            return self._posts(page, spec.children, spec.modifiers)
         if name == "roles":
             return self._roles("Page", page)
         raise _nonexisting(name, "Page")
@@ -367,27 +366,8 @@ class _Graph:
             return signing.sign(url, self.now)
         return url
 
-    def _posts(self, node: dict[str, Any], children: list[FieldSpec] | None, limit: int) -> dict[str, Any]:
-        allowed = {"id", "created_time", "message", "permalink_url"}
-        for spec in children or []:
-            if spec.name not in allowed:
-                raise _nonexisting(spec.name, "Post")
-        posts = [
-            {
-                "id": f"{node['id']}_{n + 1}",
-                "created_time": _graph_time(when),
-                "message": "Publication de démonstration",
-                "permalink_url": f"https://www.facebook.com/{node.get('username') or node['id']}/posts/{n + 1}",
-            }
-            for n, when in enumerate(self._post_times(node))
-        ][: max(0, limit)]
-        wanted = children or [FieldSpec("created_time"), FieldSpec("message")]
-        data = [_pick(p, wanted + [FieldSpec("id")]) for p in posts]
-        return (
-            {"data": data, "paging": {"cursors": {"before": "QVFIUmJ", "after": "QVFIUmF"}}}
-            if data
-            else {"data": []}
-        )
+    def _posts(self, node: dict[str, Any], children: list[FieldSpec] | None, params: dict[str, str]) -> dict:
+        return posts_graph.page_posts(self, node, children, params)
 
     def _post_times(self, node: dict[str, Any]) -> list[dt.datetime]:
         if node.get("last_post_days_ago") is None:
@@ -451,24 +431,7 @@ class _Graph:
         if name in ("followers_count", "follows_count", "media_count"):
             return int(account.get(name, 0))
         if name == "media":
-            allowed = {
-                "id",
-                "timestamp",
-                "caption",
-                "media_type",
-                "permalink",
-                "like_count",
-                "comments_count",
-            }
-            for child in spec.children or []:
-                if child.name not in allowed:
-                    raise _nonexisting(child.name, "Media")
-            items = [
-                {"id": f"{account.get('id')}{n + 1:02d}", "timestamp": _graph_time(t), "media_type": "IMAGE"}
-                for n, t in enumerate(self._post_times(account))
-            ][: int(spec.modifiers.get("limit", 25))]
-            wanted = (spec.children or [FieldSpec("id")]) + [FieldSpec("id")]
-            return {"data": [_pick(item, wanted) for item in items]}
+            return posts_graph.ig_media(self, account, spec)
         raise _nonexisting(name, "User")
 
 

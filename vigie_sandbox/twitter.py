@@ -45,7 +45,7 @@ distinct users and posts returned and their cost. Credits used up answer HTTP 40
 the monthly cap answers HTTP 429 `UsageCapExceeded` with the body recorded in
 github.com/xdevplatform/xdk/issues/25 (type `…/problems/usage-capped`).
 
-Fault knobs read here (`server.faults.set("x.users", …)`, endpoints `x.users`, `x.tweets`):
+Fault knobs read here (`server.faults.set("x.users", …)`, endpoints `x.users`, `x.tweets`, `x.timeline`):
 `rate_limited` (an int: the next N requests are 429 with the reset 2 s ahead; a float: every
 request is 429 with the reset that many seconds ahead), `token_expired` (401),
 `credits_depleted` (402) and `usage_capped` (429 UsageCapExceeded).
@@ -57,17 +57,22 @@ import datetime as dt
 import hashlib
 import math
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from vigie_sandbox import posts_x
 from vigie_sandbox.server import Request, Response
 
 _PROBLEMS = "https://api.twitter.com/2/problems/"
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _WINDOW = 15 * 60
-_DEFAULT_LIMITS = {"x.users": 300, "x.tweets": 450}
+# x.timeline: GET /2/users/:id/tweets allows 1,500 requests per 15 minutes per app (and 900 per
+# user), as X's v2 rate-limit table gives it (docs.x.com/x-api/fundamentals/rate-limits), quoted
+# in https://zenn.dev/soraride/scraps/dbf45a6d081da9; not in the recorded material
+_DEFAULT_LIMITS = {"x.users": 300, "x.tweets": 450, "x.timeline": 1500}
 _USER_FIELDS_LIST = (
     "affiliation connection_status created_at description entities id is_identity_verified location "
     "most_recent_tweet_id name parody pinned_tweet_id profile_banner_url profile_image_url protected "
@@ -131,6 +136,8 @@ def route(request: Request, server) -> Response | None:
         endpoint, handler = "x.users", _users_by
     elif request.path == "/2/tweets":
         endpoint, handler = "x.tweets", _tweets
+    elif posts_x.TIMELINE_PATH.match(request.path):
+        endpoint, handler = "x.timeline", _timeline
     else:
         return _answer(
             server, "x.other", {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}, 404
@@ -404,6 +411,13 @@ def tco(url: str) -> str:
         number, digit = divmod(number, 62)
         code += alphabet[digit]
     return "https://t.co/" + code
+
+
+# ---------------------------------------------------------------- GET /2/users/:id/tweets
+
+
+def _timeline(request: Request, server, world: dict) -> tuple[dict, int]:
+    return posts_x.timeline(request, server, world, sys.modules[__name__])
 
 
 # ---------------------------------------------------------------- GET /2/tweets

@@ -21,8 +21,11 @@ World section `youtube` (`youtube.yaml`):
         banner: https://yt3.sandbox.ggpht.com/eqv-bibliotheque-youtube-banner
         terminated: false                 # true: answered by no request, like a closed channel
         last_video_days_ago: 20           # resolved against server.now(); or `videos` below
-        videos:                           # optional, any order
+        videos:                           # optional, any order (served in upload order)
           - {id: abcdefghijk, title: "…", days_ago: 20}     # or published_at: <ISO>
+          - {id: bcdefghijkl, title: "…", description: "…", days_ago: 2, uploaded_days_ago: 25,
+             thumbnail: https://i.sandbox.ytimg.com/vi/bcdefghijkl/maxresdefault.jpg}   # scheduled
+          - {id: cdefghijklm, title: "…", private: true}   # not public yet: no videoPublishedAt
 
 Fault knobs read here (endpoints `youtube.channels`, `youtube.playlistItems`):
 `quota_exceeded` (403 quotaExceeded), `key_invalid` or `token_expired` (400 API key not valid),
@@ -38,6 +41,7 @@ import hashlib
 import json
 from typing import Any
 
+from vigie_sandbox import posts_youtube
 from vigie_sandbox.server import Request, Response
 
 _CHANNEL_PARTS = {
@@ -318,18 +322,31 @@ def _playlist_items(request: Request, server, world: dict, endpoint: str) -> Res
             locationType="parameter",
         )
     videos = _videos(channel, server)
-    page = videos[: int(raw_max)]
-    items = [
-        _playlist_item(channel, playlist_id, position, video, parts) for position, video in enumerate(page)
-    ]
-    extra = {"nextPageToken": "EAAaBlBUOkNBVQ"} if len(videos) > len(page) else {}
+    start = posts_youtube.offset(request.query.get("pageToken"))
+    if start is None:
+        message = "The request specifies an invalid page token."
+        return _error(
+            endpoint, 400, message, "youtube.parameter", "invalidPageToken", None, location="pageToken"
+        )
+    page = videos[start : start + int(raw_max)]
+    items = [_playlist_item(channel, playlist_id, start + n, video, parts) for n, video in enumerate(page)]
+    extra = (
+        {"nextPageToken": posts_youtube.page_token(start + len(page))}
+        if len(videos) > start + len(page)
+        else {}
+    )
+    if start:
+        extra["prevPageToken"] = posts_youtube.page_token(max(0, start - int(raw_max)))
     body = _list("playlistItem", items, int(raw_max), total=len(videos), **extra)
     body["items"] = items
     return Response.json(body, 200, endpoint)
 
 
 def _playlist_item(channel: dict, playlist_id: str, position: int, video: dict, parts: list[str]) -> dict:
+    if video.get("published_at") is None:
+        return posts_youtube.private_item(channel, playlist_id, position, video, parts, _etag)
     published = _iso(video["published_at"])
+    uploaded = _iso(video["uploaded_at"])
     item: dict[str, Any] = {
         "kind": "youtube#playlistItem",
         "etag": _etag(video),
@@ -337,11 +354,11 @@ def _playlist_item(channel: dict, playlist_id: str, position: int, video: dict, 
     }
     if "snippet" in parts:
         item["snippet"] = {
-            "publishedAt": published,
+            "publishedAt": uploaded,  # when it was added to the uploads playlist: its upload
             "channelId": channel["id"],
             "title": video.get("title", ""),
             "description": video.get("description", ""),
-            "thumbnails": {},
+            "thumbnails": posts_youtube.thumbnails(video),
             "channelTitle": channel.get("title", ""),
             "playlistId": playlist_id,
             "position": position,
@@ -357,7 +374,11 @@ def _playlist_item(channel: dict, playlist_id: str, position: int, video: dict, 
 
 
 def _videos(channel: dict, server) -> list[dict]:
-    """The channel's uploads, newest first, with `published_at` resolved to an aware datetime."""
+    """The channel's uploads, newest upload first (developers.google.com/youtube/v3/docs/playlistItems:
+    the uploads playlist is in upload order), with `published_at` and `uploaded_at` resolved to aware
+    datetimes. A video's upload defaults to its publication; `uploaded_days_ago` (or `uploaded_at`)
+    earlier than `days_ago` is a video scheduled or kept private, then made public; `private: true`
+    is a video not public yet (no publication date)."""
     raw = list(channel.get("videos") or [])
     if not raw and channel.get("last_video_days_ago") is not None:
         raw = [
@@ -372,8 +393,14 @@ def _videos(channel: dict, server) -> list[dict]:
         when = _when(video.get("published_at"))
         if when is None:
             when = server.now() - dt.timedelta(days=float(video.get("days_ago", 0)))
-        videos.append({**video, "published_at": when})
-    return sorted(videos, key=lambda v: v["published_at"], reverse=True)
+        uploaded = _when(video.get("uploaded_at"))
+        if uploaded is None and video.get("uploaded_days_ago") is not None:
+            uploaded = server.now() - dt.timedelta(days=float(video["uploaded_days_ago"]))
+        uploaded = uploaded or when
+        videos.append(
+            {**video, "published_at": None if video.get("private") else when, "uploaded_at": uploaded}
+        )
+    return sorted(videos, key=lambda v: v["uploaded_at"], reverse=True)
 
 
 def _when(value: Any) -> dt.datetime | None:

@@ -37,6 +37,7 @@ from typing import Any
 from scanner.config.models import FacebookSettings
 from scanner.net.urls import split_free_text_links
 from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
+from scanner.platforms.facebook_posts import FacebookPostsReader
 from scanner.platforms.facebook_reasons import (  # the reasons, also read as facebook.HIDDEN_PAGE…
     BUSINESS_PEOPLE_LEFT_OUT,
     HIDDEN_OR_NO_METADATA_ACCESS,
@@ -55,6 +56,7 @@ from scanner.platforms.graph_client import (
     GraphClient,
     is_permission_code,
     is_wrong_token_kind,
+    needs_proof,
 )
 from scanner.platforms.snapshot import FetchStatus, PlatformAdmin, Snapshot, unverified
 
@@ -82,7 +84,7 @@ class ManagedPage:
     token: str
 
 
-class FacebookAdapter(Adapter):
+class FacebookAdapter(FacebookPostsReader, Adapter):
     platform = NETWORK
 
     def __init__(
@@ -118,6 +120,10 @@ class FacebookAdapter(Adapter):
         finally:
             self.calls = client.calls
 
+    def _managed_pages(self, client: GraphClient) -> dict[str, ManagedPage]:
+        """The pages the token manages (`/me/accounts`), for the publications read."""
+        return _Run(client, self.options).managed_pages()
+
     def _fetch(self, run: _Run, client: GraphClient, wanted: list[str]) -> dict[str, Snapshot]:
         for handle in wanted:
             if not _ALIAS.match(handle):
@@ -140,13 +146,6 @@ class FacebookAdapter(Adapter):
 
 def _key(handle: str) -> str:
     return handle.strip().lower()
-
-
-def needs_proof(error: CallFailed) -> bool:
-    """`(#100) … require an appsecret_proof argument`, or, recorded in python-facebook's testdata
-    (error.json): `(#100) Pages Public Content Access requires either app secret proof or an app token`."""
-    message = error.message.lower()
-    return error.code == 100 and ("appsecret_proof" in message or "app secret proof" in message)
 
 
 def _object_or_feature(error: CallFailed) -> bool:

@@ -63,6 +63,13 @@ def is_wrong_token_kind(failure: CallFailed) -> bool:
     return failure.code == 190 and failure.subcode is None and bool(WRONG_TOKEN_KIND.search(failure.message))
 
 
+def needs_proof(error: CallFailed) -> bool:
+    """`(#100) … require an appsecret_proof argument`, or, recorded in python-facebook's testdata
+    (error.json): `(#100) Pages Public Content Access requires either app secret proof or an app token`."""
+    message = error.message.lower()
+    return error.code == 100 and ("appsecret_proof" in message or "app secret proof" in message)
+
+
 def appsecret_proof(token: str, app_secret: str) -> str:
     return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
@@ -173,6 +180,10 @@ class GraphClient:
         other = GraphClient(self._graph_url, self._version, token, options, app_secret=self._app_secret)
         other.usage = self.usage
         return other
+
+    def copy(self) -> GraphClient:
+        """Another client for the same token (its own connection, for another thread)."""
+        return self.for_token(self._token)
 
     def close(self) -> None:
         self._api.session.close()

@@ -24,32 +24,24 @@ from scanner.config.models import PlatformSettings
 from scanner.net.urls import split_free_text_links
 from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
 from scanner.platforms.graph_client import GraphClient, is_permission_code
+from scanner.platforms.instagram_posts import InstagramPostsReader
+from scanner.platforms.instagram_reasons import (  # also read as instagram.NOT_FOUND…
+    BAD_BUSINESS_ACCOUNT,
+    INVALID,
+    NO_BUSINESS_ACCOUNT,
+    NOT_FOUND,
+    USER_NOT_FOUND_CODE,
+    USER_NOT_FOUND_SUBCODE,
+)
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
 
 NETWORK = "instagram"
 PROFILE_FIELDS = "id,username,name,biography,website,profile_picture_url,followers_count,media_count,media.limit(1){timestamp}"
-USER_NOT_FOUND_CODE = 110
-USER_NOT_FOUND_SUBCODE = 2207013
-NOT_FOUND = (
-    "compte Instagram introuvable ou compte personnel : la découverte d'entreprise d'Instagram "
-    "ne lit que les comptes professionnels (entreprise ou créateur)"
-)
-INVALID = (
-    "ce nom d'utilisateur Instagram n'est pas valide (lettres, chiffres, points et traits de soulignement)"
-)
-NO_BUSINESS_ACCOUNT = (
-    "aucun compte Instagram professionnel du conseil n'est configuré "
-    "(platforms.instagram.ig_user_id) : la découverte d'entreprise est impossible"
-)
-BAD_BUSINESS_ACCOUNT = (
-    "le compte Instagram professionnel configuré (platforms.instagram.ig_user_id) "
-    "est introuvable ou inaccessible avec ce jeton"
-)
 _USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 CONCURRENCY = 16  # business_discovery calls in flight at once
 
 
-class InstagramAdapter(Adapter):
+class InstagramAdapter(InstagramPostsReader, Adapter):
     platform = NETWORK
 
     def __init__(

@@ -37,6 +37,7 @@ from scanner.config.models import XSettings
 from scanner.platforms.base import Adapter, CallFailed, PlatformStopped, parse_time
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
+from scanner.platforms.x_posts import XPostsReader
 from scanner.plumbing.secrets import scrub
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ def _install_log_mask() -> None:
         tweepy_log.addFilter(_MaskBearer())
 
 
-class XAdapter(Adapter):
+class XAdapter(XPostsReader, Adapter):
     platform = "x"
 
     def __init__(self, settings: XSettings, bearer_token: str | None, **options: Any):
@@ -163,7 +164,7 @@ class XAdapter(Adapter):
         return f"XAdapter(api_url={self.settings.api_url!r})"
 
     def night_note(self) -> str | None:
-        if not self.cost.users:
+        if not self.cost.users and not self.cost.posts:
             return None
         return (
             f"Coût estimé de la nuit sur X\u00a0: {self.cost.french()}\u00a0; "

@@ -34,6 +34,7 @@ from scanner.net.urls import split_free_text_links
 from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
+from scanner.platforms.youtube_posts import YouTubePostsReader
 from scanner.plumbing.secrets import scrub
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def key_rejected_reason(env_name: str) -> str:
     )
 
 
-class YouTubeAdapter(Adapter):
+class YouTubeAdapter(YouTubePostsReader, Adapter):
     platform = "youtube"
 
     def __init__(
