@@ -126,16 +126,18 @@ def test_facebook_without_page_public_metadata_access_is_not_searched_and_the_re
 
 
 def test_a_spent_youtube_quota_stops_the_search_and_leaves_it_due(hw):
+    """The first YouTube look-up (asked alone) meets a spent quota: no other look-up call is sent."""
     started(hw)
-    hw.sandbox.faults.set("youtube.search", quota_exceeded=1)
+    hw.sandbox.faults.set("youtube", quota_exceeded=1)
     first = hw.run(night=0)
     notes = " ".join(report(first)["platform_notes"])
     assert "La recherche de comptes semblables sur YouTube n’a pas pu être faite" in notes
     assert "quota" in notes
-    assert len(hw.sandbox.requests_to("youtube.search")) == 1  # no call after the refusal
+    assert hw.sandbox.requests_to("youtube.search") == []  # no call after the refusal
     with History.in_state_dir(hw.state_dir) as history:
-        made = {row[0] for row in history.conn.execute("SELECT key FROM lookups WHERE key LIKE 'youtube:%'")}
-    assert not any(":search:" in key for key in made)  # due again tomorrow
+        made = history.conn.execute("SELECT count(*) FROM lookups WHERE key LIKE 'youtube:%'").fetchone()[0]
+        other = history.conn.execute("SELECT count(*) FROM lookups WHERE key LIKE 'x:%'").fetchone()[0]
+    assert made == 0 and other > 0  # YouTube's look-ups are all due again tomorrow; the others were made
 
 
 def test_a_dry_run_leaves_the_lookups_memory_as_it_was(hw):

@@ -12,12 +12,15 @@ Every request is charged, even a refused one (« All API requests, including inv
 incur a quota cost of at least one point »): `units` counts what was sent. A spent quota or a
 refused key stops the search for the night (the audit's own reads then say the same); any
 other failure leaves that look-up due for another night. The key travels in `X-Goog-Api-Key`.
+Like the adapter's reads, the calls go `concurrency` at a time after a first one asked alone.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import requests
@@ -25,7 +28,7 @@ import requests
 from scanner.platforms.base import CallOptions
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.search import Hit, SearchAnswer, cannot_search
-from scanner.platforms.youtube import QUOTA, google_reasons, key_rejected_reason
+from scanner.platforms.youtube import CONCURRENCY, QUOTA, google_reasons, key_rejected_reason
 
 if TYPE_CHECKING:
     from scanner.config.models import YouTubeSettings
@@ -49,25 +52,57 @@ class _Stop(Exception):
 class YouTubeSearcher:
     platform = "youtube"
 
-    def __init__(self, settings: YouTubeSettings, api_key: str, options: CallOptions | None = None):
+    def __init__(
+        self,
+        settings: YouTubeSettings,
+        api_key: str,
+        options: CallOptions | None = None,
+        concurrency: int = CONCURRENCY,
+    ):
         self.settings = settings
+        self.concurrency = concurrency
         self.options = options or CallOptions()
         self._base = settings.api_url.rstrip("/") + "/youtube/v3/"
         self._key = api_key
 
     def search(self, lookups: Sequence[Lookup]) -> SearchAnswer:
+        """The first look-up alone (a refused key or a spent quota stops the night after one call),
+        the others `concurrency` at a time, one session per thread; none is sent after a stop."""
         answer = SearchAnswer()
-        with requests.Session() as session:
-            session.headers["X-Goog-Api-Key"] = self._key
-            for lookup in lookups:
-                try:
-                    if lookup.kind == "search":
-                        self._by_name(session, lookup, answer)
-                    else:
-                        self._by_handle(session, lookup, answer)
-                except _Stop as stop:
-                    answer.problem = cannot_search(self.platform, stop.reason)
-                    break
+        local = threading.local()
+        sessions: list[requests.Session] = []
+        lock = threading.Lock()
+
+        def one(lookup: Lookup) -> None:
+            if answer.problem:
+                return
+            session = getattr(local, "session", None)
+            if session is None:
+                session = local.session = requests.Session()
+                session.headers["X-Goog-Api-Key"] = self._key
+                with lock:
+                    sessions.append(session)
+            mine = SearchAnswer()
+            try:
+                (self._by_name if lookup.kind == "search" else self._by_handle)(session, lookup, mine)
+            except _Stop as stop:
+                mine.problem = cannot_search(self.platform, stop.reason)
+            with lock:
+                answer.made += mine.made
+                answer.hits += mine.hits
+                answer.calls += mine.calls
+                answer.units += mine.units
+                answer.problem = answer.problem or mine.problem
+
+        try:
+            if lookups:
+                one(lookups[0])
+            if len(lookups) > 1:
+                with ThreadPoolExecutor(self.concurrency, thread_name_prefix="youtube-search") as pool:
+                    list(pool.map(one, lookups[1:]))
+        finally:
+            for session in sessions:
+                session.close()
         return answer
 
     def _by_handle(self, session: requests.Session, lookup: Lookup, answer: SearchAnswer) -> None:
