@@ -51,6 +51,7 @@ def test_the_report_holds_exactly_the_planted_non_conformities(two_nights):
     # and not flagged: they are in the JSON's list of accounts found, never in the findings)
     listed = {(d["network"], d["handle"].lstrip("@").casefold()) for d in report["discovered"]}
     assert {(d["network"], d["handle"].casefold()) for d in found} <= listed
+    assert outcomes[0].summary["discovered"] == len(found)  # « Comptes non déclarés découverts : 5 »
     assert all(f["state"] == "new" for f in report["findings"] if f["status"] == "non_conforme")
 
 

@@ -156,7 +156,11 @@ def publish(
             "rate": report.summary.rate,
             "compliant": report.summary.accounts_compliant,
             "unverified": [(a.id, a.reason) for a in outcome.accounts if not a.verified],
-            "discovered": len(outcome.discovered),
+            # accounts found outside the registry that present themselves as the board's (not every
+            # account the sites and the look-ups brought back: a camping is read, and not counted)
+            "discovered": sum(
+                r.check == "account.unregistered" and r.status is Status.NON_CONFORME for r in outcome.results
+            ),
             "unread_sites": list(outcome.unread_sites),
             "unreported": len(night.unreported),
             "dry_run": dry_run,
