@@ -9,8 +9,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from checks_factory import registry
 from hardening_world import HardWorld
 
+from scanner.discovery.lookup_plan import all_lookups
+from scanner.discovery.lookups import cached_lookups
 from scanner.history.store import History
 from scanner.platforms.facebook_search import SEARCH_REFUSED
 
@@ -146,3 +149,21 @@ def test_a_dry_run_leaves_the_lookups_memory_as_it_was(hw):
     with sqlite3.connect(hw.state_dir / "history.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM lookup_found").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM lookups").fetchone()[0] == 0
+
+
+def test_the_rounds_look_ups_are_kept_between_nights_until_the_registry_changes(tmp_path):
+    path = tmp_path / "cache" / "lookups.json"
+    made = cached_lookups(registry(), path)
+    assert made == all_lookups(registry()) and path.exists()
+    kept = path.read_bytes()
+    assert cached_lookups(registry(), path) == made  # read back, not made again
+    assert path.read_bytes() == kept
+    renamed = registry().model_copy(
+        update={
+            "schools": (registry().schools[0].model_copy(update={"name": "École des Cinq-Vents"}),)
+            + registry().schools[1:]
+        }
+    )
+    assert cached_lookups(renamed, path) == all_lookups(renamed) != made  # another registry: made again
+    path.write_text("{not json", encoding="utf-8")
+    assert cached_lookups(registry(), path) == made  # an unreadable file is made again

@@ -16,20 +16,28 @@ Public Metadata Access*): no call is made to it again before a round has passed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from scanner.checks.base import Discovered
 from scanner.config.models import LookupSettings, Registry, account_key
-from scanner.discovery.lookup_plan import NightPlan, all_lookups, plan_night, shortfalls
+from scanner.discovery import variants
+from scanner.discovery.lookup_plan import Lookup, NightPlan, all_lookups, plan_night, shortfalls
 from scanner.discovery.variants import PLATFORMS, lookup_key
 from scanner.platforms.search import PLATFORM_NAMES, SearchAnswer, Searcher
 from scanner.platforms.snapshot import FetchStatus
+from scanner.plumbing.atomic_write import write_atomic
 from scanner.plumbing.french import plural
 
 log = logging.getLogger(__name__)
+
+# the generator's rules and weights: a change of them makes the kept look-ups of no use
+GENERATOR_VERSION = hashlib.sha256(Path(variants.__file__).read_bytes()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,39 @@ class LookupNight:
         return "Recherche de comptes semblables cette nuit\u00a0: " + ", ".join(parts)
 
 
+def cached_lookups(registry: Registry, path: Path | None) -> list[Lookup]:
+    """`all_lookups(registry)`, kept in `path` between nights: they change only with the registry's
+    names, handles, acronyms and websites (a 500-school registry's take about 30 s of CPU to make)."""
+    key = _registry_key(registry)
+    if path is not None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("key") == key:
+                return [Lookup(*row) for row in data["lookups"]]
+        except (OSError, ValueError, TypeError, KeyError):
+            pass  # absent, unreadable or of another version: made again
+    made = all_lookups(registry)
+    if path is not None:
+        rows = [[lk.platform, lk.kind, lk.text, lk.owner, lk.score] for lk in made]
+        try:
+            write_atomic(path, json.dumps({"key": key, "lookups": rows}, ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            log.warning("could not keep the look-ups in %s", path)
+    return made
+
+
+def _registry_key(registry: Registry) -> str:
+    """What the look-ups are made from, hashed (with the generator's version: its module's source)."""
+    board = registry.board
+    parts = {
+        "board": [board.name, board.suffix, board.website],
+        "schools": [[s.id, s.name, list(s.acronyms), s.website] for s in registry.schools],
+        "accounts": [[a.network.value, a.handle, a.school, a.official] for a in registry.accounts],
+        "generator": GENERATOR_VERSION,
+    }
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def run_lookups(
     registry: Registry,
     settings: LookupSettings,
@@ -122,8 +163,10 @@ def run_lookups(
     night: dt.date,
     *,
     clock: Callable[[], float] = time.monotonic,
+    lookups: list[Lookup] | None = None,
 ) -> LookupNight:
-    """Tonight's share of the round on every platform with a searcher (credentials configured)."""
+    """Tonight's share of the round on every platform with a searcher (credentials configured).
+    `lookups`: the round's look-ups when already made (`cached_lookups`); else made here."""
     started = clock()
     lines: list[str] = []
     history = dict(state.history)
@@ -139,7 +182,7 @@ def run_lookups(
             continue
         searchable.append(platform)
     plan = plan_night(
-        all_lookups(registry),
+        all_lookups(registry) if lookups is None else lookups,
         settings,
         night,
         history,

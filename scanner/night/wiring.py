@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scanner.config.logos import load_logos
 from scanner.config.models import Config, Registry
-from scanner.discovery.lookups import LookupNight, run_lookups
+from scanner.discovery.lookups import LookupNight, cached_lookups, run_lookups
 from scanner.discovery.sites import crawl
 from scanner.history.lookups import load_lookup_state
 from scanner.history.store import History
@@ -78,7 +78,8 @@ def build_sources(
         with History.in_state_dir(state_dir) as history:
             state = load_lookup_state(history)
         night = now().astimezone(ZoneInfo(settings.timezone)).date()
-        return run_lookups(registry, settings.lookups, state, searchers, night)
+        made = cached_lookups(registry, state_dir / "cache" / "lookups.json")
+        return run_lookups(registry, settings.lookups, state, searchers, night, lookups=made)
 
     return Sources(
         adapters=adapters,
