@@ -14,7 +14,8 @@ and Page tokens, `roles` only with a Page token) is `vigie_sandbox.graph_access`
 
 Endpoint names (for fault knobs and `SandboxServer.requests_to`): `graph.ids`,
 `graph.object`, `graph.ig_discovery`, `graph.roles`, `graph.posts`, `graph.accounts`,
-`graph.debug`, `graph.batch` (a batch request counts as one call), `graph.other`.
+`graph.debug`, `graph.batch` (a batch request counts as one call), `graph.pages_search`
+(`vigie_sandbox.graph_search`), `graph.other`.
 Platform-shaped knobs read here: `token_expired` (190/463), `throttled` (4 by default;
 a string value such as `"613"` or `"80001"`, or the `throttle_code` knob, picks the code),
 `regain_minutes` (the `estimated_time_to_regain_access` the usage headers then report),
@@ -82,7 +83,7 @@ import threading
 from typing import Any
 from urllib.parse import parse_qs
 
-from vigie_sandbox import posts_graph, signing
+from vigie_sandbox import graph_search, posts_graph, signing
 from vigie_sandbox.graph_access import Access, TokenInfo, hidden_page, localised_category
 from vigie_sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
 from vigie_sandbox.server import Request, Response
@@ -175,6 +176,8 @@ def _endpoint(parts: list[str], query: dict[str, str]) -> str:
         return "graph.accounts"
     if parts == ["debug_token"]:
         return "graph.debug"
+    if parts == ["pages", "search"]:
+        return graph_search.ENDPOINT
     if len(parts) == 1:
         return "graph.ig_discovery" if "business_discovery" in query.get("fields", "") else "graph.object"
     if len(parts) == 2 and parts[1] == "roles":
@@ -268,6 +271,8 @@ class _Graph:
             if info is None:
                 raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
             return {"data": self.access.debug(info)}
+        if endpoint == graph_search.ENDPOINT:
+            return graph_search.pages_search(self, fields)
         if not parts:
             if "ids" not in self.request.query:
                 raise GraphFailure(100, "(#100) Missing 'ids' parameter")
@@ -350,6 +355,9 @@ class _Graph:
         raise _alias_missing([alias])
 
     # -------------------------------------------------------- rendering
+
+    def render(self, kind: str, node: dict[str, Any], fields: list[FieldSpec] | None) -> dict[str, Any]:
+        return self._render(kind, node, fields)
 
     def _render(self, kind: str, node: dict[str, Any], fields: list[FieldSpec] | None) -> dict[str, Any]:
         fields = fields or [FieldSpec("id"), FieldSpec("name")]

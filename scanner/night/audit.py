@@ -21,7 +21,8 @@ from typing import Protocol
 from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence
 from scanner.checks.runner import evaluate_all
 from scanner.config.logos import OfficialLogo
-from scanner.config.models import Account, Network, Registry, Settings
+from scanner.config.models import Account, Network, Registry, Settings, account_key
+from scanner.discovery.lookups import LookupNight
 from scanner.night.outcomes import AccountOutcome, AuditOutcome
 from scanner.platforms.base import NO_CREDENTIALS, PlatformAdapter
 from scanner.platforms.snapshot import Snapshot, unverified
@@ -62,6 +63,8 @@ class Sources:
     official_logos: Mapping[str, OfficialLogo] = field(default_factory=dict)  # their files, for the report
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
+    # tonight's look-alike look-ups on the platforms (`scanner.discovery.lookups.run_lookups`), if any
+    lookups: Callable[[Registry], LookupNight] | None = None
 
 
 def audit(
@@ -76,33 +79,35 @@ def audit(
     # Last night's pictures that must be asked again are revalidated during discovery and
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
     sources.images.prefetch(sources.images.due())
-    registered = _wanted(registry, [])
     lock = threading.Lock()
-    with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="discovery") as side,
-        Progress(sum(len(handles) for handles in registered.values()), "Comptes lus") as bar,
-    ):
-        # the schools' websites are searched while the registered accounts are read; the
-        # accounts found there (rarely any) are read once the search is over
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="discovery") as side:
+        # the schools' websites are searched while the accounts are read; the accounts found
+        # there (rarely any) are read once the search is over
         discovering = side.submit(_safe_discover, sources, registry)
+        # before the reads: the accounts the look-ups find are read in the same batches as the others
+        lookups = _safe_lookups(sources, registry)
+        looked_up = lookups.discovered if lookups is not None else []
+        wanted = _wanted(registry, looked_up)
+        with Progress(sum(len(handles) for handles in wanted.values()), "Comptes lus") as bar:
 
-        def answered(network: str, read: dict[str, Snapshot]) -> None:
-            with lock:
-                bar.advance(len(read), item=Network(network).label)
-            # a platform's pictures download while the others are still being read
-            sources.images.identify((snap.avatar_url, snap.avatar_key) for snap in read.values())
-            sources.images.prefetch(_image_urls(read.values()))
+            def answered(network: str, read: dict[str, Snapshot]) -> None:
+                with lock:
+                    bar.advance(len(read), item=Network(network).label)
+                # a platform's pictures download while the others are still being read
+                sources.images.identify((snap.avatar_url, snap.avatar_key) for snap in read.values())
+                sources.images.prefetch(_image_urls(read.values()))
 
-        per_network = _fetch_all(sources.adapters, registered, answered)
-        discovered, unread_sites = discovering.result()
-        extra = {
-            network: [h for h in handles if h not in per_network.get(network, {})]
-            for network, handles in _wanted(registry, discovered).items()
-        }
-        extra = {network: handles for network, handles in extra.items() if handles}
-        if extra:
-            for network, read in _fetch_all(sources.adapters, extra, answered).items():
-                per_network.setdefault(network, {}).update(read)
+            per_network = _fetch_all(sources.adapters, wanted, answered)
+            linked, unread_sites = discovering.result()
+            discovered = _merged(linked, looked_up)
+            extra = {
+                network: [h for h in handles if h not in per_network.get(network, {})]
+                for network, handles in _wanted(registry, discovered).items()
+            }
+            extra = {network: handles for network, handles in extra.items() if handles}
+            if extra:
+                for network, read in _fetch_all(sources.adapters, extra, answered).items():
+                    per_network.setdefault(network, {}).update(read)
     snapshots, found = _by_account(registry, discovered, per_network)
     discovered = [replace(d, snapshot=found.get((d.network, d.handle))) for d in discovered]
     every = [*snapshots.values(), *(d.snapshot for d in discovered if d.snapshot)]
@@ -133,6 +138,9 @@ def audit(
         results = evaluate_all(context, advance=bar.advance)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
     notes = _platform_notes(sources.adapters)
+    if lookups is not None:
+        summary = lookups.summary()
+        notes += tuple(([summary] if summary else []) + lookups.lines)
     return AuditOutcome(
         started,
         clock(),
@@ -143,6 +151,7 @@ def audit(
         context,
         unread_sites=unread_sites,
         notes=notes,
+        lookups=lookups,
     )
 
 
@@ -167,6 +176,22 @@ def _safe_discover(sources: Sources, registry: Registry) -> tuple[list[Discovere
     if hasattr(found, "candidates"):
         return list(found.candidates), list(found.unread)
     return list(found), []
+
+
+def _safe_lookups(sources: Sources, registry: Registry) -> LookupNight | None:
+    if sources.lookups is None:
+        return None
+    try:
+        return sources.lookups(registry)
+    except Exception:  # the look-ups are a bonus too: the registry's accounts are read all the same
+        log.exception("look-ups failed")
+        return None
+
+
+def _merged(linked: list[Discovered], looked_up: list[Discovered]) -> list[Discovered]:
+    """The sites' candidates, then the look-ups' that no site links to (a site's link says more)."""
+    known = {account_key(d.network, d.handle) for d in linked}
+    return linked + [d for d in looked_up if account_key(d.network, d.handle) not in known]
 
 
 def _fetch_all(

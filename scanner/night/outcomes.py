@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from scanner.checks.base import Context, Discovered, Result
+from scanner.discovery.lookups import LookupNight
 from scanner.platforms.snapshot import Snapshot
 
 
@@ -36,6 +37,7 @@ class AuditOutcome:
     stats: dict[str, int] = field(default_factory=dict)
     unread_sites: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason)
     notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
+    lookups: LookupNight | None = None  # tonight's look-alike look-ups, if made
 
     @property
     def complete(self) -> bool:

@@ -11,21 +11,28 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from scanner.config.logos import load_logos
-from scanner.config.models import Config
+from scanner.config.models import Config, Registry
+from scanner.discovery.lookups import LookupNight, cached_lookups, run_lookups
 from scanner.discovery.sites import crawl
+from scanner.history.lookups import load_lookup_state
+from scanner.history.store import History
 from scanner.net.fetch import Fetcher
 from scanner.net.images import ImageFetcher, default_cache_path
 from scanner.net.links import LinkChecker
 from scanner.night.audit import Sources
-from scanner.platforms.base import CallOptions
+from scanner.platforms.base import CallOptions, utc_now
 from scanner.platforms.facebook import FacebookAdapter
+from scanner.platforms.facebook_search import FacebookSearcher
 from scanner.platforms.instagram import InstagramAdapter
 from scanner.platforms.retry import RetryPolicy
+from scanner.platforms.search import AccountReadSearcher
 from scanner.platforms.x import XAdapter
 from scanner.platforms.x_reads import XDayReads, default_path
 from scanner.platforms.youtube import YouTubeAdapter
+from scanner.platforms.youtube_search import YouTubeSearcher
 from scanner.plumbing.atomic_write import write_atomic
 from scanner.plumbing.secrets import Secrets
 
@@ -66,6 +73,16 @@ def build_sources(
     images = ImageFetcher(fetcher, default_cache_path(state_dir), now=lambda: options.now().timestamp())
 
     logos = load_logos(config)
+    searchers = build_searchers(config, secrets, adapters, options)
+    now = clock or utc_now
+
+    def lookups(registry: Registry) -> LookupNight:
+        with History.in_state_dir(state_dir) as history:
+            state = load_lookup_state(history)
+        night = now().astimezone(ZoneInfo(settings.timezone)).date()
+        made = cached_lookups(registry, state_dir / "cache" / "lookups.json")
+        return run_lookups(registry, settings.lookups, state, searchers, night, lookups=made)
+
     return Sources(
         adapters=adapters,
         images=images,
@@ -75,7 +92,26 @@ def build_sources(
         official_logos=logos,
         fetch_image=images.picture,
         closers=[images.close, images.save, handle_cache.save, x_reads.save],
+        lookups=lookups if searchers else None,
     )
+
+
+def build_searchers(config: Config, secrets: Secrets, adapters: Mapping, options: CallOptions) -> dict:
+    """The look-alike searchers of the platforms whose credentials are configured (and budget not 0)."""
+    settings = config.settings
+    budgets = settings.lookups
+    searchers: dict = {}
+    if secrets.x_bearer_token and budgets.max_x_reads:
+        searchers["x"] = AccountReadSearcher(adapters["x"], "https://x.com/{}")
+    if secrets.facebook_token and budgets.max_instagram_calls:
+        searchers["instagram"] = AccountReadSearcher(adapters["instagram"], "https://www.instagram.com/{}/")
+    if secrets.youtube_api_key and budgets.max_youtube_units:
+        searchers["youtube"] = YouTubeSearcher(settings.platforms.youtube, secrets.youtube_api_key, options)
+    if secrets.facebook_token and budgets.max_facebook_searches:
+        searchers["facebook"] = FacebookSearcher(
+            adapters["facebook"], secrets.facebook_token, app_secret=secrets.facebook_app_secret
+        )
+    return searchers
 
 
 def close_sources(sources: Sources) -> None:
