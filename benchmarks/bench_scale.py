@@ -19,6 +19,8 @@ alone (`scanner.night.audit.audit` with `build_sources`), without history, repor
 per picture. `--profile FILE` writes a cProfile of the first night (its main thread). `--revalidate`
 expires the CDN's `max-age` in the image cache before night 2, so that every picture is
 asked again (`If-None-Match`): the second night then shows 304s, never a full download.
+The nights make no look-alike look-up unless `--lookups` is given (then with the configuration's
+`lookups.*` budgets); `benchmarks/bench_lookups.py` measures a look-up night's share alone.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                     sandbox_url=sandbox.url,
                     sandbox_port=sandbox.port,
                     smtp_port=controller.port,
+                    lookups=args.lookups,
                     audit_only=args.audit_only,
                     profile=args.profile if number == 1 else None,
                     hours_later=hours,
@@ -225,7 +228,7 @@ def _answer(sender, target, kwargs) -> None:
 
 
 def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int, audit_only: bool,
-           profile: str | None, hours_later: float = 0.0) -> dict:  # fmt: skip
+           profile: str | None, hours_later: float = 0.0, lookups: bool = False) -> dict:  # fmt: skip
     """One night, in its own process: what `run_audit.py` does, against the sandbox."""
     from scanner.plumbing.runtime import limit_malloc_arenas
 
@@ -236,11 +239,14 @@ def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int
         profiler.enable()
     from benchmarks.world_gen import secrets
     from scanner.config.load import load_config
+    from scanner.config.models import LookupSettings
     from vigie_sandbox.demo import demo_settings
 
     config = load_config(workdir / "config")
     config_seconds = time.perf_counter() - began
     settings = demo_settings(config.settings, sandbox_url, smtp_port, workdir / "var")
+    if not lookups:  # the reads' figures, comparable night to night (look-up nights: --lookups)
+        settings = settings.model_copy(update={"lookups": LookupSettings.off()})
     night_config = config.model_copy(update={"settings": settings})
     offset = dt.timedelta(hours=hours_later)
     clock = lambda: dt.datetime.now(dt.UTC) + offset  # noqa: E731 - the night's simulated time
@@ -408,6 +414,11 @@ def main(argv: list[str] | None = None) -> int:
         "--revalidate",
         action="store_true",
         help="before night 2, expire the CDN's max-age in the image cache: every picture is asked again",
+    )
+    parser.add_argument(
+        "--lookups",
+        action="store_true",
+        help="the nights make their look-alike look-ups (settings' lookups.*); without it, none",
     )
     args = parser.parse_args(argv)
     nights = run_nights(args)

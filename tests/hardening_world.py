@@ -167,6 +167,14 @@ def settings_data(sandbox_url: str, smtp_port: int, state_dir: Path) -> dict[str
         },
         "escalation": {"reminder_days": 7, "escalate_days": 30},
         "network": {"allow_private_addresses": True, "timeout": 2},
+        # No look-alike look-ups: these nights count the reads' calls and faults; the look-ups have
+        # their own tests (tests/test_lookups_*.py), which turn them on with `write_config(lookups=…)`.
+        "lookups": {
+            "max_x_reads": 0,
+            "max_youtube_units": 0,
+            "max_instagram_calls": 0,
+            "max_facebook_searches": 0,
+        },
     }
 
 
@@ -195,7 +203,23 @@ def world_data() -> dict[str, Any]:
                     "cover": "https://scontent.sandbox.fbcdn.net/eqv-facebook-cover.jpg",
                     "last_post_days_ago": 2,
                     "roles": [{"name": "Julie Côté"}, {"name": "Sophie Tremblay"}],
-                }
+                },
+                {  # look-alike linked from no site: the old official page nobody closed
+                    "id": "100000000000902",
+                    "username": "EcoleHeritage",
+                    "name": "École Héritage",
+                    "about": "Page officielle de l'École Héritage à Falher.",
+                    "category": "School",
+                    "last_post_days_ago": 900,
+                },
+                {  # neighbour found by the Pages search « École des Quatre-Vents »: a camping
+                    "id": "100000000000903",
+                    "username": "CampingQuatreVents",
+                    "name": "Camping Les Quatre Vents",
+                    "about": "Camping familial.",
+                    "category": "Campground",
+                    "last_post_days_ago": 20,
+                },
             ],
         },
         "instagram": {
@@ -212,7 +236,15 @@ def world_data() -> dict[str, Any]:
                     "followers_count": 240,
                     "media_count": 90,
                     "last_post_days_ago": 4,
-                }
+                },
+                {  # look-alike linked from no site: the parents' committee « École Héritage_CSNO »
+                    "id": "17841400000000901",
+                    "username": "ecole.heritage.csno",
+                    "account_type": "creator",
+                    "name": "École Héritage_CSNO",
+                    "biography": "Comité de parents de l'École Héritage à Falher.",
+                    "last_post_days_ago": 5,
+                },
             ],
         },
         "x": {
@@ -228,7 +260,22 @@ def world_data() -> dict[str, Any]:
                     "profile_image_url": "https://pbs.sandbox.twimg.com/profile_images/eqv-x_normal.jpg",
                     "profile_banner_url": "https://pbs.sandbox.twimg.com/profile_banners/eqv-x/1500x500",
                     "last_tweet_days_ago": 2,
-                }
+                },
+                # not in the registry, linked from no site: found by the look-ups only (when on)
+                {  # look-alike: an impostor, O→0
+                    "id": "1580000000000000901",
+                    "username": "EQV_CSN0",
+                    "name": "École des Quatre-Vents_CSNO",
+                    "description": "Compte officiel de l'école.",
+                    "last_tweet_days_ago": 1,
+                },
+                {  # neighbour: a camping
+                    "id": "1580000000000000902",
+                    "username": "QuatreVents",
+                    "name": "Camping Les Quatre Vents",
+                    "description": "Camping familial au bord de la rivière.",
+                    "last_tweet_days_ago": 9,
+                },
             ],
         },
         "youtube": {
@@ -243,7 +290,14 @@ def world_data() -> dict[str, Any]:
                     "thumbnail": "https://yt3.sandbox.ggpht.com/eh-youtube",
                     "banner": "https://yt3.sandbox.ggpht.com/eh-youtube-banner",
                     "last_video_days_ago": 3,
-                }
+                },
+                {  # neighbour found by the search « École Héritage »: a festival
+                    "id": "UCq3HeritageDaysFestival",
+                    "handle": "@HeritageDaysFestival",
+                    "title": "Heritage Days Festival",
+                    "description": "Edmonton's festival of cultures.",
+                    "last_video_days_ago": 40,
+                },
             ],
         },
         "web": {

@@ -169,4 +169,4 @@ def test_demo_end_to_end(tmp_path):
             )
         finally:
             close(sources)
-    assert_matches_expected(outcome.results)
+    assert_matches_expected(outcome.results, looked_up=True)  # build_sources makes the look-ups

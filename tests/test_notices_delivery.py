@@ -30,6 +30,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.received: list[tuple[object, tuple[str, ...]]] = []
+        self.raw: list[tuple[str, bytes]] = []  # (envelope sender, bytes as received)
         self.mode = "accept"  # accept | 451 | 554
         self.refuse: set[str] = set()
 
@@ -46,6 +47,7 @@ class Recorder:
             return "554 5.6.0 Message rejected"
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.received.append((message, tuple(envelope.rcpt_tos)))
+        self.raw.append((envelope.mail_from, envelope.content))
         return "250 OK"
 
     def ids(self) -> Counter:
@@ -285,3 +287,20 @@ def test_resolved_good_news_goes_with_the_next_notice(nights, smtp) -> None:
     text = smtp.handler.received[-1][0].get_body(("plain",)).get_content()
     assert "BONNE NOUVELLE" in text and "Nom au format (nom)_CSNO" in text
     assert delivery.kind == "first"
+
+
+def test_the_bytes_recorded_are_the_bytes_sent(nights, smtp) -> None:
+    """A recorded notice goes on the wire as recorded (its headers read for the envelope, its
+    body neither parsed nor serialised again): what the history holds is what the school got."""
+    findings = nights.findings(0, {EQV: NC})
+    planned = plan_notices(findings, REGISTRY, nights.settings, night(0), notice_log(nights.history, REGISTRY),
+                           catalogue=CATALOGUE)  # fmt: skip
+    messages = [
+        (n, render_notice(n, REGISTRY, nights.settings, run_id="run-0", now=night(0))) for n in planned
+    ]
+    [record] = queue(nights.history, messages, run_id="run-0", now=night(0))
+    [delivery] = nights.run(1, {EQV: NC})
+    assert delivery.state == "sent"
+    [(sender, content)] = smtp.handler.raw
+    assert content.rstrip(b"\r\n") == record.message.rstrip(b"\r\n")
+    assert sender == str(messages[0][1]["From"]).rpartition("<")[2].rstrip(">")

@@ -112,11 +112,47 @@ def test_acceptance_tiers_each_decide_what_they_can(start):
     # every call carried a valid appsecret_proof (the sandbox refuses any other)
     assert all("appsecret_proof" in r.query for r in server.log)
     # calls: /me/accounts, one per managed page, ceil(60/50) batches, one refused for the posts,
-    # and the bisection around the unpublished page
+    # and one batch request asking each page of the unpublished page's batch on its own
     assert len(server.requests_to("graph.accounts")) == 1
     assert len(server.requests_to("graph.object")) == len(SCHOOL)
-    batches = len(server.requests_to("graph.ids"))
-    assert batches <= math.ceil(len(OTHERS) / 50) + 1 + 2 * math.ceil(math.log2(50))
+    assert len(server.requests_to("graph.ids")) == math.ceil(len(OTHERS) / 50) + 1
+    assert len(server.requests_to("graph.batch")) == 1
+
+
+@pytest.mark.parametrize("bad", [["Autre0CSNO"], ["Autre49CSNO"], ["Autre3CSNO", "Autre30CSNO"]])
+def test_a_bad_page_in_a_batch_of_50_costs_at_most_log2_50_extra_calls(start, bad):
+    """Issue 12: a per-object error in a batch of 50 costs at most ⌈log₂ 50⌉ = 6 extra calls and
+    spoils no other page. Here: one Graph batch request, whatever the number of bad pages."""
+    fifty = OTHERS[:50]
+    pages = [page(n, u, **({"published": False} if u in bad else {})) for n, u in enumerate(SCHOOL + OTHERS)]
+    w = world(features=("page_public_metadata_access", "page_public_content_access"))
+    w.facebook["pages"] = pages
+    server = start(w)
+    result = adapter(server).fetch(fifty)
+    for handle in fifty:
+        if handle in bad:
+            assert result[handle].reason == facebook.HIDDEN_PAGE
+        else:
+            assert result[handle].ok and result[handle].last_post_at is not None
+    batch_calls = len(server.requests_to("graph.ids")) + len(server.requests_to("graph.batch"))
+    assert batch_calls - 1 <= math.ceil(math.log2(50))  # extra calls beyond the one batch of 50
+    assert len(server.requests_to("graph.batch")) == 1 and len(server.requests_to("graph.ids")) == 1
+
+
+def test_when_graph_refuses_batch_requests_the_pages_are_split_in_halves(start):
+    pages = [
+        page(n, u, **({"published": False} if u == "Autre5CSNO" else {}))
+        for n, u in enumerate(SCHOOL + OTHERS)
+    ]
+    w = world(features=("page_public_metadata_access", "page_public_content_access"))
+    w.facebook["pages"] = pages
+    server = start(w)
+    server.faults.set("graph.batch", permission_denied=True)
+    result = adapter(server).fetch(OTHERS[:50])
+    assert result["Autre5CSNO"].reason == facebook.HIDDEN_PAGE
+    assert all(s.ok for h, s in result.items() if h != "Autre5CSNO")
+    assert len(server.requests_to("graph.batch")) == 1  # refused once, not asked again
+    assert len(server.requests_to("graph.ids")) <= 1 + 2 * math.ceil(math.log2(50))
 
 
 def test_with_page_public_content_access_every_last_post_is_read(start):

@@ -96,3 +96,54 @@ def test_rotated_url_of_the_same_picture_is_never_downloaded_twice(world, tmp_pa
         refused = fetcher.get(first_url, max_bytes=10**6, accept=("image/",))
         assert refused.status == 403
         assert not signature_expired(second_url, (DAY1 + dt.timedelta(days=1)).timestamp())
+
+
+def test_a_picture_graph_names_by_cache_key_is_one_picture_on_any_edge(world, tmp_path):
+    """fbcdn serves a picture from another edge host another day (a new host, path and signature
+    alike to nothing seen): Graph's `cache_key` names it, and it is neither downloaded again nor
+    asked more than once a night."""
+    world.facebook["picture_edges"] = [
+        "scontent-yyz1-1.sandbox.fbcdn.net",
+        "scontent-iad3-1.sandbox.fbcdn.net",
+    ]
+    picture = world.web["media"]["scontent.sandbox.fbcdn.net"]["/v/t39.30808-1/signee_n.jpg"]
+    world.web["media"] = {
+        host: {"/v/t39.30808-1/signee_n.jpg": picture} for host in world.facebook["picture_edges"]
+    }
+    clock = Clock(DAY1)
+    with SandboxServer(world, routes=[graph.route, web.route], now=clock) as server:
+        settings = FacebookSettings(graph_url=server.url, version="v23.0")
+        options = CallOptions(retry=RetryPolicy(attempts=2, base=0.01, cap=0.01), clock=clock)
+        fetcher = Fetcher(
+            NetworkSettings(allow_private_addresses=True), resolve={"*": f"127.0.0.1:{server.port}"}
+        )
+        cache = tmp_path / "images.json"
+
+        def night(identify: bool = True) -> tuple[str, ImageFetcher]:
+            page = FacebookAdapter(settings, TOKEN, options=options).fetch(["EcoleSigneeCSNO"])[
+                "EcoleSigneeCSNO"
+            ]
+            images = ImageFetcher(fetcher, cache, now=lambda: clock().timestamp())
+            images.prefetch(images.due())
+            if identify:
+                images.identify([(page.avatar_url, page.avatar_key)])
+            urls = [page.avatar_url, page.avatar_url]  # asked twice tonight (logo and look-alike checks)
+            evidence = images.fetch_many(urls)[page.avatar_url]
+            assert evidence.error is None and evidence.fingerprint is not None
+            images.close()
+            images.save()
+            return page.avatar_url, images
+
+        first_url, first = night()
+        assert first.stats()["downloads"] == 1
+        clock.when = DAY1 + dt.timedelta(hours=24)
+        second_url, second = night()
+        assert picture_key(second_url) != picture_key(first_url)  # another host: the path alone cannot tell
+        assert second.stats() == {"downloads": 0, "not_modified": 0, "fresh": 1, "fingerprinted": 0}
+        clock.when = DAY1 + dt.timedelta(days=8)  # past the week: one conditional request, no download
+        _, week_later = night()
+        assert week_later.stats()["not_modified"] == 1 and week_later.stats()["downloads"] == 0
+        assert len([r for r in server.log if r.endpoint == "media"]) == 2  # one download, one 304
+        clock.when = DAY1 + dt.timedelta(days=9)  # the same night without the key: a second download
+        _, unidentified = night(identify=False)
+        assert unidentified.stats()["downloads"] == 1

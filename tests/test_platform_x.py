@@ -10,7 +10,7 @@ import time
 import pytest
 
 from scanner.config.models import XSettings
-from scanner.platforms import x
+from scanner.platforms import x, x_reads
 from scanner.platforms.base import NO_CREDENTIALS
 from scanner.platforms.retry import RetryPolicy
 from scanner.platforms.snapshot import FetchStatus
@@ -150,6 +150,31 @@ def test_same_accounts_read_twice_in_a_utc_day_cost_once(sandbox):
     assert reader.cost.dollars == twitter.billing(sandbox).dollars(NOW.date()) == 0.025
     assert reader.cost.french() == "0,025\u00a0$\u00a0US (2 comptes et 1 publication lus)"
     assert reader.night_note().startswith("Coût estimé de la nuit sur X\u00a0: 0,025\u00a0$\u00a0US")
+
+
+def test_a_second_run_the_same_utc_day_pays_nothing_again(sandbox, tmp_path):
+    """A re-run after a failure, `--dry-run` or `access`: what an earlier run of the UTC day read
+    is remembered in the state folder (ids only) and counted as free, as X bills it."""
+    path = x_reads.default_path(tmp_path)
+    first = adapter(sandbox, day_reads=x_reads.XDayReads(path))
+    first.fetch(["Alpha", "Locked"])
+    first.cost.reads.save()
+    assert first.cost.dollars == 0.025
+    saved = path.read_text(encoding="utf-8")
+    assert TOKEN not in saved and "Alpha" not in saved  # X's public ids, nothing else
+
+    second = adapter(sandbox, day_reads=x_reads.XDayReads(path))
+    second.fetch(["Alpha", "Locked", "Quiet"])  # Quiet is new today: only it is paid
+    assert second.cost.dollars == 0.01
+    assert second.cost.french() == (
+        "0,01\u00a0$\u00a0US (1 compte et 0 publication lus; 3 lectures déjà faites aujourd'hui (UTC), gratuites)"
+    )
+    assert first.cost.dollars + second.cost.dollars == twitter.billing(sandbox).dollars(NOW.date())
+    second.cost.reads.save()
+
+    tomorrow = adapter(sandbox, day_reads=x_reads.XDayReads(path), clock=lambda: NOW + dt.timedelta(days=1))
+    tomorrow.fetch(["Alpha"])
+    assert tomorrow.cost.dollars == 0.015 and not tomorrow.cost.repeats  # another UTC day: paid again
 
 
 @pytest.mark.parametrize(

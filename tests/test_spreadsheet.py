@@ -11,6 +11,7 @@ import zipfile
 from zoneinfo import ZoneInfo
 
 import pytest
+from lxml import etree
 from openpyxl import load_workbook
 
 from scanner.plumbing.spreadsheet import (
@@ -115,3 +116,23 @@ def test_a_row_of_the_wrong_length_is_a_programming_error():
     workbook = new_workbook()
     with pytest.raises(ValueError):
         write_table(workbook.create_sheet("F"), ["a", "b"], [["seul"]])
+
+
+def test_the_streamed_workbook_is_well_formed_and_keeps_every_rule():
+    """The night's workbook writes its XML itself (`xlsx_stream`): every part parses, and what a
+    spreadsheet program reads back is what openpyxl's path gives (wrap, styles, properties)."""
+    workbook = new_workbook()
+    workbook.properties.creator, workbook.properties.title = "Vigie DA 142", "Audit <nuit> & jour"
+    rows = [["=1+1", "Une ligne\net une autre", 3.5, True], ["\ud800sans paire", None, 0, False]]
+    write_table(workbook.create_sheet("Feuille"), ["Nom", "Détail", "Nombre", "Vrai"], rows, wrap=("Détail",))
+    data = workbook_bytes(workbook)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            etree.fromstring(archive.read(name))  # well-formed XML, every part
+    book = load_workbook(io.BytesIO(data))
+    sheet = book["Feuille"]
+    assert book.properties.title == "Audit <nuit> & jour" and book.properties.creator == "Vigie DA 142"
+    assert sheet["A2"].value == "=1+1" and sheet["A2"].quotePrefix and sheet["A2"].data_type == "s"
+    assert sheet["B2"].value == "Une ligne\net une autre" and sheet["B2"].alignment.wrap_text
+    assert (sheet["C2"].value, sheet["D2"].value, sheet["D3"].value) == (3.5, True, False)
+    assert sheet["A3"].value == "sans paire" and sheet["B3"].value is None  # no lone surrogate in XML

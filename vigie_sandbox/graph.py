@@ -14,7 +14,8 @@ and Page tokens, `roles` only with a Page token) is `vigie_sandbox.graph_access`
 
 Endpoint names (for fault knobs and `SandboxServer.requests_to`): `graph.ids`,
 `graph.object`, `graph.ig_discovery`, `graph.roles`, `graph.posts`, `graph.accounts`,
-`graph.debug`, `graph.other`.
+`graph.debug`, `graph.batch` (a batch request counts as one call), `graph.pages_search`
+(`vigie_sandbox.graph_search`), `graph.other`.
 Platform-shaped knobs read here: `token_expired` (190/463), `throttled` (4 by default;
 a string value such as `"613"` or `"80001"`, or the `throttle_code` knob, picks the code),
 `regain_minutes` (the `estimated_time_to_regain_access` the usage headers then report),
@@ -51,6 +52,9 @@ object, as Meta does without notice (`ads_api_access_tier` was added that way).
     users: [{id: "…", name: "…"}]            # personal profiles (only id, name, link)
     groups: [{id: "…", name: "…"}]           # not served: the Groups API closed in April 2024
 
+`picture_edges: [host, …]` in `facebook.yaml` serves each day's page pictures from another CDN
+edge host (`vigie_sandbox.signing.on_edge`), with the same `cache_key`.
+
 `instagram.yaml`::
 
     business_account: {id: "17841400000000000", username: csno_officiel}   # asks business_discovery
@@ -77,8 +81,9 @@ import math
 import re
 import threading
 from typing import Any
+from urllib.parse import parse_qs
 
-from vigie_sandbox import posts_graph, signing
+from vigie_sandbox import graph_search, posts_graph, signing
 from vigie_sandbox.graph_access import Access, TokenInfo, hidden_page, localised_category
 from vigie_sandbox.graph_fields import FieldSpec, GraphFailure, parse_fields
 from vigie_sandbox.server import Request, Response
@@ -106,6 +111,8 @@ def route(request: Request, server) -> Response | None:
     match = _VERSIONED.match(request.path)
     if not match:
         return None
+    if request.method == "POST" and "batch" in request.query and not match.group(1):
+        return _batch(request, server)
     parts = [p for p in (match.group(1) or "").split("/") if p]
     endpoint = _endpoint(parts, request.query)
     graph = _Graph(server, request)
@@ -117,6 +124,51 @@ def route(request: Request, server) -> Response | None:
         return graph.error(failure, endpoint)
 
 
+def _batch(request: Request, server) -> Response:
+    """`POST /?batch=[{"method": "GET", "relative_url": "…"}, …]`: several calls in one HTTP request
+    (developers.facebook.com/docs/graph-api/making-multiple-requests): at most 50 operations; the
+    answer is a JSON array in their order, each `{"code", "body"}` (the body a JSON string, the
+    headers left out with `include_headers=false`), so one refused object fails only its own
+    operation. The access token and `appsecret_proof` of the batch apply to every operation."""
+    graph = _Graph(server, request)
+    endpoint = "graph.batch"
+    try:
+        graph.check_token_and_faults(endpoint)
+        try:
+            operations = json.loads(request.query["batch"])
+        except ValueError:
+            raise GraphFailure(100, "(#100) The batch parameter must be a JSON array") from None
+        if not isinstance(operations, list):
+            raise GraphFailure(100, "(#100) The batch parameter must be a JSON array")
+        if len(operations) > MAX_IDS:
+            raise GraphFailure(
+                100, f"(#100) Too many requests in batch message. Maximum batch size is {MAX_IDS}"
+            )
+        version = request.path.rstrip("/")
+        with_headers = request.query.get("include_headers", "true") != "false"
+        answers = []
+        for operation in operations:
+            relative = str((operation or {}).get("relative_url", "")).lstrip("/")
+            path, _, query = relative.partition("?")
+            params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+            for name in ("access_token", "appsecret_proof"):
+                if name in request.query:
+                    params.setdefault(name, request.query[name])
+            sub = Request("GET", request.host, f"{version}/{path}", params, request.headers)
+            answer = route(sub, server) if str(operation.get("method", "GET")).upper() == "GET" else None
+            if answer is None:
+                answers.append(None)
+                continue
+            item: dict[str, Any] = {"code": answer.status, "body": answer.body.decode()}
+            if with_headers:
+                item["headers"] = [{"name": k, "value": v} for k, v in answer.headers.items()]
+            answers.append(item)
+        return Response(200, json.dumps(answers).encode(), {"Content-Type": "application/json; charset=UTF-8",
+                        **graph.usage_headers(endpoint)}, endpoint)  # fmt: skip
+    except GraphFailure as failure:
+        return graph.error(failure, endpoint)
+
+
 def _endpoint(parts: list[str], query: dict[str, str]) -> str:
     if not parts:
         return "graph.ids" if "ids" in query else "graph.other"
@@ -124,6 +176,8 @@ def _endpoint(parts: list[str], query: dict[str, str]) -> str:
         return "graph.accounts"
     if parts == ["debug_token"]:
         return "graph.debug"
+    if parts == ["pages", "search"]:
+        return graph_search.ENDPOINT
     if len(parts) == 1:
         return "graph.ig_discovery" if "business_discovery" in query.get("fields", "") else "graph.object"
     if len(parts) == 2 and parts[1] == "roles":
@@ -217,6 +271,8 @@ class _Graph:
             if info is None:
                 raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
             return {"data": self.access.debug(info)}
+        if endpoint == graph_search.ENDPOINT:
+            return graph_search.pages_search(self, fields)
         if not parts:
             if "ids" not in self.request.query:
                 raise GraphFailure(100, "(#100) Missing 'ids' parameter")
@@ -300,6 +356,9 @@ class _Graph:
 
     # -------------------------------------------------------- rendering
 
+    def render(self, kind: str, node: dict[str, Any], fields: list[FieldSpec] | None) -> dict[str, Any]:
+        return self._render(kind, node, fields)
+
     def _render(self, kind: str, node: dict[str, Any], fields: list[FieldSpec] | None) -> dict[str, Any]:
         fields = fields or [FieldSpec("id"), FieldSpec("name")]
         render = {"Page": self._page_field, "User": self._user_field, "IGUser": self._ig_field}[kind]
@@ -348,8 +407,12 @@ class _Graph:
         url = page.get("picture")
         silhouette = bool(page.get("is_silhouette", not url))
         url = url or "https://scontent.sandbox.fbcdn.net/silhouette.jpg"
+        key = signing.cache_key(url)
+        edges = self.facebook.get("picture_edges")
+        if edges:  # the day's CDN edge serves it: another host, the same picture and cache_key
+            url = signing.on_edge(url, str(edges[self.now.date().toordinal() % len(edges)]))
         picture = {"height": side, "is_silhouette": silhouette, "url": self._signed(url), "width": side}
-        picture["cache_key"] = signing.cache_key(url)
+        picture["cache_key"] = key
         return picture
 
     def _signed(self, url: str) -> str:

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def default_routes() -> list:
-    from vigie_sandbox import graph, twitter, web, youtube
+    from vigie_sandbox import graph, twitter, web, youtube, youtube_search
 
-    return [graph.route, twitter.route, youtube.route, web.route]
+    return [graph.route, twitter.route, youtube_search.route, youtube.route, web.route]

@@ -35,6 +35,16 @@ def sign(url: str, now: dt.datetime) -> str:
     return f"{url}?_nc_cat=104&_nc_sid=7206a8&_nc_ohc={ohc}&_nc_ht={urlsplit(url).hostname}&oh=00_{_hash(path, oe)}&oe={oe}"
 
 
+def on_edge(url: str, host: str) -> str:
+    """The same picture served by another edge of the CDN. fbcdn and cdninstagram URLs name the
+    edge (point of presence) that serves them, `scontent-yyz1-1.cdninstagram.com`,
+    `scontent-iad3-1.xx.fbcdn.net`, `scontent-sin6-1.xx.fbcdn.net` in URLs published on the web,
+    and `_nc_ht` repeats it: the same picture may come from another host another day, while
+    Graph's `cache_key` stays the same."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=host).geturl()
+
+
 def cache_key(url: str) -> str:
     """The picture's identity, the same whatever its signature (Graph's `cache_key`)."""
     return "cb" + hashlib.sha256(urlsplit(url).path.encode()).hexdigest()[:20]

@@ -70,11 +70,21 @@ def route(request: Request, server) -> Response | None:
         endpoint, handler = "youtube.channels", _channels
     elif request.path == "/youtube/v3/playlistItems":
         endpoint, handler = "youtube.playlistItems", _playlist_items
+    elif request.path == "/youtube/v3/search":
+        return None  # vigie_sandbox.youtube_search
     elif request.path.startswith("/youtube/v3/"):
         return Response(404, b"Not Found", {"Content-Type": "text/html; charset=UTF-8"}, "youtube.other")
     else:
         return None
     world = server.world.youtube or {}
+    refused = refusal(request, server, world, endpoint)
+    if refused is not None:
+        return refused
+    return handler(request, server, world, endpoint)
+
+
+def refusal(request: Request, server, world: dict, endpoint: str) -> Response | None:
+    """The answer when the key, the quota or the faults refuse this request; None when it may go on."""
     key = request.query.get("key") or request.headers.get("x-goog-api-key")
     if not key:
         message = "The request is missing a valid API key."
@@ -93,7 +103,7 @@ def route(request: Request, server) -> Response | None:
             return _error(endpoint, 403, message, "youtube.playlistItem", "playlistItemsNotAccessible", None)
         message = "The request might not be properly authorized to retrieve channel information."
         return _error(endpoint, 403, message, "youtube.channel", "channelForbidden", None)
-    return handler(request, server, world, endpoint)
+    return None
 
 
 # ---------------------------------------------------------------- errors in Google's shape

@@ -14,6 +14,7 @@ the features themselves are not readable with the token, what they allow is.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ from scanner.platforms.graph_client import GraphClient, is_permission_code
 from scanner.platforms.instagram import InstagramAdapter
 from scanner.platforms.retry import RetryPolicy
 from scanner.platforms.x import POST_READ, USER_READ, XAdapter
+from scanner.platforms.x_reads import XDayReads
+from scanner.platforms.x_reads import default_path as x_reads_path
 from scanner.platforms.youtube import BATCH as YOUTUBE_BATCH
 from scanner.platforms.youtube import YouTubeAdapter
 from scanner.plumbing.secrets import Secrets
@@ -196,9 +199,14 @@ def probe_x(config: Config, secrets: Secrets, options: CallOptions, accounts: li
     )
     if not accounts:
         return result
-    adapter = XAdapter(config.settings.platforms.x, secrets.x_bearer_token, options=options)
+    day_reads = XDayReads(x_reads_path(config.state_dir))  # a read the nights of today need not pay again
+    adapter = XAdapter(
+        config.settings.platforms.x, secrets.x_bearer_token, day_reads=day_reads, options=options
+    )
     _one_read(result, adapter, accounts)
     result.lines.append(f"coût de cette vérification\u00a0: {_dollars(adapter.cost.dollars)}")
+    with contextlib.suppress(OSError):  # else the next run of the day counts this read as paid again
+        day_reads.save()
     return result
 
 

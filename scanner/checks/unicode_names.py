@@ -183,6 +183,7 @@ def _latin_look_alike(char: str) -> str | None:
 # ---------------------------------------------------------------- comparison
 
 
+@functools.lru_cache(maxsize=16_384)  # the same names come back for every account of a school
 def skeleton(text: str) -> str:
     """The name as it reads: invisible characters dropped, look-alikes and styled letters replaced
     by the Latin letter they imitate. Lets the other name rules judge what a reader sees, so that
@@ -196,6 +197,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
+@functools.lru_cache(maxsize=16_384)  # the board's and schools' names are folded for every account
 def fold(text: str) -> str:
     """NFKC, no accents, lower case, punctuation as spaces: for loose comparison of names."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -204,6 +206,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", bare).strip()
 
 
+@functools.lru_cache(maxsize=16_384)  # tokens and acronyms recur across accounts
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))

@@ -107,15 +107,15 @@ def _similar_name(names: list[str], ctx: Context) -> str | None:
 
     def build() -> list[tuple[Target, str]]:
         targets = [
-            (school_target(school.name, school.acronyms, board.suffix), f"l'{school.name}")
+            (school_target(school.name, school.acronyms, board.suffix), f"de l’{school.name}")
             for school in ctx.registry.schools
         ]
-        return [*targets, (board_target(board.name, board.suffix), f"le {board.name}")]
+        return [*targets, (board_target(board.name, board.suffix), f"du {board.name}")]
 
     for name in names:
         for target, label in ctx.memo("unregistered.targets", build):
             if resembles(name, target):
-                return f"le nom {quoted(name)} ressemble à celui de {label}"
+                return f"le nom {quoted(name)} ressemble à celui {label}"
     return None
 
 

@@ -362,6 +362,11 @@ class LookupSettings(Frozen):
     max_instagram_calls: int = Field(default=2_500, ge=0)  # business_discovery calls, one username each
     max_facebook_searches: int = Field(default=700, ge=0)  # username reads and Pages searches
 
+    @classmethod
+    def off(cls) -> LookupSettings:
+        """No look-up on any platform (every budget 0)."""
+        return cls(max_x_reads=0, max_youtube_units=0, max_instagram_calls=0, max_facebook_searches=0)
+
     @field_validator("max_youtube_units")
     @classmethod
     def _youtube_search_fits(cls, units: int) -> int:

@@ -179,23 +179,47 @@ class History(PostMemory):
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self) -> None:
+        """Apply every migration not applied yet, by number, in order. The numbers applied are kept
+        in `schema_migrations` (a file made before that table: every number up to `user_version`),
+        so a migration that lands after a higher-numbered one (two branches each taking a number)
+        is still applied; `user_version` stays the highest number applied."""
         known = migrations()
         if self.version > (known[-1][0] if known else 0):
             raise RuntimeError(f"{self.path}: schema version {self.version} is newer than this program")
-        applied = False
+        applied = self._applied(known)
+        rebuilt = False
         for number, sql in known:
-            if number <= self.version:
+            if number in applied:
                 continue
+            version = max(self.version, number)
             try:
-                self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-                applied = True
+                self.conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nINSERT OR IGNORE INTO schema_migrations (number) VALUES ({number});\n"
+                    f"PRAGMA user_version = {version};\nCOMMIT;"
+                )
+                rebuilt = True
             except sqlite3.Error:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                if self.version < number:  # not a concurrent process that got there first
+                if number not in self._applied(known):  # not a concurrent process that got there first
                     raise
-        if applied:  # a migration that rebuilt a table (0003) leaves its old pages free: given back
+        if rebuilt:  # a migration that rebuilt a table (0003) leaves its old pages free: given back
             self.conn.execute("PRAGMA incremental_vacuum")
+
+    def _applied(self, known: list[tuple[int, str]]) -> set[int]:
+        conn = self.conn
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY)")
+        applied = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
+        if not applied and self.version:  # a file from before the table: everything up to its version
+            applied = {number for number, _ in known if number <= self.version}
+            conn.executemany(
+                "INSERT OR IGNORE INTO schema_migrations (number) VALUES (?)", [(n,) for n in applied]
+            )
+        return applied
+
+    def transaction(self):
+        """A write transaction (a savepoint inside a dry run's), for the history's other tables' modules."""
+        return self._transaction()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

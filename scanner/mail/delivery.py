@@ -25,8 +25,10 @@ import functools
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
-from email.utils import getaddresses
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
 
 from scanner.config.models import SmtpSecurity, SmtpSettings
 
@@ -72,6 +74,21 @@ def _reply(value: bytes | str) -> str:
 def _by_code(code: int, text: str) -> DeliveryError:
     cls = TemporaryDeliveryError if 400 <= code < 500 else PermanentDeliveryError
     return cls(f"{code} {text}", code)
+
+
+class RecordedMessage(EmailMessage):
+    """A message read back from the bytes recorded before sending (`recorded`): those exact bytes
+    go on the wire, without parsing the body and serialising it again (`recorded_message`)."""
+
+    recorded: bytes = b""
+
+
+def recorded_message(data: bytes) -> RecordedMessage:
+    """The headers of recorded message bytes, for the envelope; the bytes themselves are sent."""
+    parser = BytesParser(_class=RecordedMessage, policy=policy.default)  # type: ignore[arg-type]
+    message = parser.parsebytes(data, headersonly=True)
+    message.recorded = data
+    return message
 
 
 def recipients_of(message: EmailMessage) -> list[str]:
@@ -143,8 +160,13 @@ class SmtpSession:
         recipients = recipients_of(message)
         if not recipients:
             raise PermanentDeliveryError("the message has no recipient")
+        raw = _as_recorded(message, recipients)
         try:
-            refused = self._smtp.send_message(message, to_addrs=recipients)
+            if raw is not None:
+                sender = parseaddr(str(message["Sender"] or message["From"] or ""))[1]
+                refused = self._smtp.sendmail(sender, recipients, raw)
+            else:
+                refused = self._smtp.send_message(message, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as exc:
             raise RecipientsRefused({a: (c, _reply(r)) for a, (c, r) in exc.recipients.items()}) from None
         except smtplib.SMTPResponseException as exc:  # sender refused, data refused, …
@@ -156,6 +178,19 @@ class SmtpSession:
         refused_map = {a: (c, _reply(r)) for a, (c, r) in refused.items()}
         accepted = tuple(a for a in recipients if a not in refused_map)
         return SendResult(message.get("Message-ID"), accepted, refused_map)
+
+
+def _as_recorded(message: EmailMessage, recipients: list[str]) -> bytes | None:
+    """The recorded bytes to send as they are, when `send_message` would change nothing in them:
+    no Bcc to strip, ASCII addresses (no SMTPUTF8)."""
+    if not isinstance(message, RecordedMessage) or not message.recorded:
+        return None
+    if message.get_all("Bcc") or message.get_all("Resent-Bcc"):
+        return None
+    sender = str(message["Sender"] or message["From"] or "")
+    if not sender.isascii() or not all(address.isascii() for address in recipients):
+        return None
+    return message.recorded
 
 
 @functools.cache

@@ -46,7 +46,7 @@ MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _CHUNK = 64 * 1024
-POOL_MAXSIZE = 64  # kept-alive connections per address
+POOL_MAXSIZE = 128  # kept-alive connections per address: every host behind it at its per-host limit
 T = TypeVar("T")
 
 
@@ -322,13 +322,13 @@ class Fetcher:
         timeout = self.network.timeout
         deadline = time.monotonic() + 3 * timeout
         try:
-            response = self.session.request(
-                method,
-                wire_url,
-                headers=headers,
-                stream=True,
-                allow_redirects=False,
-                timeout=(timeout, timeout),
+            # Prepared here, sent by the session: `Session.request` would merge cookies (refused
+            # by this session's policy), environment settings (ignored) and hooks per request,
+            # a third of a picture's CPU when 18,000 are asked in a night.
+            request = requests.PreparedRequest()
+            request.prepare(method=method, url=wire_url, headers={**self.session.headers, **headers})
+            response = self.session.send(
+                request, stream=True, allow_redirects=False, timeout=(timeout, timeout)
             )
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise _failure_from(exc) from exc

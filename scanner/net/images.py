@@ -16,8 +16,9 @@ cdninstagram.com sign their URLs (`oh`, `oe`, `_nc_*`) and give the same picture
 day or so, expiring the old one (403 past `oe`). Keyed on the bare path, a rotated URL of a
 picture seen before is one conditional request (a 304), never a second download; the cache
 remembers the last URL seen, and a URL whose signature has expired is never asked again.
-(Graph also gives `picture{cache_key}` for this: the Facebook adapter keeps it on the snapshot
-as `avatar_key`; the bare path identifies the same picture on every platform.)
+When Graph gives the picture's `cache_key` (`picture{cache_key}`, kept on the snapshot as
+`avatar_key`), that is the picture's identity instead (`identify`): Meta changes it when the
+picture changes and not when the URL is signed again, whatever the CDN path looks like.
 
 The same store keeps the bytes of the pictures the report shows beside a logo
 (`picture(url)`, in `STATE_DIR/cache/images/` beside `images.json`): platform CDNs
@@ -61,6 +62,7 @@ CACHE_VERSION = 1
 CACHE_TTL_DAYS = 30  # entries not seen for this long are dropped when saving
 LAST_RUN_HOURS = 6  # entries seen within this of the newest one were seen by the last run
 MAX_FRESH_DAYS = 7  # however long a CDN says an image stays valid, it is asked again after a week
+CACHE_KEY_PREFIX = "cache_key:"  # a picture identified by its platform's key, in the cache
 
 
 _SIGNATURE = re.compile(r"^(oh|oe|_nc_[a-z0-9_]*)$", re.IGNORECASE)
@@ -122,10 +124,26 @@ class ImageFetcher:
         self._lock = threading.Lock()
         self._pools: dict[str, ThreadPoolExecutor] = {}  # per host, created on first use; `close` stops them
         self._pending: dict[str, Future[ImageEvidence]] = {}  # picture key -> its download, this run
+        self._identities: dict[str, str] = {}  # URL -> the platform's identity of its picture (cache_key)
         self._per_content: Once[tuple[Any, int, int] | str] = Once()  # sha256 -> (fingerprint, w, h) or error
         self._cache: dict[str, dict[str, Any]] = self._load()
+        for key, entry in self._cache.items():  # last run's URLs keep their identity (`due`)
+            if key.startswith(CACHE_KEY_PREFIX) and isinstance(entry.get("url"), str):
+                self._identities[entry["url"]] = key
 
     # ---------------------------------------------------------------- public
+
+    def identify(self, pictures: Iterable[tuple[str | None, str | None]]) -> None:
+        """(URL, the platform's key of its picture) pairs: Graph's `cache_key` names the picture
+        behind every signed URL of it, so a rotated URL is a picture already known."""
+        with self._lock:
+            for url, key in pictures:
+                if url and key:
+                    self._identities[url] = CACHE_KEY_PREFIX + key
+
+    def key(self, url: str) -> str:
+        """The picture's identity: the platform's key when given, else the URL without its signature."""
+        return self._identities.get(url) or picture_key(url)
 
     def fetch(self, url: str) -> ImageEvidence:
         """The evidence for one image URL; asked of the network once per run, whoever asks."""
@@ -139,7 +157,7 @@ class ImageFetcher:
         `fetch_many` then waits for what is under way instead of asking again."""
         with self._lock:
             for url in dict.fromkeys(u for u in urls if u):
-                key = picture_key(url)
+                key = self.key(url)
                 if key not in self._pending:
                     self._pending[key] = self._pool_for(url).submit(self._fetch, url)
 
@@ -181,7 +199,7 @@ class ImageFetcher:
         unique = list(dict.fromkeys(u for u in urls if u))
         self.prefetch(unique)
         with self._lock:
-            futures = [self._pending[picture_key(url)] for url in unique]
+            futures = [self._pending[self.key(url)] for url in unique]
         found = {}
         for url, future in zip(unique, futures, strict=True):
             evidence = future.result()
@@ -191,7 +209,7 @@ class ImageFetcher:
         now = int(self.now())
         with self._lock:  # seen tonight: a picture only prefetched from `due` is not
             for url in unique:
-                entry = self._cache.get(picture_key(url))
+                entry = self._cache.get(self.key(url))
                 if entry is not None:
                     entry["seen"] = now
                     entry["url"] = url  # the last URL seen: `due` asks that one
@@ -252,13 +270,13 @@ class ImageFetcher:
         if self.cache_path is None:
             return None
         # keyed by the picture, not its signed URL: a rotated fbcdn URL is the same picture
-        key = picture_key(url)
+        key = self.key(url)
         return self.cache_path.with_suffix("") / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".img")
 
     # ---------------------------------------------------------------- one URL
 
     def _fetch(self, url: str) -> ImageEvidence:
-        key = picture_key(url)
+        key = self.key(url)
         with self._lock:
             entry = self._cache.get(key)
         cached = _cached_fingerprint(entry)
@@ -291,7 +309,7 @@ class ImageFetcher:
         if isinstance(known, str):
             return ImageEvidence(url, error=known)
         fingerprint, width, height = known
-        key = picture_key(url)
+        key = self.key(url)
         with self._lock:
             previous = self._cache.get(key) or {}
             self._cache[key] = {
@@ -308,7 +326,7 @@ class ImageFetcher:
         return ImageEvidence(url, fingerprint, width=width, height=height)
 
     def _fresh_until(self, url: str, headers: Any) -> float:
-        return fresh_until(url, headers.get("cache-control"), self.now())
+        return fresh_until(url, headers.get("cache-control"), self.now(), stable=self.key(url) != url)
 
     def _decode(self, data: bytes) -> tuple[Any, int, int] | str:
         """(fingerprint, width, height), or the French reason the bytes were refused."""
@@ -335,7 +353,7 @@ class ImageFetcher:
         return {u: e for u, e in entries.items() if isinstance(e, dict)} if isinstance(entries, dict) else {}
 
 
-def fresh_until(url: str, cache_control: str | None, now: float) -> float:
+def fresh_until(url: str, cache_control: str | None, now: float, *, stable: bool | None = None) -> float:
     """When to ask for `url` again: `now` + the CDN's `max-age`; 0 (ask next time) for
     `no-cache`, `no-store` or no max-age.
 
@@ -348,6 +366,8 @@ def fresh_until(url: str, cache_control: str | None, now: float) -> float:
     one-day max-age and daily signature are about the URL, not the bytes. Behind one CDN path
     the bytes do not change (a new picture gets a new path, as Graph's `cache_key` does), so
     a rotated signature needs no request; the picture is still asked again within the week.
+    `stable`: the picture has an identity of its own (a signed URL, or Graph's `cache_key`);
+    by default, whether the URL is signed.
     """
     control = (cache_control or "").lower()
     if "no-cache" in control or "no-store" in control:
@@ -356,7 +376,8 @@ def fresh_until(url: str, cache_control: str | None, now: float) -> float:
     if not match:
         return 0
     cap = MAX_FRESH_DAYS * 86400
-    seconds = cap if picture_key(url) != url else int(match.group(1))
+    stable = picture_key(url) != url if stable is None else stable
+    seconds = cap if stable else int(match.group(1))
     if seconds > cap * 3 // 4:
         spread = int.from_bytes(hashlib.sha256(url.encode()).digest()[:2]) / 65535  # 0..1, stable
         seconds = min(seconds, int(cap * (0.75 + 0.25 * spread)))

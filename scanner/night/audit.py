@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence
 from scanner.checks.runner import evaluate_all
 from scanner.config.logos import OfficialLogo
-from scanner.config.models import Account, Network, Registry, Settings
+from scanner.config.models import Account, Network, Registry, Settings, account_key
+from scanner.discovery.lookups import LookupNight
 from scanner.night.outcomes import AccountOutcome, AuditOutcome
 from scanner.platforms.base import NO_CREDENTIALS, PlatformAdapter
 from scanner.platforms.snapshot import Snapshot, unverified
@@ -28,9 +30,13 @@ from scanner.plumbing.progress import Progress
 
 log = logging.getLogger(__name__)
 
+SLICE = 1000  # handles per adapter call when a platform has more: pictures start as slices answer
+
 
 class ImageSource(Protocol):
     def due(self) -> list[str]: ...  # last run's pictures, to be asked again
+
+    def identify(self, pictures: Iterable[tuple[str | None, str | None]]) -> None: ...  # (URL, cache_key)
 
     def prefetch(self, urls: Sequence[str]) -> None: ...  # start, don't wait
 
@@ -57,6 +63,8 @@ class Sources:
     official_logos: Mapping[str, OfficialLogo] = field(default_factory=dict)  # their files, for the report
     fetch_image: Callable[[str], bytes | None] | None = None  # raw bytes, for the report's side-by-side
     closers: list[Callable[[], None]] = field(default_factory=list)  # save caches when the night is over
+    # tonight's look-alike look-ups on the platforms (`scanner.discovery.lookups.run_lookups`), if any
+    lookups: Callable[[Registry], LookupNight] | None = None
     fetcher: object | None = None  # scanner.net.fetch.Fetcher: the publications' pictures
 
 
@@ -72,16 +80,36 @@ def audit(
     # Last night's pictures that must be asked again are revalidated during discovery and
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
     sources.images.prefetch(sources.images.due())
-    discovered, unread_sites = _safe_discover(sources, registry)
-    wanted = _wanted(registry, discovered)
-    with Progress(sum(len(handles) for handles in wanted.values()), "Comptes lus") as bar:
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="discovery") as side:
+        # the schools' websites are searched while the accounts are read; the accounts found
+        # there (rarely any) are read once the search is over
+        discovering = side.submit(_safe_discover, sources, registry)
+        # before the reads: the accounts the look-ups find are read in the same batches as the others
+        lookups = _safe_lookups(sources, registry)
+        looked_up = lookups.discovered if lookups is not None else []
+        wanted = _wanted(registry, looked_up)
+        with Progress(sum(len(handles) for handles in wanted.values()), "Comptes lus") as bar:
 
-        def answered(network: str, read: dict[str, Snapshot]) -> None:
-            bar.advance(len(read), item=Network(network).label)
-            # a platform's pictures download while the others are still being read
-            sources.images.prefetch(_image_urls(read.values()))
+            def answered(network: str, read: dict[str, Snapshot]) -> None:
+                with lock:
+                    bar.advance(len(read), item=Network(network).label)
+                # a platform's pictures download while the others are still being read
+                sources.images.identify((snap.avatar_url, snap.avatar_key) for snap in read.values())
+                sources.images.prefetch(_image_urls(read.values()))
 
-        snapshots, found = _fetch_all(registry, discovered, sources.adapters, wanted, answered)
+            per_network = _fetch_all(sources.adapters, wanted, answered)
+            linked, unread_sites = discovering.result()
+            discovered = _merged(linked, looked_up)
+            extra = {
+                network: [h for h in handles if h not in per_network.get(network, {})]
+                for network, handles in _wanted(registry, discovered).items()
+            }
+            extra = {network: handles for network, handles in extra.items() if handles}
+            if extra:
+                for network, read in _fetch_all(sources.adapters, extra, answered).items():
+                    per_network.setdefault(network, {}).update(read)
+    snapshots, found = _by_account(registry, discovered, per_network)
     discovered = [replace(d, snapshot=found.get((d.network, d.handle))) for d in discovered]
     every = [*snapshots.values(), *(d.snapshot for d in discovered if d.snapshot)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="links") as side:
@@ -111,6 +139,9 @@ def audit(
         results = evaluate_all(context, advance=bar.advance)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
     notes = platform_notes(sources.adapters)
+    if lookups is not None:
+        summary = lookups.summary()
+        notes += tuple(([summary] if summary else []) + lookups.lines)
     return AuditOutcome(
         started,
         clock(),
@@ -121,16 +152,18 @@ def audit(
         context,
         unread_sites=unread_sites,
         notes=notes,
+        lookups=lookups,
     )
 
 
-def platform_notes(adapters: Mapping[str, PlatformAdapter]) -> tuple[str, ...]:
+def platform_notes(adapters: Mapping[str, PlatformAdapter], *, logged: bool = True) -> tuple[str, ...]:
     """Each adapter's note on the night (an adapter without `night_note` has none), logged too."""
     notes = []
     for adapter in adapters.values():
         note = getattr(adapter, "night_note", lambda: None)()
         if note:
-            log.info("%s", note)
+            if logged:
+                log.info("%s", note)
             notes.append(note)
     return tuple(notes)
 
@@ -147,51 +180,85 @@ def _safe_discover(sources: Sources, registry: Registry) -> tuple[list[Discovere
     return list(found), []
 
 
+def _safe_lookups(sources: Sources, registry: Registry) -> LookupNight | None:
+    if sources.lookups is None:
+        return None
+    try:
+        return sources.lookups(registry)
+    except Exception:  # the look-ups are a bonus too: the registry's accounts are read all the same
+        log.exception("look-ups failed")
+        return None
+
+
+def _merged(linked: list[Discovered], looked_up: list[Discovered]) -> list[Discovered]:
+    """The sites' candidates, then the look-ups' that no site links to (a site's link says more)."""
+    known = {account_key(d.network, d.handle) for d in linked}
+    return linked + [d for d in looked_up if account_key(d.network, d.handle) not in known]
+
+
 def _fetch_all(
-    registry: Registry,
-    discovered: list[Discovered],
     adapters: Mapping[str, PlatformAdapter],
     wanted: Mapping[str, list[str]],
     answered: Callable[[str, dict[str, Snapshot]], None] = lambda network, read: None,
-) -> tuple[dict[str, Snapshot], dict[tuple[str, str], Snapshot]]:
-    """Every platform read once, concurrently: registry handles and discovered ones in the same batches.
+) -> dict[str, dict[str, Snapshot]]:
+    """Every platform read once, concurrently; per platform, its snapshots by handle.
 
-    `answered` is told each platform's snapshots as soon as that platform is read."""
+    A platform with more than SLICE handles is read SLICE at a time (the adapters batch within
+    each slice: the calls barely change), and `answered` is told each slice's snapshots as soon as
+    they are read: their pictures download while the rest of the platform is read."""
+
+    def tell(network: str, read: dict[str, Snapshot]) -> None:
+        try:
+            answered(network, read)
+        except Exception:  # a head start, nothing more: fetch_many asks again
+            log.exception("could not start the downloads for %s", network)
 
     def read(network: str) -> dict[str, Snapshot]:
         started = time.monotonic()
         handles = wanted[network]
         adapter = adapters.get(network)
         if adapter is None:
-            return {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
-        try:
-            read_ = adapter.fetch(handles)
-        except Exception:  # an adapter bug must not take the other platforms down
-            log.exception("adapter %s failed", network)
-            read_ = {
-                h: unverified(network, h, "erreur interne de Vigie en lisant cette plateforme")
-                for h in handles
-            }
-        answered = sum(1 for snap in read_.values() if snap.verified)
+            read_ = {h: unverified(network, h, NO_CREDENTIALS) for h in handles}
+            tell(network, read_)
+            return read_
+        read_ = {}
+        rest = list(handles)
+        while rest:
+            part, rest = rest[:SLICE], rest[SLICE:]
+            if read_ and not any(snap.verified for snap in read_.values()):
+                part, rest = part + rest, []  # nothing answered: no more slices to spend calls on
+            try:
+                got = adapter.fetch(part)
+            except Exception:  # an adapter bug must not take the other platforms down
+                log.exception("adapter %s failed", network)
+                got = {
+                    h: unverified(network, h, "erreur interne de Vigie en lisant cette plateforme")
+                    for h in part
+                }
+            read_.update(got)
+            tell(network, got)
+        answered_ = sum(1 for snap in read_.values() if snap.verified)
         log.info(
             "%s: %d account(s) asked, %d answered, %s call(s), %.1f s",
-            network, len(handles), answered, getattr(adapter, "calls", "?"), time.monotonic() - started,
+            network, len(handles), answered_, getattr(adapter, "calls", "?"), time.monotonic() - started,
         )  # fmt: skip
         return read_
 
-    per_network: dict[str, dict[str, Snapshot]] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
-        reads = {pool.submit(read, network): network for network in wanted}
-        for done in as_completed(reads):
-            per_network[reads[done]] = done.result()
-            try:
-                answered(reads[done], per_network[reads[done]])
-            except Exception:  # a head start, nothing more: fetch_many asks again
-                log.exception("could not start the downloads for %s", reads[done])
+        reads = {network: pool.submit(read, network) for network in wanted}
+        return {network: future.result() for network, future in reads.items()}
+
+
+def _by_account(
+    registry: Registry, discovered: list[Discovered], per_network: Mapping[str, Mapping[str, Snapshot]]
+) -> tuple[dict[str, Snapshot], dict[tuple[str, str], Snapshot]]:
+    """The registered accounts' snapshots by account id; the discovered ones' by (network, handle)."""
     snapshots = {}
     for account in registry.accounts:
         if account.network is not Network.FACEBOOK_GROUP:
-            snapshots[account.id] = per_network[account.network.value].get(account.handle) or unverified(
+            snapshots[account.id] = per_network.get(account.network.value, {}).get(
+                account.handle
+            ) or unverified(
                 account.network.value, account.handle, "la plateforme n'a rien répondu pour ce compte"
             )
     found = {

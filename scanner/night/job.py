@@ -105,9 +105,11 @@ def run_job(
     try:
         outcome = audit(config.registry, config.settings, sources, clock)
         if sources.fetcher is not None:  # the publications stage, after the profiles
+            profiles = len(platform_notes(sources.adapters, logged=False))  # the audit's notes start so
             outcome.posts = run_stage(config, sources.adapters, sources.fetcher, outcome.snapshots, clock())
             outcome.results = outcome.results + outcome.posts.results
-            outcome.notes = platform_notes(sources.adapters)  # X's cost now counts the posts read
+            # the platforms' notes again (X's cost now counts the posts read), then the look-ups'
+            outcome.notes = platform_notes(sources.adapters) + outcome.notes[profiles:]
         published = publish(
             config,
             secrets,

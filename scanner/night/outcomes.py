@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.checks.base import Context, Discovered, Result
+from scanner.discovery.lookups import LookupNight
 from scanner.platforms.snapshot import Snapshot
 
 
@@ -37,6 +38,7 @@ class AuditOutcome:
     stats: dict[str, int] = field(default_factory=dict)
     unread_sites: list[tuple[str, str]] = field(default_factory=list)  # (site, French reason)
     notes: tuple[str, ...] = ()  # what the platforms say about the night (X's cost), French
+    lookups: LookupNight | None = None  # tonight's look-alike look-ups, if made
     posts: Any = None  # scanner.night.publications.PostsNight: the publications stage's answer
 
     @property

@@ -19,6 +19,7 @@ from scanner.checks.base import Check, Severity, Status, picture_url
 from scanner.checks.catalogue import CATALOGUE
 from scanner.config.logos import OfficialLogo
 from scanner.config.models import Config
+from scanner.history.lookups import save_lookup_state
 from scanner.history.store import UNFINISHED, History
 from scanner.mail.delivery import DeliveryError, send
 from scanner.mail.outbox import write_eml
@@ -77,6 +78,8 @@ def publish(
             discovery_complete=outcome.discovery_complete,
             posts=outcome.posts.ledger if outcome.posts is not None else None,
         )
+        if outcome.lookups is not None:
+            save_lookup_state(history, outcome.lookups.after_reading(outcome.discovered))
         findings = night.findings
         log_findings(run_id, findings, night.held, night.unreported)
         deliveries = send_notices(
@@ -159,7 +162,11 @@ def publish(
             "rate": report.summary.rate,
             "compliant": report.summary.accounts_compliant,
             "unverified": [(a.id, a.reason) for a in outcome.accounts if not a.verified],
-            "discovered": len(outcome.discovered),
+            # accounts found outside the registry that present themselves as the board's (not every
+            # account the sites and the look-ups brought back: a camping is read, and not counted)
+            "discovered": sum(
+                r.check == "account.unregistered" and r.status is Status.NON_CONFORME for r in outcome.results
+            ),
             "unread_sites": list(outcome.unread_sites),
             "unreported": len(night.unreported),
             "dry_run": dry_run,

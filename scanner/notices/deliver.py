@@ -51,6 +51,7 @@ from scanner.mail.delivery import (
     ReusedConnection,
     SendResult,
     recipients_of,
+    recorded_message,
 )
 from scanner.mail.delivery import send as smtp_send
 from scanner.mail.outbox import write_eml
@@ -237,7 +238,7 @@ def _attempt(
     interrupted: bool,
 ) -> tuple[Delivery, bool]:
     """One attempt; also says whether the server could not be reached at all (no SMTP reply)."""
-    message = _message(record)
+    message = recorded_message(record.message) if record.message else _message(record)
     history.mark_notice_sending(record.id, f"{INTERRUPTED} : tentative commencée le {now.isoformat()}")
     try:
         result = send(message, smtp, password)

@@ -17,9 +17,13 @@ developers.facebook.com/docs/features-reference/page-public-content-access):
 
 A per-object error in a batch (an unpublished, restricted or deleted page: `(#100)
 … does not exist, cannot be loaded due to missing permissions…`, subcode 33; an unknown
-alias `(#803)`; a profile where a page was expected) bisects the batch: the page left
-alone gets its own reason, every other page is read. `(#803)` names the missing aliases:
-those are `not_found` at once and the others asked again.
+alias `(#803)`; a profile where a page was expected) fails the whole `?ids=` call without
+naming the page. Its pages are then asked again each on its own, all in one Graph batch request
+(developers.facebook.com/docs/graph-api/making-multiple-requests: up to 50 operations, each
+answered with its own status): one extra call, whatever the number of culprits, the culprit
+gets its own reason and every other page is read. Should Graph refuse batch requests, the
+pages are split in halves instead. `(#803)` names the missing aliases: those are `not_found`
+at once and the others asked again.
 
 `appsecret_proof` is sent with every call when `platforms.facebook.app_secret_env` names
 a variable that holds the app secret (computed per token: the page tokens have their own).
@@ -33,6 +37,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote
 
 from scanner.config.models import FacebookSettings
 from scanner.net.urls import split_free_text_links
@@ -168,6 +173,7 @@ class _Run:
         self.batches_answered = 0
         self._lock = threading.Lock()
         self.refused_alone = 0  # pages refused one by one with the ambiguous (#100)
+        self.each_refused = False  # Graph refused a batch request: halves instead
 
     # -------------------------------------------------------- tier 1: which pages the token manages
 
@@ -218,15 +224,47 @@ class _Run:
         self.last_call_answered = True
         self.batches_answered += 1
         for alias in aliases:
-            node = data.get(alias) or _case_insensitive(data, alias)
-            if isinstance(node, dict):
-                snapshot = page_snapshot(alias, node, self.now)
-                withheld = {"admins": self.not_managed}
-                if not self.posts_readable:
-                    withheld["last_post_at"] = NO_CONTENT_ACCESS
-                self.results[alias] = replace(snapshot, withheld=withheld)
-            else:
-                self.results[alias] = self._not_found(alias)
+            self._store(alias, data.get(alias) or _case_insensitive(data, alias))
+
+    def _store(self, alias: str, node: Any) -> None:
+        if isinstance(node, dict):
+            snapshot = page_snapshot(alias, node, self.now)
+            withheld = {"admins": self.not_managed}
+            if not self.posts_readable:
+                withheld["last_post_at"] = NO_CONTENT_ACCESS
+            self.results[alias] = replace(snapshot, withheld=withheld)
+        else:
+            self.results[alias] = self._not_found(alias)
+
+    def _read_each(self, aliases: list[str]) -> None:
+        """The batch failed for some page in it, unnamed: every page asked on its own, all in one
+        call (a Graph batch request), so the culprits fail alone at the cost of one extra call.
+        When the batch request itself is refused, the pages are split in halves instead."""
+        if self.each_refused:
+            self._bisect(aliases)
+            return
+        fields = quote(PUBLIC_FIELDS + ("," + POSTS_FIELD if self.posts_readable else ""), safe="")
+        try:
+            answers = self.client.each([f"{quote(alias, safe='')}?fields={fields}" for alias in aliases])
+        except CallFailed:
+            self.each_refused = True
+            self._bisect(aliases)
+            return
+        failed = {a: r for a, r in zip(aliases, answers, strict=True) if isinstance(r, CallFailed)}
+        if len(failed) < len(aliases):
+            self.batches_answered += 1  # some pages answered: the app may read pages
+        for alias, answer in zip(aliases, answers, strict=True):
+            if alias not in failed:
+                self._store(alias, answer)
+        without_posts = [a for a, e in failed.items() if _no_content_access(e)] if self.posts_readable else []
+        if without_posts:
+            # the feature is missing: no page's posts this night; the pages refused only for
+            # their posts are read again together, the others keep their own reasons
+            self.posts_readable = False
+            self.read_batch(without_posts)
+        for alias, error in failed.items():
+            if alias not in without_posts:
+                self._batch_failed([alias], error)
 
     def _bisect(self, aliases: list[str]) -> None:
         """The batch failed for some page in it: the first half asked; when it passes, the other
@@ -238,7 +276,7 @@ class _Run:
         self.read_batch(aliases[half:], known_to_fail=first_half_answered)
 
     def _batch_failed(self, aliases: list[str], error: CallFailed) -> None:
-        if error.code == 10 and "Public Content Access" in error.message and self.posts_readable:
+        if _no_content_access(error) and self.posts_readable:
             self.posts_readable = False  # the feature is missing: no page's posts this night
             self.read_batch(aliases)
             return
@@ -265,7 +303,7 @@ class _Run:
                 self.read_batch([a for a in aliases if a not in named])
                 return
         if (error.code == NOT_FOUND_ALIAS or node_type or hidden) and len(aliases) > 1:
-            self._bisect(aliases)  # the culprits cannot be named
+            self._read_each(aliases)  # the culprits cannot be named
             return
         if error.code == NOT_FOUND_ALIAS:
             self.results[aliases[0]] = self._not_found(aliases[0])
@@ -393,6 +431,10 @@ def _named_aliases(message: str, aliases: list[str]) -> list[str]:
     _, _, tail = message.partition("do not exist:")
     names = {n.strip().lower() for n in tail.split(",") if n.strip()}
     return [a for a in aliases if a.lower() in names]
+
+
+def _no_content_access(error: CallFailed) -> bool:
+    return error.code == 10 and "Public Content Access" in error.message
 
 
 def _case_insensitive(data: dict[str, Any], alias: str) -> Any:

@@ -193,6 +193,15 @@ class GraphClient:
     def objects(self, ids: list[str], fields: str) -> dict[str, Any]:
         return self._call(self._api.get_objects, ids=",".join(ids), fields=fields)
 
+    def each(self, relative_urls: list[str]) -> list[dict[str, Any] | CallFailed]:
+        """Several GETs in one HTTP call, each answered on its own: Graph's batch requests
+        (developers.facebook.com/docs/graph-api/making-multiple-requests, `POST /?batch=[…]`, at
+        most 50). Each operation gives its object, or the `CallFailed` of its own error; a refused
+        token stops the platform as any call does."""
+        operations = [{"method": "GET", "relative_url": url} for url in relative_urls]
+        answer = self._call(self._post_batch, batch=json.dumps(operations, separators=(",", ":")))
+        return [self._operation(item) for item in answer["data"]]
+
     def object(self, object_id: str, fields: str) -> dict[str, Any]:
         return self._call(self._api.get_object, object_id=object_id, fields=fields)
 
@@ -262,6 +271,37 @@ class GraphClient:
         if self._status is not None and self._status >= 500:
             raise _Retryable(f"la plateforme a répondu par une erreur {self._status}")
         return data
+
+    def _post_batch(self, batch: str, access_token: None = None) -> dict[str, Any]:
+        url = f"{self._graph_url.rstrip('/')}/{self._version}/"
+        response = self._api.session.post(
+            url, params={"batch": batch, "include_headers": "false"}, timeout=self._timeout
+        )
+        data = response.json()
+        if isinstance(data, dict) and "error" in data:
+            raise FacebookError(data)
+        if not isinstance(data, list):
+            raise ValueError("a batch answer is a list")
+        return {"data": data}
+
+    def _operation(self, item: Any) -> dict[str, Any] | CallFailed:
+        """One operation's answer: its body, or why it failed (null: Graph did not complete it)."""
+        if not isinstance(item, dict):
+            return CallFailed("la plateforme n'a pas terminé cette lecture dans le lot")
+        try:
+            body = json.loads(item.get("body") or "null")
+        except ValueError:
+            body = None
+        if item.get("code") == 200 and isinstance(body, dict) and "error" not in body:
+            return body
+        if not (isinstance(body, dict) and isinstance(body.get("error"), dict)):
+            return CallFailed(f"la plateforme a répondu par une erreur {item.get('code')}")
+        failure = self._graph_failure(FacebookError(body))
+        if isinstance(failure, PlatformStopped):
+            raise failure
+        if isinstance(failure, _Retryable):  # throttled or transient for this object alone
+            return CallFailed(failure.problem, code=failure.code)
+        return failure
 
     def _bad_answer(self, unreadable: bool = False) -> _Retryable:
         if self._status is not None and self._status >= 400:

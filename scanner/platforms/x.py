@@ -38,6 +38,7 @@ from scanner.platforms.base import Adapter, CallFailed, PlatformStopped, parse_t
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
 from scanner.platforms.x_posts import XPostsReader
+from scanner.platforms.x_reads import XDayReads
 from scanner.plumbing.secrets import scrub
 
 log = logging.getLogger(__name__)
@@ -89,30 +90,50 @@ POST_READ = 0.005  # US dollars per post returned
 
 @dataclass
 class XCost:
-    """What X charges for one night: distinct users and posts returned (repeats within a UTC day are free)."""
+    """What X charges for one night: distinct users and posts returned (repeats within a UTC day
+    are free, this run's and those an earlier run of the same UTC day read: `reads`)."""
 
     day: dt.date | None = None
-    users: set[str] = field(default_factory=set)
+    users: set[str] = field(default_factory=set)  # charged tonight
     posts: set[str] = field(default_factory=set)
+    reads: XDayReads = field(default_factory=XDayReads)  # what the UTC day's runs have read
+    repeats: set[str] = field(default_factory=set)  # returned tonight, read earlier today: free
+    _earlier: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
     def count(self, day: dt.date, users: Sequence[str], posts: Sequence[str]) -> None:
         if self.day != day:  # a new UTC day: everything is charged again
-            self.day, self.users, self.posts = day, set(), set()
-        self.users.update(users)
-        self.posts.update(posts)
+            self.day, self.users, self.posts, self.repeats = day, set(), set(), set()
+            self._earlier = self.reads.earlier(day)
+        earlier_users, earlier_posts = self._earlier
+        for ids, earlier, charged, kind in ((users, earlier_users, self.users, "u"),
+                                            (posts, earlier_posts, self.posts, "p")):  # fmt: skip
+            for resource in ids:
+                if resource in earlier:
+                    self.repeats.add(f"{kind}{resource}")
+                else:
+                    charged.add(resource)
+        self.reads.add(day, users, posts)
 
     @property
     def dollars(self) -> float:
         return round(len(self.users) * USER_READ + len(self.posts) * POST_READ, 3)
 
+    @property
+    def read_anything(self) -> bool:
+        return bool(self.users or self.posts or self.repeats)
+
     def french(self) -> str:
-        """`0,06 $ US (4 comptes et 4 publications lus)`."""
+        """`0,06 $ US (4 comptes et 4 publications lus)`, and the free repeats of the day if any."""
         amount = f"{self.dollars:.3f}".rstrip("0").replace(".", ",")
         amount = amount + "0" if len(amount.split(",")[1]) < 2 else amount
         users, posts = len(self.users), len(self.posts)
         accounts = f"{users} compte{'s' if users > 1 else ''}"
         published = f"{posts} publication{'s' if posts > 1 else ''}"
-        return f"{amount}\u00a0$\u00a0US ({accounts} et {published} lus)"
+        free, n = "", len(self.repeats)
+        if n:
+            s = "s" if n > 1 else ""
+            free = f"; {n} lecture{s} déjà faite{s} aujourd'hui (UTC), gratuite{s}"
+        return f"{amount}\u00a0$\u00a0US ({accounts} et {published} lus{free})"
 
 
 def expired_token_reason(env_name: str) -> str:
@@ -155,16 +176,23 @@ def _install_log_mask() -> None:
 class XAdapter(XPostsReader, Adapter):
     platform = "x"
 
-    def __init__(self, settings: XSettings, bearer_token: str | None, **options: Any):
+    def __init__(
+        self,
+        settings: XSettings,
+        bearer_token: str | None,
+        *,
+        day_reads: XDayReads | None = None,
+        **options: Any,
+    ):
         super().__init__(settings, bearer_token, **options)
-        self.cost = XCost()
+        self.cost = XCost(reads=day_reads if day_reads is not None else XDayReads())
         self.calls = 0  # HTTP calls (retries included): for the night's log
 
     def __repr__(self) -> str:
         return f"XAdapter(api_url={self.settings.api_url!r})"
 
     def night_note(self) -> str | None:
-        if not self.cost.users and not self.cost.posts:
+        if not self.cost.read_anything:
             return None
         return (
             f"Coût estimé de la nuit sur X\u00a0: {self.cost.french()}\u00a0; "
@@ -203,7 +231,7 @@ class XAdapter(XPostsReader, Adapter):
                 snapshots.setdefault(handle, unverified(self.platform, handle, stop.reason))
         finally:
             client.session.close()
-        if self.cost.users:
+        if self.cost.read_anything:
             log.info("x: %s (estimate: repeats within a UTC day are free)", self.cost.french())
         return {h: snapshots[h] for h in handles}
 

@@ -416,22 +416,45 @@ def fit_html(
     growth inlining is known to bring, could fit. The growth (`inlined / raw`, about 1.6
     for these templates) is unknown until a first inlining; until then it is taken as
     `MIN_GROWTH`, a bound no rendering goes below (tested), so no fitting candidate is skipped.
+    A rendering with fewer findings is never larger: the candidates (`LIMITS`) are searched by
+    halves, four or five renderings instead of one per candidate.
     """
-    html, view = "", None
     growth = MIN_GROWTH
-    for limit in LIMITS:
+    tried: dict[int, tuple[str, ReportView, bool]] = {}  # candidate -> (html, view, fits)
+    last = len(LIMITS) - 1
+
+    def attempt(index: int) -> bool:
+        nonlocal growth
         view = ReportView(
-            report, limit=limit, image_src=image_src, variables=variables, attachment_name=attachment_name
+            report,
+            limit=LIMITS[index],
+            image_src=image_src,
+            variables=variables,
+            attachment_name=attachment_name,
         )
         raw = _render_template(view, inline=True, templates=templates, template="report.html.j2")
-        if limit != LIMITS[-1] and len(raw) * growth > max_bytes:  # len ≤ UTF-8 bytes
-            continue  # cannot fit once inlined: not worth the tree
+        if index != last and len(raw) * growth > max_bytes:  # len ≤ UTF-8 bytes
+            tried[index] = ("", view, False)  # cannot fit once inlined: not worth the tree
+            return False
         html = _finish(raw)
         size = _utf8_len(html)
-        if size <= max_bytes:
-            break
-        growth = max(MIN_GROWTH, GROWTH_MARGIN * size / max(_utf8_len(raw), 1))
-    assert view is not None
+        if size > max_bytes:
+            growth = max(MIN_GROWTH, GROWTH_MARGIN * size / max(_utf8_len(raw), 1))
+        tried[index] = (html, view, size <= max_bytes or index == last)
+        return tried[index][2]
+
+    low, high = 0, last  # the first candidate that fits is in [low, high]; the last one always does
+    if len(report.findings) <= (LIMITS[1] or 0) and attempt(0):
+        high = 0  # a short report: everything fits at the first try
+    while low < high:
+        middle = (low + high) // 2
+        if attempt(middle):
+            high = middle
+        else:
+            low = middle + 1
+    if low not in tried:
+        attempt(low)
+    html, view, _ = tried[low]
     return FittedHtml(html, view)
 
 
