@@ -147,7 +147,7 @@ def content_personal_info(post: Post, tools: ContentTools) -> PostVerdict | None
 def content_faces(post: Post, tools: ContentTools) -> PostVerdict | None:
     if not post.pictures:
         return None
-    detect = tools.detect_faces or faces.detect_faces
+    detect = getattr(tools, "detect_faces", None) or faces.detect_faces  # tools may be None here
     reports = [detect(data) for data in post.pictures]
     unread = [r for r in reports if r.error]
     total = sum(r.count for r in reports)

@@ -120,12 +120,14 @@ class ReportView:
         self.tz = report.timezone
         self.accounts = {a.id: a for a in report.accounts}
         self.schools = {s.id: s for s in report.schools}
-        active = [f for f in report.findings if f.state is not FindingState.RESOLVED]
+        # a publication's findings (one per post) are the « Publications » section's, not the accounts'
+        findings = [f for f in report.findings if f.post is None]
+        active = [f for f in findings if f.state is not FindingState.RESOLVED]
         self.findings_total = len(active)
         shown = active if limit is None else active[:limit]
         self.findings_shown = len(shown)
-        self.new_all = [f for f in report.findings if f.state is FindingState.NEW]
-        self.resolved_all = [f for f in report.findings if f.state is FindingState.RESOLVED]
+        self.new_all = [f for f in findings if f.state is FindingState.NEW]
+        self.resolved_all = [f for f in findings if f.state is FindingState.RESOLVED]
         self.unverified_groups = self._unverified(variables or {})
         self.cause_groups = self._causes()
         self.sections = self._sections(shown)
@@ -276,7 +278,9 @@ class ReportView:
         notes: dict[str, list[CheckNote]] = defaultdict(list)
         for note in self.report.unverifiable_checks:
             notes[note.account].append(note)
-        has_active = {f.account for f in self.report.findings if f.state is not FindingState.RESOLVED}
+        has_active = {
+            f.account for f in self.report.findings if f.state is not FindingState.RESOLVED and f.post is None
+        }
         sections = {s.id: SchoolView(s) for s in self.report.schools}
         outside = sorted(a for a in by_account if a not in self.accounts)
         for entry in [*self.report.accounts, *map(outside_registry, outside)]:

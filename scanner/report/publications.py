@@ -15,8 +15,8 @@ from scanner.checks.base import Check, PostRef, Result, Status
 from scanner.history.findings import Finding, FindingState
 
 # The e-mail's size budget: the rest are in the JSON and the workbook.
-TOP_FINDINGS = 8  # items « à corriger », new first, most severe first
-TOP_REVIEWS = 4  # items « à vérifier », with the thumbnail of a picture with faces
+TOP_FINDINGS = 6  # items « à corriger », new first, most severe first
+TOP_REVIEWS = 3  # items « à vérifier », with the thumbnail of a picture with faces
 
 
 def thumbnail_key(account: str, post_id: str) -> str:
