@@ -109,7 +109,7 @@ def judged() -> tuple[dict[tuple[str, str], Status | None], set[tuple[str, str]]
             "x": AccountReadSearcher(adapters["x"], "https://x.com/{}"),
             "instagram": AccountReadSearcher(adapters["instagram"], "https://www.instagram.com/{}/"),
             "youtube": YouTubeSearcher(platforms.youtube, YT, options),
-            "facebook": FacebookSearcher(adapters["facebook"], FB),
+            "facebook": FacebookSearcher(adapters["facebook"]),
         }
         night = run_lookups(registry, WHOLE_ROUND, LookupState(), searchers, dt.date(2026, 3, 10))
         discovered = []

@@ -13,7 +13,13 @@ import pytest
 from scanner.config.models import NetworkSettings
 from scanner.net import imaging
 from scanner.net.fetch import Fetcher
-from scanner.net.images import MAX_FRESH_DAYS, ImageFetcher, default_cache_path, fresh_until
+from scanner.net.images import (
+    MAX_FRESH_DAYS,
+    ImageFetcher,
+    default_cache_path,
+    fresh_until,
+    names_its_picture,
+)
 from vigie_sandbox import web
 from vigie_sandbox.server import SandboxServer
 from vigie_sandbox.world import World
@@ -222,6 +228,31 @@ def test_freshness_follows_max_age_and_spreads_long_ones_over_the_week():
     days = {int(d // 86400) for d in due}
     assert len(days) >= 2  # not all due the same night
     assert fresh_until("https://cdn.test/1.jpg", "max-age=2592000", now) == due[1] + now  # stable per URL
+
+
+def test_a_url_that_names_its_picture_is_kept_the_week_despite_a_one_day_max_age():
+    now = 1_000_000.0
+    week = MAX_FRESH_DAYS * 86400
+    versioned = [
+        "https://pbs.twimg.com/profile_images/2284174872/7df3h38zabcvjylnyfe3_normal.png",  # X's own example
+        "https://pbs.twimg.com/profile_banners/783214/1646075315",
+        "https://yt3.ggpht.com/ytc/AMLnZu-oDvWEJ-WfN9bgxQB2YAlnjC2uqN_c7JQZvX9Ikfg=s800-c-k-c0x00ffffff-no-rj",
+        "https://yt3.googleusercontent.com/abc123=w2560-fcrop64=1",
+    ]
+    for url in versioned:
+        assert names_its_picture(url), url
+        assert 0.75 * week <= fresh_until(url, "max-age=86400", now) - now <= week, url
+        assert fresh_until(url, "no-cache", now) == 0  # what the CDN forbids stays forbidden
+    same_url_new_bytes = [
+        "https://i.ytimg.com/vi/2cHddIA4EvY/hqdefault.jpg",  # a replaced video thumbnail keeps its URL
+        "https://pbs.twimg.com/media/FZ3x.jpg",
+        "https://cdn.example.org/profile_images/1/a.png",  # the path alone is not enough
+        "https://nottwimg.com/profile_images/1/a.png",
+        "https://yt3.ggpht.com.evil.test/x",
+    ]
+    for url in same_url_new_bytes:
+        assert not names_its_picture(url), url
+        assert fresh_until(url, "max-age=86400", now) == now + 86400, url
 
 
 def test_missing_image(sandbox):

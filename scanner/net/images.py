@@ -82,6 +82,34 @@ def picture_key(url: str) -> str:
     return base + ("?" + "&".join(sorted(kept)) if kept else "")
 
 
+# Hosts and paths whose URL names one version of a picture: a new picture gets a new URL, so the
+# bytes behind one URL do not change and a one-day max-age is about the URL, not the picture.
+# - X: « This method asynchronously processes the uploaded file before updating the user's profile
+#   image URL. You can either update your local cache the next time you request the user's
+#   information » (developer.x.com/en/docs/accounts-and-users/manage-account-settings/api-reference/
+#   post-account-update_profile_image); the path carries the upload's id
+#   (`pbs.twimg.com/profile_images/2284174872/7df3h38zabcvjylnyfe3_normal.png`,
+#   developer.x.com/en/docs/accounts-and-users/user-profile-images-and-banners), the banner's path
+#   its upload time (`profile_banners/<user id>/<time>`).
+# - YouTube: channel pictures and banners are served from yt3.ggpht.com / yt3.googleusercontent.com
+#   under an opaque token of the picture (`yt3.ggpht.com/ytc/AMLnZu…=s88-c-k-c0x00ffffff-no-rj` in the
+#   recorded bodies of tests/fixtures/recorded/), a new token for a new picture. Not the video
+#   thumbnails of i.ytimg.com, whose URL stays the same when the thumbnail is replaced.
+_VERSIONED = (
+    (re.compile(r"(^|\.)twimg\.com$"), ("/profile_images/", "/profile_banners/")),
+    (re.compile(r"^yt3\.(.+\.)?(ggpht|googleusercontent)\.com$"), ("/",)),
+)
+
+
+@functools.lru_cache(maxsize=65_536)
+def names_its_picture(url: str) -> bool:
+    """True when the URL names one version of a picture (see `_VERSIONED`): no need to ask the CDN
+    every day whether the bytes behind it changed; still asked again within MAX_FRESH_DAYS."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return any(hosts.search(host) and parts.path.startswith(paths) for hosts, paths in _VERSIONED)
+
+
 def signature_expired(url: str, now: float) -> bool:
     """True when the URL's `oe` (hexadecimal expiry) is past: the CDN would answer 403."""
     for key, value in parse_qsl(urlsplit(url).query):
@@ -367,7 +395,9 @@ def fresh_until(url: str, cache_control: str | None, now: float, *, stable: bool
     the bytes do not change (a new picture gets a new path, as Graph's `cache_key` does), so
     a rotated signature needs no request; the picture is still asked again within the week.
     `stable`: the picture has an identity of its own (a signed URL, or Graph's `cache_key`);
-    by default, whether the URL is signed.
+    by default, whether the URL is signed. A URL that names one version of its picture (X's
+    profile images and banners, YouTube's channel pictures: `names_its_picture`) is kept the
+    same way: a changed picture comes with a new URL, downloaded the night it appears.
     """
     control = (cache_control or "").lower()
     if "no-cache" in control or "no-store" in control:
@@ -376,7 +406,7 @@ def fresh_until(url: str, cache_control: str | None, now: float, *, stable: bool
     if not match:
         return 0
     cap = MAX_FRESH_DAYS * 86400
-    stable = picture_key(url) != url if stable is None else stable
+    stable = (picture_key(url) != url if stable is None else stable) or names_its_picture(url)
     seconds = cap if stable else int(match.group(1))
     if seconds > cap * 3 // 4:
         spread = int.from_bytes(hashlib.sha256(url.encode()).digest()[:2]) / 65535  # 0..1, stable

@@ -109,9 +109,7 @@ def build_searchers(config: Config, secrets: Secrets, adapters: Mapping, options
     if secrets.youtube_api_key and budgets.max_youtube_units:
         searchers["youtube"] = YouTubeSearcher(settings.platforms.youtube, secrets.youtube_api_key, options)
     if secrets.facebook_token and budgets.max_facebook_searches:
-        searchers["facebook"] = FacebookSearcher(
-            adapters["facebook"], secrets.facebook_token, app_secret=secrets.facebook_app_secret
-        )
+        searchers["facebook"] = FacebookSearcher(adapters["facebook"])
     return searchers
 
 

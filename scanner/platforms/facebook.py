@@ -107,18 +107,23 @@ class FacebookAdapter(FacebookPostsReader, Adapter):
         self.concurrency = concurrency
         self.calls = 0  # HTTP calls (retries included) of the last fetch: for the night's log
 
+    def graph_client(self) -> GraphClient:
+        """A client for this night's Graph calls: the board's token, with `appsecret_proof` when
+        an app secret is configured (profiles, publications and look-ups all go through one)."""
+        return GraphClient(
+            self.settings.graph_url,
+            self.settings.version,
+            self._secret or "",
+            self.options,
+            app_secret=self._app_secret,
+        )
+
     def fetch(self, handles: Sequence[str]) -> dict[str, Snapshot]:
         wanted = list(dict.fromkeys(handles))
         none = self.no_credentials(wanted)
         if none is not None:
             return none
-        client = GraphClient(
-            self.settings.graph_url,
-            self.settings.version,
-            self._secret,
-            self.options,
-            app_secret=self._app_secret,
-        )
+        client = self.graph_client()
         run = _Run(client, self.options)
         try:
             return self._fetch(run, client, wanted)

@@ -33,19 +33,13 @@ NO_PAGE_ID = "la page n'a pas pu être lue cette nuit\u00a0: ses publications no
 
 
 class FacebookPostsReader:
-    """`fetch_posts` for `FacebookAdapter` (which gives `_managed_pages`, its settings and token)."""
+    """`fetch_posts` for `FacebookAdapter` (which gives `_managed_pages` and `graph_client`)."""
 
     def fetch_posts(self, wanted: Sequence[PostsWanted]) -> dict[str, PostsRead]:
         wanted = list(wanted)
         if not self._secret:
             return {w.handle: unread(w, NO_CREDENTIALS) for w in wanted}
-        client = GraphClient(
-            self.settings.graph_url,
-            self.settings.version,
-            self._secret,
-            self.options,
-            app_secret=self._app_secret,
-        )
+        client = self.graph_client()
         try:
             try:
                 managed = self._managed_pages(client)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from scanner.platforms.base import CallFailed, PlatformStopped
 from scanner.platforms.facebook_reasons import NO_METADATA_ACCESS
-from scanner.platforms.graph_client import GraphClient, is_permission_code
+from scanner.platforms.graph_client import is_permission_code
 from scanner.platforms.search import Hit, SearchAnswer, answer_for, cannot_search
 
 if TYPE_CHECKING:
@@ -42,10 +42,8 @@ SEARCH_REFUSED = (
 class FacebookSearcher:
     platform = "facebook"
 
-    def __init__(self, adapter: FacebookAdapter, token: str, *, app_secret: str | None = None):
-        self.adapter = adapter
-        self._token = token
-        self._app_secret = app_secret
+    def __init__(self, adapter: FacebookAdapter):
+        self.adapter = adapter  # its token, app secret and call options
 
     def __repr__(self) -> str:  # never the token
         return "FacebookSearcher()"
@@ -67,14 +65,7 @@ class FacebookSearcher:
         return answer
 
     def _by_name(self, names: Sequence[Lookup], answer: SearchAnswer) -> None:
-        adapter = self.adapter
-        client = GraphClient(
-            adapter.settings.graph_url,
-            adapter.settings.version,
-            self._token,
-            adapter.options,
-            app_secret=self._app_secret,
-        )
+        client = self.adapter.graph_client()
         try:
             for lookup in names:
                 try:
