@@ -29,6 +29,7 @@ import argparse
 import cProfile
 import datetime as dt
 import json
+import logging
 import math
 import multiprocessing
 import resource
@@ -233,6 +234,12 @@ def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int
     from scanner.plumbing.runtime import limit_malloc_arenas
 
     limit_malloc_arenas()  # as `run_audit.py` does first
+    # the job's own log, each line with its millisecond since the night began: where the time goes
+    logging.basicConfig(
+        filename=workdir / f"night-{1 + int(hours_later // 24)}.log",
+        level=logging.INFO,
+        format="%(relativeCreated)7.0f ms %(threadName)s %(name)s: %(message)s",
+    )
     began, cpu_began = time.perf_counter(), cpu_seconds()
     profiler = cProfile.Profile() if profile else None
     if profiler:
