@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 from factories import make_account, make_registry, make_report
@@ -13,6 +14,7 @@ from scanner.history.findings import Finding, FindingState
 from scanner.plumbing import french
 from scanner.report import html_report
 from scanner.report.html_report import LIMITS, ReportView, fit_html, render_html, render_text
+from scanner.report.publications import PublicationCount, Publications
 
 NBSP = "\u00a0"
 EVIL = "<script>alert(1)</script>"
@@ -254,3 +256,24 @@ def test_manual_checks_list_their_accounts():
     assert title == "Logo officiel de l’école" and len(accounts) == 3
     html = render_html(view)
     assert all(f'href="{a.url}"' in html for a in accounts if a.url)
+
+
+def test_a_cut_email_keeps_the_busiest_publication_counts_of_500_schools_within_its_budget():
+    """500 schools × 4 content checks are 2,000 count rows (about 700 kB of HTML): a cut e-mail shows
+    the busiest ones and says how many more there are; the full report keeps them all."""
+    counts = tuple(
+        PublicationCount(f"s{n:03}", check, check, to_fix=n % 7, new=0, to_check=n % 3)
+        for n in range(500)
+        for check in ("content.french", "content.personal-info", "content.faces", "content.conduct")
+    )
+    section = Publications(posts_judged=4_000, counts=counts)
+    report = replace(
+        make_report(make_registry(6, 40), lambda a, c: Status.NON_CONFORME), publications=section
+    )
+    fitted = fit_html(report, 100_000, attachment_name="rapport-complet.html")
+    assert len(fitted.html.encode()) <= 100_000 and fitted.truncated
+    busiest = section.busiest(12)
+    assert [c.to_fix + c.to_check for c in busiest] == [8] * 12  # n % 7 == 6 and n % 3 == 2
+    assert "… et 1\u00a0988 autres lignes (écoles et règles)" in fitted.html
+    full = render_html(ReportView(report))
+    assert full.count("content.conduct") >= 500  # nothing cut in the full report
