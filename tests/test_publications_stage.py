@@ -307,3 +307,48 @@ def test_a_post_whose_pictures_cannot_be_read_has_its_faces_check_non_verifiable
     assert faces["1"].status is Status.NON_VERIFIABLE and "photos illisibles" in faces["1"].detail
     assert faces["2"].status is Status.CONFORME  # one picture read, without a face
     assert pictures.failures == 1  # the missing picture asked once for both posts
+
+
+class WindowReader:
+    """A platform whose window lets `per_night` accounts through a night (X's timeline: 1,500 calls
+    per 15 minutes) and refuses the rest, in the order asked."""
+
+    platform = "facebook"
+
+    def __init__(self, per_night: int):
+        self.per_night = per_night
+        self.asked: list[list[str]] = []
+
+    def fetch_posts(self, wanted):
+        self.asked.append([w.handle for w in wanted])
+        return {
+            w.handle: PostsRead(w.handle, (), None)
+            if n < self.per_night
+            else PostsRead(w.handle, reason="429")
+            for n, w in enumerate(wanted)
+        }
+
+
+def test_accounts_left_unread_by_a_platform_window_are_asked_first_the_next_night(cdn, tmp_path, tools):
+    handles = ["PageA", "PageB", "PageC", "PageD"]
+    accounts = tuple(
+        make_account(f"eqv-facebook-{n}", "eqv", "facebook", handle=h, official=n == 0)
+        for n, h in enumerate(handles)
+    )
+    reg = Registry(board=make_board(), schools=(make_school("eqv"),), accounts=accounts)
+    snaps = {a.id: make_snapshot("facebook", a.handle, platform_id=str(n)) for n, a in enumerate(accounts)}
+    reader = WindowReader(per_night=2)
+    settings = make_settings(tmp_path)
+    for n, when in enumerate((NOW, NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=2))):
+        with History.in_state_dir(tmp_path) as history:
+            done = publications_night(
+                reg, settings, {"facebook": reader}, snaps, history, PostPictures(Fetcher(NetworkSettings())),
+                lambda: tools, NOTHING_DISMISSED, when,
+            )  # fmt: skip
+            outcomes = [AccountOutcome(a.id, "eqv", "facebook", True) for a in accounts]
+            history.record_night(
+                f"run-{n}", when, when, "complete", outcomes, done.results, snaps, posts=done.ledger
+            )
+    assert reader.asked[0] == handles  # the first night: the registry's order
+    assert reader.asked[1][:2] == ["PageC", "PageD"]  # refused last night: asked first
+    assert reader.asked[2][:2] == ["PageA", "PageB"]  # now the ones that waited longest
