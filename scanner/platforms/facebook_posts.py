@@ -18,12 +18,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from scanner.net.images import picture_key
 from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped, parse_time
 from scanner.platforms.facebook_reasons import HIDDEN_PAGE, NEEDS_APPSECRET_PROOF, NO_CONTENT_ACCESS
 from scanner.platforms.graph_client import GraphClient, needs_proof
 from scanner.platforms.posts import PostsRead, PostsWanted, PublishedPost
-from scanner.platforms.posts_window import PostsWindow, unread
+from scanner.platforms.posts_window import PostsWindow, distinct_pictures, unread
 
 POST_FIELDS = (
     "message,created_time,permalink_url,full_picture,attachments{media_type,media,url,subattachments}"
@@ -147,7 +146,7 @@ def post_from(handle: str, item: dict[str, Any]) -> PublishedPost:
         for sub in (attachment.get("subattachments") or {}).get("data") or []:
             if isinstance(sub, dict):
                 urls.append(_image(sub))
-    pictures = _distinct(urls)
+    pictures, keys = distinct_pictures(urls)
     return PublishedPost(
         network="facebook",
         handle=handle,
@@ -155,20 +154,11 @@ def post_from(handle: str, item: dict[str, Any]) -> PublishedPost:
         created=parse_time(item.get("created_time")),
         text=str(item.get("message") or ""),
         permalink=str(item["permalink_url"]) if item.get("permalink_url") else None,
-        picture_urls=tuple(pictures),
-        picture_keys=tuple(picture_key(u) for u in pictures),
+        picture_urls=pictures,
+        picture_keys=keys,
     )
 
 
 def _image(attachment: dict[str, Any]) -> str | None:
     image = (attachment.get("media") or {}).get("image") or {}
     return image.get("src") if isinstance(image, dict) else None
-
-
-def _distinct(urls: list[Any]) -> list[str]:
-    """The pictures once each, by identity (the same picture at two signed URLs is one)."""
-    seen: dict[str, str] = {}
-    for url in urls:
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
-            seen.setdefault(picture_key(url), url)
-    return list(seen.values())

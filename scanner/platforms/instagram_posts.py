@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from scanner.net.images import picture_key
 from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped, parse_time
 from scanner.platforms.graph_client import GraphClient
 from scanner.platforms.instagram_reasons import (
@@ -30,7 +29,7 @@ from scanner.platforms.instagram_reasons import (
     USER_NOT_FOUND_SUBCODE,
 )
 from scanner.platforms.posts import PostsRead, PostsWanted, PublishedPost
-from scanner.platforms.posts_window import PostsWindow, unread
+from scanner.platforms.posts_window import PostsWindow, distinct_pictures, unread
 
 MEDIA_FIELDS = "caption,media_type,media_url,permalink,timestamp,children{media_type,media_url}"
 PAGE_SIZE = 50
@@ -122,7 +121,7 @@ def media_post(handle: str, item: dict[str, Any]) -> PublishedPost:
         ]
     elif kind != "VIDEO" and item.get("media_url"):
         urls = [str(item["media_url"])]
-    urls = list({picture_key(u): u for u in urls}.values())
+    pictures, keys = distinct_pictures(urls)
     return PublishedPost(
         network="instagram",
         handle=handle,
@@ -130,6 +129,6 @@ def media_post(handle: str, item: dict[str, Any]) -> PublishedPost:
         created=parse_time(item.get("timestamp")),
         text=str(item.get("caption") or ""),
         permalink=str(item["permalink"]) if item.get("permalink") else None,
-        picture_urls=tuple(urls),
-        picture_keys=tuple(picture_key(u) for u in urls),
+        picture_urls=pictures,
+        picture_keys=keys,
     )

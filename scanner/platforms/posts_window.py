@@ -15,6 +15,9 @@ when they are not new for another reason, and decides itself when the order allo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from scanner.net.images import picture_key
 from scanner.platforms.posts import PostsRead, PostsWanted, PublishedPost
 
 
@@ -60,6 +63,16 @@ class PostsWindow:
 
     def failed(self, reason: str) -> PostsRead:
         return PostsRead(handle=self.wanted.handle, reason=reason, calls=self.calls)
+
+
+def distinct_pictures(urls: Iterable[object]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(URLs, keys) of a post's pictures, each picture once by its identity (the same picture at two
+    signed URLs is one: `picture_key`), in the order given; what is not a web address is left out."""
+    seen: dict[str, str] = {}
+    for url in urls:
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            seen.setdefault(picture_key(url), url)
+    return tuple(seen.values()), tuple(seen)
 
 
 def unread(wanted: PostsWanted, reason: str) -> PostsRead:
