@@ -26,7 +26,8 @@ from scanner.checks.catalogue import CATALOGUE as REAL_CATALOGUE
 from scanner.history.posts import PostRecord, PostsLedger
 from scanner.history.store import History
 from scanner.notices.deliver import send_notices
-from scanner.notices.thumbnails import NOTICE_THUMBNAILS
+from scanner.notices.plan import ReviewItem
+from scanner.notices.thumbnails import NOTICE_THUMBNAILS, arrange, prepare
 from scanner.publications import faces
 
 PICTURES = Path(__file__).resolve().parent / "corpus" / "publications" / "pictures"
@@ -203,3 +204,33 @@ def test_a_dry_run_writes_the_notice_with_its_pictures_and_keeps_them(nights, sm
     assert nights.history.review_thumbnails([("eqv-facebook-0", "9001")], 4) == {
         ("eqv-facebook-0", "9001"): thumb
     }
+
+
+def review(n: int, check: str = "content.faces") -> ReviewItem:
+    return ReviewItem(REGISTRY.accounts[0], REAL_CATALOGUE[check], f"90{n:02d}", None, FACES_DETAIL)
+
+
+def test_the_posts_with_a_picture_come_first_and_a_notice_without_pictures_lists_every_review() -> None:
+    reviews = [review(n) for n in range(1, 7)] + [review(7, "content.conduct")]
+    stored = {("eqv-facebook-0", f"90{n:02d}"): picture(n) for n in (5, 6)}
+    arranged = arrange(reviews, stored)
+    assert [(r.post_id, t is not None) for r, t in arranged.rows] == [
+        ("9001", False), ("9002", False), ("9005", True), ("9006", True), ("9007", False),
+    ]  # fmt: skip
+    assert [r.post_id for r in arranged.others] == ["9003", "9004"]
+    bare = arrange(reviews, {})
+    assert [r.post_id for r, _ in bare.rows] == [r.post_id for r in reviews] and bare.others == ()
+
+
+def test_only_a_small_jpeg_is_shown_with_its_proportions() -> None:
+    key = ("eqv-facebook-0", "9001")
+    portrait = io.BytesIO()
+    Image.new("RGB", (180, 240), "white").save(portrait, format="JPEG")
+    thumb = prepare(key, portrait.getvalue())
+    assert thumb is not None and (thumb.width, thumb.height) == (135, 180)
+    assert thumb.src == "cid:post-eqv-facebook-0-9001@vigie"
+    png, large = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (100, 100)).save(png, format="PNG")
+    Image.new("RGB", (1200, 900)).save(large, format="JPEG")
+    assert prepare(key, png.getvalue()) is None and prepare(key, large.getvalue()) is None
+    assert prepare(key, b"not a picture") is None

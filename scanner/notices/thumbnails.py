@@ -9,7 +9,8 @@ One decision, here: a notice shows at most `NOTICE_THUMBNAILS` pictures; the sch
 posts with faces are listed after them, each with its link and its number of faces, under
 « Et 3 autres publications à vérifier, sans aperçu ». The night keeps as many per school (see
 `scanner.night.publications`), so 10,000 accounts never hold more than a few per school in memory,
-and a notice with all its pictures stays near 60 kB (`tests/test_notices_thumbnails.py` bounds it).
+and a notice with four pictures stays near 130 kB even when they are noise, JPEG's worst case
+(`tests/test_notices_thumbnails.py` bounds it).
 
 In the e-mail the HTML part becomes multipart/related: each picture is an image/jpeg part with a
 Content-ID, which the HTML names as `cid:…`, with its size in `width`/`height` (a phone lays the
