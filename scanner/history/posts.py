@@ -109,7 +109,7 @@ def write_posts(conn: sqlite3.Connection, run_id: str, ledger: PostsLedger) -> N
         ((account, cursor, read_at) for account, cursor in ledger.cursors.items()),
     )
     conn.executemany(
-        "UPDATE posts SET gone_run = ? WHERE account = ? AND post_id = ?",
+        "UPDATE posts SET gone_run = ?, thumbnail = NULL WHERE account = ? AND post_id = ?",  # never shown now
         ((run_id, account, post_id) for account, post_id in ledger.gone),
     )
 
