@@ -9,7 +9,7 @@ multipart/related with them::
 
       multipart/related
         text/html
-        image/jpeg  <post-eqv-facebook-9003@vigie>   at most NOTICE_THUMBNAILS, named by `cid:`
+        image/jpeg  <post-{account}-{post id}@vigie>   at most NOTICE_THUMBNAILS, named by `cid:`
 
 Jinja2 autoescapes the HTML templates (the shared `report.html_report.environment`);
 the text ones get `one_line`/`clean` on every value a person or a platform
