@@ -35,6 +35,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from scanner.config.models import XSettings
+from scanner.net.api_session import environment_read_once
 from scanner.platforms.base import Adapter, CallFailed, PlatformStopped, parse_time
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
@@ -333,6 +334,7 @@ class XAdapter(XPostsReader, Adapter):
         _install_log_mask()
         client = tweepy.Client(bearer_token=self._token, wait_on_rate_limit=False)
         client.session.mount(TWITTER_ORIGIN, _Reroute(self.settings.api_url, self.options.timeout))
+        environment_read_once(client.session, self.settings.api_url)
         return client
 
     def _call(self, request: Callable[[], Any]) -> Any:
