@@ -104,14 +104,24 @@ def plan_posts(
 class ReadAhead:
     """The publications read while the profile audit downloads its pictures and checks them:
     `start(snapshots)` as soon as the profiles are read (the audit's `after_reads`), `result()`
-    when the stage judges. Never raises: a reading that failed to start is done by the stage."""
+    when the stage judges. `prepare` (the content tools: Grammalecte, spaCy's model, seconds of
+    loading) runs beside the reading when there is something to read, and `prepared()` gives it.
+    Never raises: a reading that failed to start is done by the stage."""
 
-    def __init__(self, config: Config, adapters: Mapping[str, object], clock: Callable[[], dt.datetime]):
+    def __init__(
+        self,
+        config: Config,
+        adapters: Mapping[str, object],
+        clock: Callable[[], dt.datetime],
+        prepare: Callable[[], object] | None = None,
+    ):
         self.config = config
         self.adapters = adapters
         self.clock = clock
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posts-ahead")
+        self._prepare = prepare
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="posts-ahead")
         self._started: tuple[PostsPlan, Future[Answers]] | None = None
+        self._prepared: Future[object] | None = None
 
     def start(self, snapshots: Mapping[str, Snapshot]) -> None:
         settings = self.config.settings
@@ -123,15 +133,27 @@ class ReadAhead:
             log.exception("the publications could not be read ahead")
             return
         self._started = (plan, self._pool.submit(read_posts, self.adapters, plan.wanted))
+        if self._prepare is not None and plan.wanted:
+            self._prepared = self._pool.submit(self._prepare)
 
     def result(self) -> tuple[PostsPlan, Answers] | None:
+        if self._started is None:
+            return None
+        plan, answers = self._started
+        return plan, answers.result()
+
+    def prepared(self) -> object | None:
+        """What `prepare` gave, or None when it did not run or failed (the stage then does it)."""
+        if self._prepared is None:
+            return None
         try:
-            if self._started is None:
-                return None
-            plan, answers = self._started
-            return plan, answers.result()
-        finally:
-            self._pool.shutdown(wait=True)
+            return self._prepared.result()
+        except Exception:
+            log.exception("preparing the publications' tools ahead failed")
+            return None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def wanted_for(
