@@ -59,17 +59,17 @@ def eligible(registry: Registry) -> list[Account]:
 
 
 def nothing_new(snap: Snapshot, wanted: PostsWanted, open_posts: Sequence[RememberedPost]) -> bool:
-    """The profile read tonight dates the account's latest publication before the window: there is
-    nothing new to read, and no call is spent on it (night after night, most accounts). Not when
-    the date is unknown (withheld for want of a feature, or no publication at all: the reader then
-    says why), nor when a post with an open finding must be seen still there or gone, nor on a
-    platform whose profile may date an older publication than the latest (YouTube)."""
-    return (
-        snap.network in PROFILE_DATES_LATEST
-        and not open_posts
-        and snap.last_post_at is not None
-        and snap.last_post_at < wanted.since
-    )
+    """The profile read tonight shows that the account's latest publication is the last one read,
+    or dates it before the window: there is nothing new to read, and no call is spent on it (night
+    after night, most accounts). Not when the date is unknown (withheld for want of a feature, or
+    no publication at all: the reader then says why), nor when a post with an open finding must
+    be seen still there or gone, nor on a platform whose profile may date an older publication
+    than the latest (YouTube)."""
+    if snap.network not in PROFILE_DATES_LATEST or open_posts:
+        return False
+    if snap.last_post_id is not None and snap.last_post_id == wanted.since_id:
+        return True  # the latest post is the one last night's reading ended on
+    return snap.last_post_at is not None and snap.last_post_at < wanted.since
 
 
 def plan_posts(
