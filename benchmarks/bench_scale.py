@@ -362,6 +362,11 @@ def _one_night(config, secrets, sandbox_port: int, audit_only: bool, clock) -> t
     summary = dict(outcome.summary)
     extra: dict = {"summary": summary}
     stats = summary.pop("publications", None)
+    if stats:
+        extra["posts_calls"] = {
+            k.removeprefix("calls_"): int(v) for k, v in stats.items() if k.startswith("calls_")
+        }
+        extra["posts_not_asked"] = int(stats.get("not_asked", 0))
     if stats and stats.get("posts"):
         posts, pictures = stats["posts"], stats.get("pictures", 0)
         extra["publications"] = (
@@ -384,8 +389,15 @@ def report(night: Night, number: int, verbose: bool) -> None:
     )
     for platform, calls in night.calls.items():
         minimum = night.minimum[platform]
-        ratio = calls / minimum if minimum else float("nan")
-        print(f"  {platform:<10} {calls:>6} calls  (batched minimum {minimum:>6}, ×{ratio:.2f})")
+        # the publications' reading is its own budget (issue 16): the profiles' calls are compared
+        # with the batched minimum of the profiles (issues 7 and 12)
+        posts_calls = night.extra.get("posts_calls", {}).get(platform, 0)
+        profiles = calls - posts_calls
+        ratio = profiles / minimum if minimum else float("nan")
+        print(
+            f"  {platform:<10} {calls:>6} calls: profiles {profiles:>5} (batched minimum {minimum:>5}, "
+            f"×{ratio:.2f}), publications {posts_calls:>5}"
+        )
     print(f"  images     {night.images_full:>6} full, {night.images_304} not modified (304)")
     cost = night.x_cost
     if cost:
@@ -401,6 +413,8 @@ def report(night: Night, number: int, verbose: bool) -> None:
             f"({(night.mail_bytes or 0) / 1e6:.1f} MB with its attachments), {night.mails} e-mails sent"
         )
     for key, value in night.extra.items():
+        if key == "posts_calls":
+            continue
         if key != "endpoints" or verbose:
             print(f"  {key}: {value}")
 
