@@ -158,6 +158,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                     sandbox_port=sandbox.port,
                     smtp_port=controller.port,
                     lookups=args.lookups,
+                    content=not args.no_content,
                     audit_only=args.audit_only,
                     profile=args.profile if number == 1 else None,
                     hours_later=hours,
@@ -229,7 +230,8 @@ def _answer(sender, target, kwargs) -> None:
 
 
 def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int, audit_only: bool,
-           profile: str | None, hours_later: float = 0.0, lookups: bool = False) -> dict:  # fmt: skip
+           profile: str | None, hours_later: float = 0.0, lookups: bool = False,
+           content: bool = True) -> dict:  # fmt: skip
     """One night, in its own process: what `run_audit.py` does, against the sandbox."""
     from scanner.plumbing.runtime import limit_malloc_arenas
 
@@ -252,6 +254,10 @@ def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int
     config = load_config(workdir / "config")
     config_seconds = time.perf_counter() - began
     settings = demo_settings(config.settings, sandbox_url, smtp_port, workdir / "var")
+    if not content:  # the profiles' night alone, as issue 12 measured it before the publications
+        settings = settings.model_copy(
+            update={"content": settings.content.model_copy(update={"enabled": False})}
+        )
     if not lookups:  # the reads' figures, comparable night to night (look-up nights: --lookups)
         settings = settings.model_copy(update={"lookups": LookupSettings.off()})
     night_config = config.model_copy(update={"settings": settings})
@@ -435,6 +441,11 @@ def main(argv: list[str] | None = None) -> int:
         "--revalidate",
         action="store_true",
         help="before night 2, expire the CDN's max-age in the image cache: every picture is asked again",
+    )
+    parser.add_argument(
+        "--no-content",
+        action="store_true",
+        help="no publications stage (content.enabled: false): the profiles' audit, report and notices",
     )
     parser.add_argument(
         "--lookups",
