@@ -323,6 +323,9 @@ class XAdapter(XPostsReader, Adapter):
             avatar_url=full_size_avatar(user.get("profile_image_url")),
             cover_url=user.get("profile_banner_url") or None,
             last_post_at=last,
+            last_post_id=str(user["most_recent_tweet_id"])
+            if last and user.get("most_recent_tweet_id")
+            else None,
             followers=metrics.get("followers_count"),
             fetched_at=now,
             extra=extra,
