@@ -19,9 +19,10 @@ import math
 from dataclasses import dataclass, field
 
 from scanner.config.models import Config, Network
-from scanner.platforms import facebook as fb
+from scanner.platforms import facebook_reasons as fb
+from scanner.platforms import facebook_tiers as tiers
 from scanner.platforms.base import CallFailed, CallOptions, PlatformStopped
-from scanner.platforms.graph_client import GraphClient, is_permission_code
+from scanner.platforms.graph_client import GraphClient, is_permission_code, needs_proof
 from scanner.platforms.instagram import InstagramAdapter
 from scanner.platforms.retry import RetryPolicy
 from scanner.platforms.x import POST_READ, USER_READ, XAdapter
@@ -133,9 +134,9 @@ def _describe_token(client: GraphClient, token: str, result: PlatformAccess) -> 
 def _managed_pages(client: GraphClient, result: PlatformAccess) -> set[str]:
     pages: set[str] = set()
     try:
-        answer = client.connection("me", "accounts", fields=fb.ACCOUNTS_FIELDS, limit=fb.ACCOUNTS_PAGE)
+        answer = client.connection("me", "accounts", fields=tiers.ACCOUNTS_FIELDS, limit=tiers.ACCOUNTS_PAGE)
     except CallFailed as failed:
-        if fb.needs_proof(failed):
+        if needs_proof(failed):
             raise PlatformStopped(fb.NEEDS_APPSECRET_PROOF) from None
         result.missing.append(fb.NO_PAGE_LIST if is_permission_code(failed.code) else failed.reason)
         return pages
@@ -155,14 +156,14 @@ def _probe_features(client: GraphClient, others: list, result: PlatformAccess) -
             "Page Public Metadata Access\u00a0: accordée (les pages non gérées sont lisibles)"
         )
     except CallFailed as failed:
-        if fb.needs_proof(failed):
+        if needs_proof(failed):
             raise PlatformStopped(fb.NEEDS_APPSECRET_PROOF) from None
         result.lines.append("Page Public Metadata Access\u00a0: non accordée, ou page invisible")
         result.missing.append(fb.NO_METADATA_ACCESS)
         result.unverifiable["toutes"] = ids
         return
     try:
-        client.objects([sample], "id," + fb.POSTS_FIELD)
+        client.objects([sample], "id," + tiers.POSTS_FIELD)
         result.lines.append("Page Public Content Access\u00a0: accordée")
     except CallFailed:
         result.lines.append("Page Public Content Access\u00a0: non accordée")
