@@ -209,3 +209,21 @@ def test_throttling_longer_than_the_policy_allows_stops_facebook_bounded(start):
     result = adapter(server, sleep=sleeper).fetch(SCHOOL)
     assert all("code 80001" in s.reason for s in result.values())
     assert sum(sleeper.waits) <= FAST.budget and len(server.requests_to("graph.object")) == 1
+
+
+def test_batches_read_several_at_a_time_each_bisects_only_its_own_bad_page(start):
+    """Five batches of 50 (the first alone, then four at a time, issue 12's speed): a hidden page
+    in the third and one in the fifth cost one Graph batch request each, and spoil no other page."""
+    many = [f"Loin{i}CSNO" for i in range(250)]
+    bad = {many[120], many[230]}
+    w = world(features=("page_public_metadata_access", "page_public_content_access"))
+    w.facebook["pages"] = [
+        page(n, u, **({"published": False} if u in bad else {})) for n, u in enumerate(SCHOOL + many)
+    ]
+    server = start(w)
+    fb = adapter(server)
+    result = fb.fetch(many)
+    assert {h for h, s in result.items() if not s.ok} == bad
+    assert all(result[h].reason == facebook.HIDDEN_PAGE for h in bad)
+    assert len(server.requests_to("graph.ids")) == 5 and len(server.requests_to("graph.batch")) == 2
+    assert fb.calls == len(server.log)  # the workers' calls are counted with the night's
