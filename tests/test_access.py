@@ -10,7 +10,7 @@ import pytest
 from scanner import cli
 from scanner.access.report import EXIT_COMPLETE, EXIT_MISSING, run_access
 from scanner.config.load import load_config
-from scanner.platforms import facebook
+from scanner.platforms import facebook_reasons
 from scanner.plumbing.secrets import Secret, Secrets
 from vigie_sandbox.demo import DEMO_TOKENS, demo_settings
 from vigie_sandbox.server import SandboxServer
@@ -68,7 +68,7 @@ def test_access_says_beforehand_what_the_audit_will_miss(tmp_path):
     assert "pages gérées par le jeton\u00a0: 1 des 4 pages du registre" in text
     assert "Page Public Metadata Access\u00a0: accordée" in text
     assert "Page Public Content Access\u00a0: non accordée" in text
-    assert facebook.NO_CONTENT_ACCESS in text
+    assert facebook_reasons.NO_CONTENT_ACCESS in text
     calendar = next(line for line in printed[0].splitlines() if "activity.calendar" in line)
     assert "eh-facebook" in calendar and "eqv-facebook" not in calendar
     assert SYSTEM_TOKEN not in text and APP_SECRET not in text

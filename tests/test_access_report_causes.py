@@ -8,7 +8,7 @@ from dataclasses import replace
 from factories import make_registry, make_report
 
 from scanner.checks.base import Status
-from scanner.platforms import facebook
+from scanner.platforms import facebook_reasons
 from scanner.report.html_report import ReportView, render_html, render_text
 from scanner.report.model import CheckNote
 
@@ -22,7 +22,7 @@ def test_one_box_per_cause_naming_the_checks_and_the_accounts():
             "activity.calendar",
             "Activité selon le calendrier",
             Status.NON_VERIFIABLE,
-            facebook.NO_CONTENT_ACCESS,
+            facebook_reasons.NO_CONTENT_ACCESS,
         )
         for account in accounts
     ) + (

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from scanner.config.models import FacebookSettings
-from scanner.platforms import facebook
+from scanner.platforms import facebook_reasons
 from scanner.platforms.base import EXPIRED_TOKEN, NO_CREDENTIALS
 from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.retry import RetryPolicy
@@ -141,7 +141,9 @@ def test_profile_reads_are_batched_50_at_a_time(start, n):
     assert all(len(r.query["ids"].split(",")) <= 50 for r in ids_requests)
     assert "posts.limit(1){created_time}" in ids_requests[0].query["fields"]
     assert "roles" not in ids_requests[0].query["fields"]  # roles need the page's own token
-    assert all(s.admins is None and s.withheld["admins"] == facebook.NOT_MANAGED for s in result.values())
+    assert all(
+        s.admins is None and s.withheld["admins"] == facebook_reasons.NOT_MANAGED for s in result.values()
+    )
 
 
 @pytest.mark.parametrize(("managed", "others"), [(3, 0), (3, 120), (0, 1)])
@@ -206,7 +208,7 @@ def test_roles_refused_to_the_page_token_void_only_the_roles(start):
     result = adapter(server).fetch(["Ecole1CSNO", "Ecole2CSNO"])
     refused = [s for s in result.values() if s.admins is None]
     assert len(refused) == 1 and refused[0].ok and refused[0].last_post_at
-    assert refused[0].withheld == {"admins": facebook.ROLES_REFUSED}
+    assert refused[0].withheld == {"admins": facebook_reasons.ROLES_REFUSED}
     assert len(server.requests_to("graph.object")) == 3
 
 
@@ -215,7 +217,7 @@ def test_one_hidden_page_in_a_batch_of_50_spoils_no_other(start):
     result = adapter(server).fetch(handles(50))
     assert all(result[h].ok for h in handles(49))
     hidden = result["Ecole49CSNO"]
-    assert hidden.status is FetchStatus.ERROR and hidden.reason == facebook.HIDDEN_PAGE
+    assert hidden.status is FetchStatus.ERROR and hidden.reason == facebook_reasons.HIDDEN_PAGE
     # the failed batch, then a bisection: at most two calls per halving
     assert len(server.requests_to("graph.ids")) <= 1 + 2 * math.ceil(math.log2(50))
 

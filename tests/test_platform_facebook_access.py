@@ -13,7 +13,7 @@ import math
 import pytest
 
 from scanner.config.models import FacebookSettings
-from scanner.platforms import facebook
+from scanner.platforms import facebook_reasons
 from scanner.platforms.base import EXPIRED_TOKEN, CallFailed, CallOptions
 from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.graph_client import GraphClient, is_wrong_token_kind
@@ -94,20 +94,20 @@ def test_acceptance_tiers_each_decide_what_they_can(start):
     result = adapter(server).fetch(SCHOOL + OTHERS)
     # every page is verified, except the unpublished one, which spoils no other page
     hidden = result.pop(HIDDEN)
-    assert hidden.status is FetchStatus.ERROR and hidden.reason == facebook.HIDDEN_PAGE
+    assert hidden.status is FetchStatus.ERROR and hidden.reason == facebook_reasons.HIDDEN_PAGE
     assert all(s.ok for s in result.values())
     # the managed pages: last post and roles, read with their page tokens
     for handle in SCHOOL:
         snap = result[handle]
         assert snap.last_post_at is not None and [a.name for a in snap.admins] == ["Julie Côté"]
-        assert snap.withheld == {} and snap.admins_partial == facebook.BUSINESS_PEOPLE_LEFT_OUT
+        assert snap.withheld == {} and snap.admins_partial == facebook_reasons.BUSINESS_PEOPLE_LEFT_OUT
     # the others: public fields; the last post withheld, naming the missing feature
     for handle in OTHERS:
         if handle == HIDDEN:
             continue
         snap = result[handle]
         assert snap.name and snap.avatar_url and snap.last_post_at is None and snap.admins is None
-        assert snap.withheld["last_post_at"] == facebook.NO_CONTENT_ACCESS
+        assert snap.withheld["last_post_at"] == facebook_reasons.NO_CONTENT_ACCESS
         assert "Page Public Content Access" in snap.withheld["last_post_at"]
     # every call carried a valid appsecret_proof (the sandbox refuses any other)
     assert all("appsecret_proof" in r.query for r in server.log)
@@ -131,7 +131,7 @@ def test_a_bad_page_in_a_batch_of_50_costs_at_most_log2_50_extra_calls(start, ba
     result = adapter(server).fetch(fifty)
     for handle in fifty:
         if handle in bad:
-            assert result[handle].reason == facebook.HIDDEN_PAGE
+            assert result[handle].reason == facebook_reasons.HIDDEN_PAGE
         else:
             assert result[handle].ok and result[handle].last_post_at is not None
     batch_calls = len(server.requests_to("graph.ids")) + len(server.requests_to("graph.batch"))
@@ -149,7 +149,7 @@ def test_when_graph_refuses_batch_requests_the_pages_are_split_in_halves(start):
     server = start(w)
     server.faults.set("graph.batch", permission_denied=True)
     result = adapter(server).fetch(OTHERS[:50])
-    assert result["Autre5CSNO"].reason == facebook.HIDDEN_PAGE
+    assert result["Autre5CSNO"].reason == facebook_reasons.HIDDEN_PAGE
     assert all(s.ok for h, s in result.items() if h != "Autre5CSNO")
     assert len(server.requests_to("graph.batch")) == 1  # refused once, not asked again
     assert len(server.requests_to("graph.ids")) <= 1 + 2 * math.ceil(math.log2(50))
@@ -169,7 +169,7 @@ def test_without_page_public_metadata_access_only_managed_pages_are_read(start):
     assert all(result[h].ok and result[h].admins for h in SCHOOL)
     for handle in OTHERS[:5]:
         assert result[handle].status is FetchStatus.ERROR
-        assert result[handle].reason == facebook.NO_METADATA_ACCESS
+        assert result[handle].reason == facebook_reasons.NO_METADATA_ACCESS
     # Graph's (#100) does not say whether the pages or the features are missing: two pages are
     # refused alone, and no batch answered, before the features are blamed for the rest
     assert len(server.requests_to("graph.ids")) <= 5
@@ -178,7 +178,7 @@ def test_without_page_public_metadata_access_only_managed_pages_are_read(start):
 def test_without_the_app_secret_the_proof_is_missing_and_facebook_stops(start):
     server = start(world())
     result = adapter(server, app_secret=None).fetch(SCHOOL + OTHERS[:5])
-    assert {s.reason for s in result.values()} == {facebook.NEEDS_APPSECRET_PROOF}
+    assert {s.reason for s in result.values()} == {facebook_reasons.NEEDS_APPSECRET_PROOF}
     assert len(server.log) == 1
 
 
@@ -224,6 +224,6 @@ def test_batches_read_several_at_a_time_each_bisects_only_its_own_bad_page(start
     fb = adapter(server)
     result = fb.fetch(many)
     assert {h for h, s in result.items() if not s.ok} == bad
-    assert all(result[h].reason == facebook.HIDDEN_PAGE for h in bad)
+    assert all(result[h].reason == facebook_reasons.HIDDEN_PAGE for h in bad)
     assert len(server.requests_to("graph.ids")) == 5 and len(server.requests_to("graph.batch")) == 2
     assert fb.calls == len(server.log)  # the workers' calls are counted with the night's

@@ -16,7 +16,7 @@ from scanner.config.models import (
     XSettings,
     YouTubeSettings,
 )
-from scanner.platforms import facebook, x, youtube
+from scanner.platforms import facebook_reasons, x, youtube
 from scanner.platforms.base import CallOptions
 from scanner.platforms.facebook import FacebookAdapter
 from scanner.platforms.instagram import InstagramAdapter
@@ -102,7 +102,7 @@ def test_recorded_error_app_secret_proof_required(serve):
     server = serve({"/v23.0": (400, body("python-facebook/error.json"))})
     result = fb(server).fetch(["facebookapp"])
     assert result["facebookapp"].status is FetchStatus.ERROR
-    assert result["facebookapp"].reason == facebook.NEEDS_APPSECRET_PROOF
+    assert result["facebookapp"].reason == facebook_reasons.NEEDS_APPSECRET_PROOF
 
 
 def test_recorded_error_object_or_reviewable_feature(serve):

@@ -37,30 +37,12 @@ from typing import Any
 
 from scanner.config.models import FacebookSettings
 from scanner.platforms.base import Adapter, CallOptions, PlatformStopped
-from scanner.platforms.facebook_page import NETWORK, page_snapshot
+from scanner.platforms.facebook_page import NETWORK
 from scanner.platforms.facebook_posts import FacebookPostsReader
-from scanner.platforms.facebook_reasons import (  # the reasons, also read as facebook.HIDDEN_PAGE…
-    BUSINESS_PEOPLE_LEFT_OUT,
-    HIDDEN_OR_NO_METADATA_ACCESS,
-    HIDDEN_PAGE,
-    INVALID,
-    NEEDS_APPSECRET_PROOF,
-    NO_CONTENT_ACCESS,
-    NO_METADATA_ACCESS,
-    NO_PAGE_LIST,
-    NOT_FOUND,
-    NOT_MANAGED,
-    ROLES_REFUSED,
-)
+from scanner.platforms.facebook_reasons import INVALID
 from scanner.platforms.facebook_tiers import BATCH, ManagedPage, PagesRun
 from scanner.platforms.graph_client import GraphClient
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
-
-__all__ = [  # what tests and the other modules read here
-    "BUSINESS_PEOPLE_LEFT_OUT", "HIDDEN_OR_NO_METADATA_ACCESS", "HIDDEN_PAGE", "NEEDS_APPSECRET_PROOF",
-    "NO_CONTENT_ACCESS", "NO_METADATA_ACCESS", "NO_PAGE_LIST", "NOT_FOUND", "NOT_MANAGED", "ROLES_REFUSED",
-    "FacebookAdapter", "page_snapshot",
-]  # fmt: skip
 
 CONCURRENCY = 16  # managed pages read at once, each with its own page token
 BATCHES_AT_ONCE = 4  # `?ids=` calls at once (each of 50 pages): Graph counts calls, not their overlap
