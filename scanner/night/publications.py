@@ -247,8 +247,8 @@ def _judge(
                        tuple(p.sha256 for p in fetched if p.sha256), stored)
         )  # fmt: skip
     faces_cpu = cpu.pop("content.faces", 0.0) + (face_pool.cpu if face_pool is not None else 0.0)
-    night.stats.update(pictures=picture_count, downloads=pictures.downloads,
-                       faces_cpu=faces_cpu, text_cpu=sum(cpu.values()))  # fmt: skip
+    night.stats.update(pictures=picture_count, downloads=pictures.downloads, faces_cpu=faces_cpu,
+                       text_cpu=sum(cpu.values()), texts=len({post.text for _, post in posts}))  # fmt: skip
     log.info(
         "publications: %d post(s) judged, %d picture(s) (%d downloaded); CPU %.1f s text, %.1f s faces",
         len(posts), picture_count, pictures.downloads, night.stats["text_cpu"], night.stats["faces_cpu"],
