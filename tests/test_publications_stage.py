@@ -109,12 +109,22 @@ NOTHING_DISMISSED = Dismissals()
 
 
 def night(
-    cdn, tmp_path, tools, reader, *, now=NOW, dismissals=NOTHING_DISMISSED, settings=None, snapshot=True
+    cdn,
+    tmp_path,
+    tools,
+    reader,
+    *,
+    now=NOW,
+    dismissals=NOTHING_DISMISSED,
+    settings=None,
+    snapshot=True,
+    last_post=None,
 ):
     settings = settings or make_settings(tmp_path)
     fetcher = Fetcher(NetworkSettings(allow_private_addresses=True), resolve={"*": f"127.0.0.1:{cdn.port}"})
     pictures = PostPictures(fetcher)
-    snaps = {"eqv-facebook": make_snapshot("facebook", "EQVCSNO", platform_id="1001")} if snapshot else {}
+    snap = make_snapshot("facebook", "EQVCSNO", platform_id="1001", last_post_at=last_post)
+    snaps = {"eqv-facebook": snap} if snapshot else {}
     with History.in_state_dir(tmp_path) as history:
         done = publications_night(
             registry(),
@@ -352,3 +362,39 @@ def test_accounts_left_unread_by_a_platform_window_are_asked_first_the_next_nigh
     assert reader.asked[0] == handles  # the first night: the registry's order
     assert reader.asked[1][:2] == ["PageC", "PageD"]  # refused last night: asked first
     assert reader.asked[2][:2] == ["PageA", "PageB"]  # now the ones that waited longest
+
+
+def test_an_account_whose_profile_dates_its_last_post_before_the_window_costs_no_call(cdn, tmp_path, tools):
+    old = post("old", PHONE, 30)
+    first = Reader([old])
+    done, _, _ = night(cdn, tmp_path, tools, first, last_post=old.created)
+    assert first.asked == [] and done.results == []  # the profile said: nothing in the last 14 days
+    with History.in_state_dir(tmp_path) as history:
+        assert history.cursors()["eqv-facebook"][1] == NOW  # read (nothing new) tonight
+
+    fresh = post("1", PHONE, 0.5)
+    second = Reader([fresh, old])
+    done, _, _ = night(cdn, tmp_path, tools, second, now=NOW + dt.timedelta(days=1), last_post=fresh.created)
+    assert (
+        len(second.asked) == 1
+        and by_post(done.results, "content.personal-info")["1"].status is Status.NON_CONFORME
+    )
+
+
+def test_an_account_with_an_open_post_finding_is_read_even_when_its_profile_shows_nothing_new(
+    cdn, tmp_path, tools
+):
+    phone = post("1", PHONE, 1)
+    night(cdn, tmp_path, tools, Reader([phone]))
+    later = NOW + dt.timedelta(days=3)
+    reader = Reader([])  # the post was deleted; the profile's last post is older than the window
+    done, recorded, _ = night(cdn, tmp_path, tools, reader, now=later, last_post=NOW - dt.timedelta(days=20))
+    assert len(reader.asked) == 1  # read all the same: only a read can see the post gone
+    states = {(f.check, f.post.id): f.state for f in recorded.findings if f.post}
+    assert states[("content.personal-info", "1")] is FindingState.RESOLVED
+
+
+def test_an_account_without_a_dated_last_post_is_read(cdn, tmp_path, tools):
+    reader = Reader([post("1", CLEAN, 1)])
+    night(cdn, tmp_path, tools, reader, last_post=None)  # withheld (no feature) or never published
+    assert len(reader.asked) == 1

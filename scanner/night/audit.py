@@ -73,9 +73,13 @@ def audit(
     settings: Settings,
     sources: Sources,
     clock: Callable[[], dt.datetime],
+    after_reads: Callable[[Mapping[str, Snapshot]], None] | None = None,
 ) -> AuditOutcome:
     """The night's audit. How far it is shows on stderr when stderr is a terminal (an interactive
-    run: accounts read, pictures, checks); under cron, the daemon or the tests it writes nothing."""
+    run: accounts read, pictures, checks); under cron, the daemon or the tests it writes nothing.
+
+    `after_reads(snapshots)` is told the registry accounts' snapshots as soon as every platform
+    is read, before the pictures: the night starts reading the publications there."""
     started = clock()
     # Last night's pictures that must be asked again are revalidated during discovery and
     # the platform reads: on an unchanged world, tonight's pictures are the same URLs.
@@ -111,6 +115,11 @@ def audit(
                     per_network.setdefault(network, {}).update(read)
     snapshots, found = _by_account(registry, discovered, per_network)
     discovered = [replace(d, snapshot=found.get((d.network, d.handle))) for d in discovered]
+    if after_reads is not None:
+        try:
+            after_reads(snapshots)
+        except Exception:  # a head start for what comes after the audit, nothing more
+            log.exception("after_reads failed")
     every = [*snapshots.values(), *(d.snapshot for d in discovered if d.snapshot)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="links") as side:
         # the websites are other hosts than the CDNs: links are checked while images download

@@ -1,8 +1,11 @@
 """The publications stage's reading: what to ask each platform, and one call per platform.
 
 `wanted_for` turns the history's cursor (and the open findings' posts) into a `PostsWanted`;
-`read_posts` calls each adapter's `fetch_posts` once, the platforms concurrently, and never
-raises for one: a platform that fails gives each of its accounts a French reason.
+`plan_posts` decides, account by account, what is asked and what is not (a profile that dates
+its last post before the window has nothing new); `read_posts` calls each adapter's
+`fetch_posts` once, the platforms concurrently, and never raises for one: a platform that
+fails gives each of its accounts a French reason. `ReadAhead` starts that reading as soon as
+the profiles are read, while the audit downloads their pictures and checks them.
 (`scanner.night.publications` explains the window and why it reaches back.)
 """
 
@@ -11,11 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
-from scanner.config.models import Account, Settings
+from scanner.checks.publications import NETWORKS
+from scanner.config.models import Account, Config, Registry, Settings
 from scanner.history.posts import RememberedPost
+from scanner.history.store import History
 from scanner.platforms.posts import PostsRead, PostsWanted
 from scanner.platforms.snapshot import Snapshot
 
@@ -23,6 +29,109 @@ log = logging.getLogger(__name__)
 
 NO_READER = "la lecture des publications n’est pas offerte pour cette plateforme"
 CURSOR_MARGIN = dt.timedelta(days=1)  # the overlap of two nights' windows (known posts are skipped)
+NEVER_READ = dt.datetime.min.replace(tzinfo=dt.UTC)  # sorts an account never read before the others
+
+# Platforms whose profile dates the latest publication as tonight's reading would: Graph's
+# `posts.limit(1)` and Instagram's `media.limit(1)` are newest first by publication time, X's
+# `most_recent_tweet_id` is the newest post of any kind. Not YouTube: its uploads playlist is in
+# upload order, and a video uploaded weeks ago and published (scheduled) tonight sits below the
+# first item that dates the profile (developers.google.com/youtube/v3/docs/playlistItems).
+PROFILE_DATES_LATEST = frozenset({"facebook", "instagram", "x"})
+
+Answers = dict[tuple[str, str], PostsRead]  # (network, handle) -> what the platform said
+
+
+@dataclass
+class PostsPlan:
+    """Tonight's reading, decided once: who is asked what, who is not asked and why."""
+
+    now: dt.datetime
+    open_posts: Mapping[str, list[RememberedPost]]  # account id -> its posts with an open finding
+    asked: dict[str, PostsWanted] = field(default_factory=dict)  # account id -> its window
+    wanted: dict[str, list[PostsWanted]] = field(default_factory=dict)  # network -> windows to ask
+    quiet: Answers = field(default_factory=dict)  # nothing new by the profile: answered without a call
+    profile_unread: list[Account] = field(default_factory=list)  # no profile tonight: no posts either
+
+
+def eligible(registry: Registry) -> list[Account]:
+    """The registry accounts whose publications can be read (a Facebook group has no API)."""
+    return [a for a in registry.accounts if a.network.value in NETWORKS]
+
+
+def nothing_new(snap: Snapshot, wanted: PostsWanted, open_posts: Sequence[RememberedPost]) -> bool:
+    """The profile read tonight dates the account's latest publication before the window: there is
+    nothing new to read, and no call is spent on it (night after night, most accounts). Not when
+    the date is unknown (withheld for want of a feature, or no publication at all: the reader then
+    says why), nor when a post with an open finding must be seen still there or gone, nor on a
+    platform whose profile may date an older publication than the latest (YouTube)."""
+    return (
+        snap.network in PROFILE_DATES_LATEST
+        and not open_posts
+        and snap.last_post_at is not None
+        and snap.last_post_at < wanted.since
+    )
+
+
+def plan_posts(
+    registry: Registry,
+    snapshots: Mapping[str, Snapshot],
+    cursors: Mapping[str, tuple[str | None, dt.datetime]],
+    open_posts: Mapping[str, list[RememberedPost]],
+    settings: Settings,
+    now: dt.datetime,
+) -> PostsPlan:
+    plan = PostsPlan(now, open_posts)
+    # The accounts whose posts have waited longest are asked first (never read, then the oldest
+    # read): when a platform stops answering part-way through the night (X's timeline allows
+    # 1,500 calls per 15 minutes), the accounts left unread are the first asked the next night,
+    # not the same ones night after night.
+    accounts = eligible(registry)
+    for account in sorted(accounts, key=lambda a: cursors[a.id][1] if a.id in cursors else NEVER_READ):
+        snap = snapshots.get(account.id)
+        if snap is None or not snap.verified:
+            plan.profile_unread.append(account)
+            continue
+        remembered = open_posts.get(account.id, ())
+        w = wanted_for(account, snap, cursors.get(account.id), remembered, settings, now)
+        plan.asked[account.id] = w
+        if nothing_new(snap, w, remembered):
+            plan.quiet[(account.network.value, account.handle)] = PostsRead(account.handle)
+        else:
+            plan.wanted.setdefault(account.network.value, []).append(w)
+    return plan
+
+
+class ReadAhead:
+    """The publications read while the profile audit downloads its pictures and checks them:
+    `start(snapshots)` as soon as the profiles are read (the audit's `after_reads`), `result()`
+    when the stage judges. Never raises: a reading that failed to start is done by the stage."""
+
+    def __init__(self, config: Config, adapters: Mapping[str, object], clock: Callable[[], dt.datetime]):
+        self.config = config
+        self.adapters = adapters
+        self.clock = clock
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posts-ahead")
+        self._started: tuple[PostsPlan, Future[Answers]] | None = None
+
+    def start(self, snapshots: Mapping[str, Snapshot]) -> None:
+        settings = self.config.settings
+        try:
+            with History.in_state_dir(self.config.state_dir, rollback=True) as history:
+                cursors, open_posts = history.cursors(), history.open_posts()
+            plan = plan_posts(self.config.registry, snapshots, cursors, open_posts, settings, self.clock())
+        except Exception:  # the stage reads them itself, later
+            log.exception("the publications could not be read ahead")
+            return
+        self._started = (plan, self._pool.submit(read_posts, self.adapters, plan.wanted))
+
+    def result(self) -> tuple[PostsPlan, Answers] | None:
+        try:
+            if self._started is None:
+                return None
+            plan, answers = self._started
+            return plan, answers.result()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def wanted_for(
@@ -50,9 +159,7 @@ def wanted_for(
     )
 
 
-def read_posts(
-    adapters: Mapping[str, object], wanted: Mapping[str, list[PostsWanted]]
-) -> dict[tuple[str, str], PostsRead]:
+def read_posts(adapters: Mapping[str, object], wanted: Mapping[str, list[PostsWanted]]) -> Answers:
     """Each platform's `fetch_posts` once, the platforms concurrently; never raises for one."""
 
     def read(network: str) -> dict[str, PostsRead]:

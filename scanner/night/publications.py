@@ -37,14 +37,14 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from scanner.checks.base import PostRef, Result, Status, non_verifiable
-from scanner.checks.publications import CONTENT_CHECKS, NETWORKS, PostVerdict, assess_post
+from scanner.checks.publications import CONTENT_CHECKS, PostVerdict, assess_post
 from scanner.config.dismissals import Dismissals
 from scanner.config.models import Account, Config, Registry, Settings
 from scanner.history.posts import PostRecord, PostsLedger, RememberedPost, text_hash
 from scanner.history.store import History
 from scanner.net.fetch import Fetcher
 from scanner.net.post_pictures import PostPictures, picture_keys
-from scanner.night.posts_reading import read_posts, wanted_for
+from scanner.night.posts_reading import Answers, PostsPlan, ReadAhead, eligible, plan_posts, read_posts
 from scanner.platforms.posts import PostReader, PostsRead, PostsWanted, PublishedPost
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.french import NBSP, date_long
@@ -60,9 +60,6 @@ DISMISSED = "écarté par la coordonnatrice des communications (config/publicati
 PROFILE_UNREAD = "le profil n’a pas pu être lu cette nuit, ses publications non plus"
 LOOKAHEAD = 24  # posts whose pictures download while one is judged (memory: a few MB)
 THUMBNAILS = 12  # pictures with faces kept as thumbnails for the coordinator's report
-
-
-NEVER_READ = dt.datetime.min.replace(tzinfo=dt.UTC)  # sorts an account never read before the others
 
 
 class PostsHistory(Protocol):
@@ -91,11 +88,6 @@ def post_detail(detail: str | None, post: PublishedPost | RememberedPost, timezo
     return f"{head}{NBSP}: {detail}" if detail else head
 
 
-def eligible(registry: Registry) -> list[Account]:
-    """The registry accounts whose publications can be read (a Facebook group has no API)."""
-    return [a for a in registry.accounts if a.network.value in NETWORKS]
-
-
 def publications_night(
     registry: Registry,
     settings: Settings,
@@ -107,35 +99,28 @@ def publications_night(
     dismissals: Dismissals,
     now: dt.datetime,
     face_pool: FacePool | None = None,
+    early: tuple[PostsPlan, Answers] | None = None,
 ) -> PostsNight:
     """The night's publications: read, judged, and what the history must remember.
 
-    `face_pool`: pictures are looked at in a worker process (the night's); without it, here."""
+    `face_pool`: pictures are looked at in a worker process (the night's); without it, here.
+    `early`: the plan and the answers of a reading done ahead (`ReadAhead`); without it, here."""
     night = PostsNight()
     if not settings.content.enabled:
         return night
-    cursors = history.cursors()
-    open_posts = history.open_posts()
-    accounts = eligible(registry)
-    wanted: dict[str, list[PostsWanted]] = {}
-    asked: dict[str, PostsWanted] = {}
-    # The accounts whose posts have waited longest are asked first (never read, then the oldest
-    # read): when a platform stops answering part-way through the night (X's timeline allows
-    # 1,500 calls per 15 minutes), the accounts left unread are the first asked the next night,
-    # not the same ones night after night.
-    for account in sorted(accounts, key=lambda a: cursors[a.id][1] if a.id in cursors else NEVER_READ):
-        snap = snapshots.get(account.id)
-        if snap is None or not snap.verified:
-            night.results += _unread(account, PROFILE_UNREAD, open_posts.get(account.id, ()), settings)
-            continue
-        w = wanted_for(account, snap, cursors.get(account.id), open_posts.get(account.id, ()), settings, now)
-        wanted.setdefault(account.network.value, []).append(w)
-        asked[account.id] = w
-    answers = read_posts(adapters, wanted)
+    if early is None:
+        plan = plan_posts(registry, snapshots, history.cursors(), history.open_posts(), settings, now)
+        answers = read_posts(adapters, plan.wanted)
+    else:
+        plan, answers = early
+    answers = answers | plan.quiet
+    open_posts, asked, now = plan.open_posts, plan.asked, plan.now
+    for account in plan.profile_unread:
+        night.results += _unread(account, PROFILE_UNREAD, open_posts.get(account.id, ()), settings)
     new_posts: list[tuple[Account, PublishedPost]] = []
     gone: list[tuple[str, str]] = []
     cursors_out: dict[str, str | None] = {}
-    for account in accounts:
+    for account in eligible(registry):
         if account.id not in asked:
             continue
         read = answers[(account.network.value, account.handle)]
@@ -344,6 +329,7 @@ def run_stage(
     fetcher: Fetcher,
     snapshots: Mapping[str, Snapshot],
     now: dt.datetime,
+    ahead: ReadAhead | None = None,
 ) -> PostsNight:
     """The stage as the night runs it: the history read (never written: the night's transaction
     stores the ledger), pictures through the night's fetcher, tools loaded once if any post is new."""
@@ -362,7 +348,7 @@ def run_stage(
         with History.in_state_dir(config.state_dir, rollback=True) as history:
             return publications_night(
                 config.registry, config.settings, adapters, snapshots, history, pictures, tools,
-                config.dismissals or Dismissals(), now, face_pool,
+                config.dismissals or Dismissals(), now, face_pool, ahead.result() if ahead else None,
             )  # fmt: skip
     finally:
         pictures.close()

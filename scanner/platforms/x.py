@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -99,8 +100,13 @@ class XCost:
     reads: XDayReads = field(default_factory=XDayReads)  # what the UTC day's runs have read
     repeats: set[str] = field(default_factory=set)  # returned tonight, read earlier today: free
     _earlier: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, day: dt.date, users: Sequence[str], posts: Sequence[str]) -> None:
+        with self._lock:  # the timelines are read by several workers
+            self._count(day, users, posts)
+
+    def _count(self, day: dt.date, users: Sequence[str], posts: Sequence[str]) -> None:
         if self.day != day:  # a new UTC day: everything is charged again
             self.day, self.users, self.posts, self.repeats = day, set(), set(), set()
             self._earlier = self.reads.earlier(day)
@@ -187,6 +193,7 @@ class XAdapter(XPostsReader, Adapter):
         super().__init__(settings, bearer_token, **options)
         self.cost = XCost(reads=day_reads if day_reads is not None else XDayReads())
         self.calls = 0  # HTTP calls (retries included): for the night's log
+        self._calls_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"XAdapter(api_url={self.settings.api_url!r})"
@@ -333,7 +340,8 @@ class XAdapter(XPostsReader, Adapter):
         retry = self.options.retry
         budget = RetryBudget(retry, self.options.sleep)
         while True:
-            self.calls += 1
+            with self._calls_lock:
+                self.calls += 1
             try:
                 return request()
             except tweepy.TooManyRequests as exc:
