@@ -119,11 +119,14 @@ def night(
     settings=None,
     snapshot=True,
     last_post=None,
+    last_post_id=None,
 ):
     settings = settings or make_settings(tmp_path)
     fetcher = Fetcher(NetworkSettings(allow_private_addresses=True), resolve={"*": f"127.0.0.1:{cdn.port}"})
     pictures = PostPictures(fetcher)
-    snap = make_snapshot("facebook", "EQVCSNO", platform_id="1001", last_post_at=last_post)
+    snap = make_snapshot(
+        "facebook", "EQVCSNO", platform_id="1001", last_post_at=last_post, last_post_id=last_post_id
+    )
     snaps = {"eqv-facebook": snap} if snapshot else {}
     with History.in_state_dir(tmp_path) as history:
         done = publications_night(
@@ -398,3 +401,15 @@ def test_an_account_without_a_dated_last_post_is_read(cdn, tmp_path, tools):
     reader = Reader([post("1", CLEAN, 1)])
     night(cdn, tmp_path, tools, reader, last_post=None)  # withheld (no feature) or never published
     assert len(reader.asked) == 1
+
+
+def test_an_account_whose_latest_post_is_the_one_last_read_costs_no_call(cdn, tmp_path, tools):
+    clean = post("1", CLEAN, 0.5)
+    night(cdn, tmp_path, tools, Reader([clean]), last_post=clean.created, last_post_id="1")
+    later = NOW + dt.timedelta(days=1)  # the post is inside tonight's window, and already read
+    again = Reader([clean])
+    night(cdn, tmp_path, tools, again, now=later, last_post=clean.created, last_post_id="1")
+    assert again.asked == []
+    newer = Reader([post("2", CLEAN + " Bis", -1.5), clean])
+    night(cdn, tmp_path, tools, newer, now=later + dt.timedelta(days=1), last_post=NOW, last_post_id="2")
+    assert len(newer.asked) == 1 and newer.asked[0].since_id == "1"

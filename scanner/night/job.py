@@ -21,7 +21,7 @@ from scanner.night.audit import audit, platform_notes
 from scanner.night.daemon import run_daemon
 from scanner.night.healthcheck import ping
 from scanner.night.posts_reading import ReadAhead
-from scanner.night.publications import run_stage
+from scanner.night.publications import content_tools, run_stage
 from scanner.night.publish import Published, publish
 from scanner.night.summary import french_summary
 from scanner.night.wiring import build_sources, close_sources
@@ -106,16 +106,20 @@ def run_job(
     try:
         # the publications are read while the audit downloads the profiles' pictures, then judged
         reading = config.settings.content.enabled and sources.fetcher is not None
-        ahead = ReadAhead(config, sources.adapters, clock) if reading else None
-        outcome = audit(config.registry, config.settings, sources, clock, ahead.start if ahead else None)
-        if sources.fetcher is not None:  # the publications stage, after the profiles
-            profiles = len(platform_notes(sources.adapters, logged=False))  # the audit's notes start so
-            outcome.posts = run_stage(
-                config, sources.adapters, sources.fetcher, outcome.snapshots, clock(), ahead=ahead
-            )
-            outcome.results = outcome.results + outcome.posts.results
-            # the platforms' notes again (X's cost now counts the posts read), then the look-ups'
-            outcome.notes = platform_notes(sources.adapters) + outcome.notes[profiles:]
+        ahead = ReadAhead(config, sources.adapters, clock, lambda: content_tools(config)) if reading else None
+        try:
+            outcome = audit(config.registry, config.settings, sources, clock, ahead.start if ahead else None)
+            if sources.fetcher is not None:  # the publications stage, after the profiles
+                profiles = len(platform_notes(sources.adapters, logged=False))  # the audit's notes start so
+                outcome.posts = run_stage(
+                    config, sources.adapters, sources.fetcher, outcome.snapshots, clock(), ahead=ahead
+                )
+                outcome.results = outcome.results + outcome.posts.results
+                # the platforms' notes again (X's cost now counts the posts read), then the look-ups'
+                outcome.notes = platform_notes(sources.adapters) + outcome.notes[profiles:]
+        finally:
+            if ahead is not None:
+                ahead.close()
         published = publish(
             config,
             secrets,

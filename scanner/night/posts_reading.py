@@ -59,17 +59,17 @@ def eligible(registry: Registry) -> list[Account]:
 
 
 def nothing_new(snap: Snapshot, wanted: PostsWanted, open_posts: Sequence[RememberedPost]) -> bool:
-    """The profile read tonight dates the account's latest publication before the window: there is
-    nothing new to read, and no call is spent on it (night after night, most accounts). Not when
-    the date is unknown (withheld for want of a feature, or no publication at all: the reader then
-    says why), nor when a post with an open finding must be seen still there or gone, nor on a
-    platform whose profile may date an older publication than the latest (YouTube)."""
-    return (
-        snap.network in PROFILE_DATES_LATEST
-        and not open_posts
-        and snap.last_post_at is not None
-        and snap.last_post_at < wanted.since
-    )
+    """The profile read tonight shows that the account's latest publication is the last one read,
+    or dates it before the window: there is nothing new to read, and no call is spent on it (night
+    after night, most accounts). Not when the date is unknown (withheld for want of a feature, or
+    no publication at all: the reader then says why), nor when a post with an open finding must
+    be seen still there or gone, nor on a platform whose profile may date an older publication
+    than the latest (YouTube)."""
+    if snap.network not in PROFILE_DATES_LATEST or open_posts:
+        return False
+    if snap.last_post_id is not None and snap.last_post_id == wanted.since_id:
+        return True  # the latest post is the one last night's reading ended on
+    return snap.last_post_at is not None and snap.last_post_at < wanted.since
 
 
 def plan_posts(
@@ -104,14 +104,24 @@ def plan_posts(
 class ReadAhead:
     """The publications read while the profile audit downloads its pictures and checks them:
     `start(snapshots)` as soon as the profiles are read (the audit's `after_reads`), `result()`
-    when the stage judges. Never raises: a reading that failed to start is done by the stage."""
+    when the stage judges. `prepare` (the content tools: Grammalecte, spaCy's model, seconds of
+    loading) runs beside the reading when there is something to read, and `prepared()` gives it.
+    Never raises: a reading that failed to start is done by the stage."""
 
-    def __init__(self, config: Config, adapters: Mapping[str, object], clock: Callable[[], dt.datetime]):
+    def __init__(
+        self,
+        config: Config,
+        adapters: Mapping[str, object],
+        clock: Callable[[], dt.datetime],
+        prepare: Callable[[], object] | None = None,
+    ):
         self.config = config
         self.adapters = adapters
         self.clock = clock
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posts-ahead")
+        self._prepare = prepare
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="posts-ahead")
         self._started: tuple[PostsPlan, Future[Answers]] | None = None
+        self._prepared: Future[object] | None = None
 
     def start(self, snapshots: Mapping[str, Snapshot]) -> None:
         settings = self.config.settings
@@ -123,15 +133,27 @@ class ReadAhead:
             log.exception("the publications could not be read ahead")
             return
         self._started = (plan, self._pool.submit(read_posts, self.adapters, plan.wanted))
+        if self._prepare is not None and plan.wanted:
+            self._prepared = self._pool.submit(self._prepare)
 
     def result(self) -> tuple[PostsPlan, Answers] | None:
+        if self._started is None:
+            return None
+        plan, answers = self._started
+        return plan, answers.result()
+
+    def prepared(self) -> object | None:
+        """What `prepare` gave, or None when it did not run or failed (the stage then does it)."""
+        if self._prepared is None:
+            return None
         try:
-            if self._started is None:
-                return None
-            plan, answers = self._started
-            return plan, answers.result()
-        finally:
-            self._pool.shutdown(wait=True)
+            return self._prepared.result()
+        except Exception:
+            log.exception("preparing the publications' tools ahead failed")
+            return None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def wanted_for(

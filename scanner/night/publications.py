@@ -341,7 +341,9 @@ def run_stage(
 
     def tools() -> ContentTools:
         if not loaded:
-            loaded.append(replace(content_tools(config), detect_faces=face_pool.detect))
+            ready = ahead.prepared() if ahead is not None else None
+            base = ready if isinstance(ready, ContentTools) else content_tools(config)
+            loaded.append(replace(base, detect_faces=face_pool.detect))
         return loaded[0]
 
     try:

@@ -424,6 +424,7 @@ def page_snapshot(alias: str, node: dict[str, Any], now: Any) -> Snapshot:
         page_kind="page",
         emails=tuple(str(e) for e in node.get("emails") or () if e),
         last_post_at=parse_time(posts[0].get("created_time")) if posts else None,
+        last_post_id=_text(posts[0].get("id")) if posts else None,  # Graph returns an edge's ids unasked
         followers=int(followers) if isinstance(followers, int) else None,
         fetched_at=now,
         admins=admins,

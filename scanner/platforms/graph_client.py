@@ -38,6 +38,7 @@ from typing import Any
 import requests
 from pyfacebook import FacebookError, GraphAPI, LibraryError
 
+from scanner.net.api_session import environment_read_once
 from scanner.platforms.base import EXPIRED_TOKEN, CallFailed, CallOptions, PlatformStopped
 from scanner.platforms.retry import RetryBudget
 from scanner.plumbing.secrets import scrub
@@ -172,6 +173,7 @@ class GraphClient:
             # pyfacebook computes the proof only from a token in the query string: added here instead
             self._api.session.auth = _Proof(appsecret_proof(self._token, app_secret))
         self._api.session.hooks["response"].append(self._remember_status)
+        environment_read_once(self._api.session, graph_url)
         self.calls = 0
 
     def for_token(self, token: str) -> GraphClient:

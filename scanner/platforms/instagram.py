@@ -166,6 +166,7 @@ def account_snapshot(handle: str, profile: dict[str, Any], now: dt.datetime) -> 
         category="professionnel",
         emails=(),
         last_post_at=parse_time(media[0].get("timestamp")) if media else None,
+        last_post_id=_text(media[0].get("id")) if media else None,
         followers=followers if isinstance(followers, int) else None,
         fetched_at=now,
         extra=extra,

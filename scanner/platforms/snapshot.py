@@ -51,6 +51,7 @@ class Snapshot:
     emails: tuple[str, ...] = ()  # contact addresses the platform shows
     admins: tuple[PlatformAdmin, ...] | None = None  # None: the platform does not tell
     last_post_at: dt.datetime | None = None  # aware UTC
+    last_post_id: str | None = None  # the platform's id of that latest post, when it says
     followers: int | None = None
     fetched_at: dt.datetime | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

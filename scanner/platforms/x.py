@@ -35,6 +35,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from scanner.config.models import XSettings
+from scanner.net.api_session import environment_read_once
 from scanner.platforms.base import Adapter, CallFailed, PlatformStopped, parse_time
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
@@ -322,6 +323,9 @@ class XAdapter(XPostsReader, Adapter):
             avatar_url=full_size_avatar(user.get("profile_image_url")),
             cover_url=user.get("profile_banner_url") or None,
             last_post_at=last,
+            last_post_id=str(user["most_recent_tweet_id"])
+            if last and user.get("most_recent_tweet_id")
+            else None,
             followers=metrics.get("followers_count"),
             fetched_at=now,
             extra=extra,
@@ -333,6 +337,7 @@ class XAdapter(XPostsReader, Adapter):
         _install_log_mask()
         client = tweepy.Client(bearer_token=self._token, wait_on_rate_limit=False)
         client.session.mount(TWITTER_ORIGIN, _Reroute(self.settings.api_url, self.options.timeout))
+        environment_read_once(client.session, self.settings.api_url)
         return client
 
     def _call(self, request: Callable[[], Any]) -> Any:

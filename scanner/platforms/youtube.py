@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from scanner.config.models import YouTubeSettings
+from scanner.net.api_session import environment_read_once
 from scanner.net.urls import split_free_text_links
 from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
 from scanner.platforms.retry import RetryBudget
@@ -145,7 +146,7 @@ class YouTubeAdapter(YouTubePostsReader, Adapter):
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = requests.Session()
+            session = self._local.session = environment_read_once(requests.Session(), self._base)
             session.headers["X-Goog-Api-Key"] = self._key or ""
             self._sessions.append(session)
         return session

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import requests
 
+from scanner.net.api_session import environment_read_once
 from scanner.platforms.base import CallOptions
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.search import Hit, SearchAnswer, cannot_search
@@ -78,7 +79,7 @@ class YouTubeSearcher:
                 return
             session = getattr(local, "session", None)
             if session is None:
-                session = local.session = requests.Session()
+                session = local.session = environment_read_once(requests.Session(), self._base)
                 session.headers["X-Goog-Api-Key"] = self._key
                 with lock:
                     sessions.append(session)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -43,7 +44,13 @@ def _local(value: dt.datetime | dt.date, timezone: str | None) -> dt.date | dt.d
 def _format(value: dt.datetime | dt.date, timezone: str | None, pattern: str) -> str:
     """Babel's `fr_CA` date, with « 1er » for the first of a month (Babel writes « 1 »)."""
     local = _local(value, timezone)
-    day = local.date() if isinstance(local, dt.datetime) else local
+    return _day(local.date() if isinstance(local, dt.datetime) else local, pattern)
+
+
+@lru_cache(maxsize=4096)
+def _day(day: dt.date, pattern: str) -> str:
+    """One day's words (Babel parses its locale and pattern each call: 10,000 accounts name a
+    few hundred distinct days)."""
     text = format_date(day, pattern, locale=LOCALE)
     return "1er" + text[1:] if day.day == 1 and text.startswith("1 ") else text
 
