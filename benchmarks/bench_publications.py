@@ -36,6 +36,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from corpus.publications import labelled  # noqa: E402
 
 from scanner.checks.publications import TEXT_CHECKS, assess_post, content_faces  # noqa: E402
+from scanner.publications import language  # noqa: E402
 from scanner.publications.post import ContentTools, Post, load_tools  # noqa: E402
 
 CORPUS_STAFF = ["Julie Côté", "Olivier Fortin", "Rémi Gauthier"]  # as `labelled.tools`
@@ -88,12 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def tools_for_night() -> ContentTools:
-        return load_tools(
+        loaded = load_tools(
             ROOT / "config",
             published_numbers=[labelled.SCHOOL_NUMBER, labelled.BOARD_NUMBER],
             board_domains=["csno.ab.ca"],
             staff=staff_names(args.staff),
         )
+        language.detector()  # as the night does once it has posts (the first call reads the models)
+        return loaded
 
     load_cpu, _ = measure(tools_for_night)
     tools = tools_for_night()

@@ -48,7 +48,7 @@ from scanner.night.posts_reading import Answers, PostsPlan, ReadAhead, eligible,
 from scanner.platforms.posts import PostReader, PostsRead, PostsWanted, PublishedPost
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.french import NBSP, date_long
-from scanner.publications import faces
+from scanner.publications import faces, language
 from scanner.publications.face_pool import FacePool
 from scanner.publications.post import ContentTools, Post, load_tools
 from scanner.report.publications import thumbnail_key
@@ -191,6 +191,7 @@ def _judge(
         pictures.start(wanted)
     loading = time.process_time()
     loaded = tools()
+    language.detector()  # Lingua's models (78 MB) read now that there are posts, not by the first post
     night.stats["tools_cpu"] = time.process_time() - loading  # Grammalecte, spaCy's model, the lists
     cpu: dict[str, float] = {}  # CPU seconds per check (the benchmark's per post and per picture)
     records = []

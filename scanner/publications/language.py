@@ -25,9 +25,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 @cache
 def detector() -> LanguageDetector:
-    """French or English, built once per process, its models read now by a first question (half a
-    second that belongs to loading the tools, not to the night's first post; Lingua's preloading
-    option would read 14 MB more)."""
+    """French or English, built once per process, its models (78 MB) read now by a first question:
+    half a second that belongs to loading the tools, not to the first post (Lingua's preloading
+    option would read 14 MB more). The night calls it once it has posts to judge."""
     built = LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
     built.compute_language_confidence_values(WARM_UP)
     return built

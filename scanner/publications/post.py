@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.publications import conduct, dictionary, grammalecte_engine, language, person_names
+from scanner.publications import conduct, dictionary, grammalecte_engine, person_names
 from scanner.publications.conduct import Lexicon
 from scanner.publications.faces import FaceReport
 from scanner.publications.grammalecte_engine import Grammalecte
@@ -74,7 +74,6 @@ def load_tools(
     words = dictionary.load(config_dir / DICTIONARY_FILE) | dictionary.parse("\n".join(registry_words))
     phrases = dictionary.load_phrases(config_dir / DICTIONARY_FILE)
     numbers = frozenset(n for n in (normalise_number(x) for x in published_numbers) if n)
-    language.detector()  # Lingua's models, read with the other tools
     return ContentTools(
         grammalecte=grammalecte_engine.load(),
         words=words,
