@@ -158,6 +158,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                     sandbox_port=sandbox.port,
                     smtp_port=controller.port,
                     lookups=args.lookups,
+                    content=not args.no_content,
                     audit_only=args.audit_only,
                     profile=args.profile if number == 1 else None,
                     hours_later=hours,
@@ -229,7 +230,8 @@ def _answer(sender, target, kwargs) -> None:
 
 
 def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int, audit_only: bool,
-           profile: str | None, hours_later: float = 0.0, lookups: bool = False) -> dict:  # fmt: skip
+           profile: str | None, hours_later: float = 0.0, lookups: bool = False,
+           content: bool = True) -> dict:  # fmt: skip
     """One night, in its own process: what `run_audit.py` does, against the sandbox."""
     from scanner.plumbing.runtime import limit_malloc_arenas
 
@@ -252,6 +254,10 @@ def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int
     config = load_config(workdir / "config")
     config_seconds = time.perf_counter() - began
     settings = demo_settings(config.settings, sandbox_url, smtp_port, workdir / "var")
+    if not content:  # the profiles' night alone, as issue 12 measured it before the publications
+        settings = settings.model_copy(
+            update={"content": settings.content.model_copy(update={"enabled": False})}
+        )
     if not lookups:  # the reads' figures, comparable night to night (look-up nights: --lookups)
         settings = settings.model_copy(update={"lookups": LookupSettings.off()})
     night_config = config.model_copy(update={"settings": settings})
@@ -362,6 +368,11 @@ def _one_night(config, secrets, sandbox_port: int, audit_only: bool, clock) -> t
     summary = dict(outcome.summary)
     extra: dict = {"summary": summary}
     stats = summary.pop("publications", None)
+    if stats:
+        extra["posts_calls"] = {
+            k.removeprefix("calls_"): int(v) for k, v in stats.items() if k.startswith("calls_")
+        }
+        extra["posts_not_asked"] = int(stats.get("not_asked", 0))
     if stats and stats.get("posts"):
         posts, pictures = stats["posts"], stats.get("pictures", 0)
         extra["publications"] = (
@@ -385,8 +396,15 @@ def report(night: Night, number: int, verbose: bool) -> None:
     )
     for platform, calls in night.calls.items():
         minimum = night.minimum[platform]
-        ratio = calls / minimum if minimum else float("nan")
-        print(f"  {platform:<10} {calls:>6} calls  (batched minimum {minimum:>6}, ×{ratio:.2f})")
+        # the publications' reading is its own budget (issue 16): the profiles' calls are compared
+        # with the batched minimum of the profiles (issues 7 and 12)
+        posts_calls = night.extra.get("posts_calls", {}).get(platform, 0)
+        profiles = calls - posts_calls
+        ratio = profiles / minimum if minimum else float("nan")
+        print(
+            f"  {platform:<10} {calls:>6} calls: profiles {profiles:>5} (batched minimum {minimum:>5}, "
+            f"×{ratio:.2f}), publications {posts_calls:>5}"
+        )
     print(f"  images     {night.images_full:>6} full, {night.images_304} not modified (304)")
     cost = night.x_cost
     if cost:
@@ -402,6 +420,8 @@ def report(night: Night, number: int, verbose: bool) -> None:
             f"({(night.mail_bytes or 0) / 1e6:.1f} MB with its attachments), {night.mails} e-mails sent"
         )
     for key, value in night.extra.items():
+        if key == "posts_calls":
+            continue
         if key != "endpoints" or verbose:
             print(f"  {key}: {value}")
 
@@ -422,6 +442,11 @@ def main(argv: list[str] | None = None) -> int:
         "--revalidate",
         action="store_true",
         help="before night 2, expire the CDN's max-age in the image cache: every picture is asked again",
+    )
+    parser.add_argument(
+        "--no-content",
+        action="store_true",
+        help="no publications stage (content.enabled: false): the profiles' audit, report and notices",
     )
     parser.add_argument(
         "--lookups",

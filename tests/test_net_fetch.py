@@ -8,11 +8,10 @@ import threading
 import time
 
 import pytest
-import requests
 
 from scanner.config.models import NetworkSettings
 from scanner.net import addresses
-from scanner.net.fetch import ErrorKind, Fetcher, PinnedAdapter, human_size, redact
+from scanner.net.fetch import ErrorKind, Fetcher, human_size, pinning, redact
 from vigie_sandbox import web
 from vigie_sandbox.server import SandboxServer
 from vigie_sandbox.world import World
@@ -278,14 +277,14 @@ def test_human_size():
     assert human_size(12) == f"12{NBSP}octets"
 
 
-def test_pinned_adapter_checks_tls_against_the_host_name():
-    request = requests.Request(
-        "GET", "https://203.0.113.7:443/", headers={"Host": "eqv.csno.ab.ca"}
-    ).prepare()
-    host_params, pool_kwargs = PinnedAdapter().build_connection_pool_key_attributes(request, True)
-    assert host_params["host"] == "203.0.113.7"
-    assert pool_kwargs["server_hostname"] == "eqv.csno.ab.ca"
-    assert pool_kwargs["assert_hostname"] == "eqv.csno.ab.ca"
+def test_https_is_pinned_to_the_name_of_the_host_header():
+    assert pinning("https", "eqv.csno.ab.ca") == {
+        "server_hostname": "eqv.csno.ab.ca",
+        "assert_hostname": "eqv.csno.ab.ca",
+    }
+    assert pinning("https", "eqv.csno.ab.ca:8443")["server_hostname"] == "eqv.csno.ab.ca"
+    assert pinning("http", "eqv.csno.ab.ca") is None  # plain HTTP: no certificate to check
+    assert pinning("https", "203.0.113.7") is None and pinning("https", "[2001:db8::1]") is None
 
 
 def test_bad_resolve_override_is_a_programming_error():

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-import requests
 import trustme
 
 from scanner.config.models import NetworkSettings
@@ -70,12 +69,11 @@ def authority() -> trustme.CA:
 
 
 def fetcher_trusting(authority: trustme.CA | None, tmp_path) -> Fetcher:
-    session = requests.Session()
+    bundle = None
     if authority is not None:
-        bundle = tmp_path / "ca.pem"
-        authority.cert_pem.write_to_path(str(bundle))
-        session.verify = str(bundle)
-    return Fetcher(NetworkSettings(allow_private_addresses=True, timeout=3), session=session)
+        bundle = str(tmp_path / "ca.pem")
+        authority.cert_pem.write_to_path(bundle)
+    return Fetcher(NetworkSettings(allow_private_addresses=True, timeout=3), ca_bundle=bundle)
 
 
 def test_a_valid_certificate_is_checked_against_the_name_and_sent_as_sni(authority, tmp_path):

@@ -17,13 +17,18 @@ Failures come back as values (`FetchResult.error`, in French), never as exceptio
 `resolve` maps host names (or `*`) to `127.0.0.1:PORT`, like `curl --resolve`: the demo and
 the tests reach "https://eqv.csno.ab.ca" on the loopback sandbox, over plain HTTP, with the
 original `Host` header.
+
+The wire is urllib3's, without requests on top: a night asks 18,000 pictures at 10,000 accounts,
+and requests' per-call machinery (preparing the URL again, cookies, hooks, the adapter) cost
+more CPU than urllib3's own call (0.5 ms against 0.15 ms a picture on the loopback sandbox).
+Connections are pooled per address connected to and, for HTTPS, per name checked.
 """
 
 from __future__ import annotations
 
-import http.cookiejar
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping
@@ -33,9 +38,10 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import requests
+import certifi
+import urllib3
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
+from requests.utils import requote_uri  # as requests sent untrusted paths: spaces, accents
 
 from scanner.config.models import NetworkSettings
 from scanner.net import addresses
@@ -47,6 +53,9 @@ REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _CHUNK = 64 * 1024
 POOL_MAXSIZE = 128  # kept-alive connections per address: every host behind it at its per-host limit
+# what requests sent by default (the sites and CDNs were asked so until now); `User-Agent` and `Host`
+# are the fetcher's own
+_DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": "gzip, deflate", "Connection": "keep-alive"}
 T = TypeVar("T")
 
 
@@ -124,22 +133,6 @@ class Once(Generic[T]):
         return future.result()
 
 
-class PinnedAdapter(HTTPAdapter):
-    """Connects to the URL's literal address but checks TLS against the `Host` header's name.
-
-    The fetcher puts the checked IP address in the URL and the real name in `Host`; this
-    adapter makes urllib3 send that name as SNI and verify the certificate against it.
-    """
-
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
-        name = (request.headers.get("Host") or "").rsplit(":", 1)[0] if request.headers else ""
-        if host_params.get("scheme") == "https" and name and not name.startswith("["):
-            pool_kwargs["server_hostname"] = name
-            pool_kwargs["assert_hostname"] = name
-        return host_params, pool_kwargs
-
-
 @dataclass(frozen=True)
 class _Target:
     scheme: str  # what we speak on the wire
@@ -162,21 +155,23 @@ class Fetcher:
         network: NetworkSettings,
         *,
         resolve: Mapping[str, str] | None = None,
-        session: requests.Session | None = None,
+        ca_bundle: str | None = None,
         address_policy: addresses.Policy = addresses.refusal,
     ):
         self.network = network
         self.address_policy = address_policy  # which addresses may be connected to (tests name their own)
         self.resolve = {name.lower(): _parse_override(value) for name, value in (resolve or {}).items()}
-        self.session = session or requests.Session()
-        self.session.trust_env = False  # no proxy from the environment: it would bypass the policy
-        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        # Pools are keyed by the address connected to: hosts behind one address (a CDN, or every
-        # host of the sandbox through `resolve`) share a pool, so it keeps more than one host's
-        # worth of kept-alive connections; the per-host limit is the semaphore of `_slot`.
-        adapter = PinnedAdapter(pool_connections=32, pool_maxsize=POOL_MAXSIZE)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        # No proxy from the environment (it would bypass the address policy), no cookies kept.
+        # Pools are keyed by the address connected to (and, for HTTPS, the name its certificate
+        # must carry): hosts behind one address (a CDN, or every host of the sandbox through
+        # `resolve`) share a pool, so it keeps more than one host's worth of kept-alive
+        # connections; the per-host limit is the semaphore of `_slot`.
+        self._pools = urllib3.PoolManager(
+            num_pools=32,
+            maxsize=POOL_MAXSIZE,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=ca_bundle or certifi.where(),
+        )
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()
 
@@ -250,11 +245,9 @@ class Fetcher:
         }
         last: _Failure | None = None
         for target in targets[:2]:  # a second address when the first refuses the connection
-            literal = f"[{target.address}]" if ":" in target.address else target.address
-            wire_url = f"{target.scheme}://{literal}:{target.port}{path}"
             try:
                 with self._slot(host):
-                    return self._send(method, wire_url, headers, limit, accept, read_body)
+                    return self._send(target, path, method, headers, limit, accept, read_body)
             except _Failure as failure:
                 if failure.kind is not ErrorKind.CONNECTION:
                     raise
@@ -318,23 +311,31 @@ class Fetcher:
                 slot = self._slots[host] = threading.BoundedSemaphore(self.network.concurrency_per_host)
             return slot
 
-    def _send(self, method, wire_url, headers, limit, accept, read_body):
+    def _send(self, target: _Target, path: str, method, headers, limit, accept, read_body):
         timeout = self.network.timeout
         deadline = time.monotonic() + 3 * timeout
+        pinned = pinning(target.scheme, headers["Host"])
         try:
-            # Prepared here, sent by the session: `Session.request` would merge cookies (refused
-            # by this session's policy), environment settings (ignored) and hooks per request,
-            # a third of a picture's CPU when 18,000 are asked in a night.
-            request = requests.PreparedRequest()
-            request.prepare(method=method, url=wire_url, headers={**self.session.headers, **headers})
-            response = self.session.send(
-                request, stream=True, allow_redirects=False, timeout=(timeout, timeout)
+            pool = self._pools.connection_from_host(
+                target.address, target.port, target.scheme, pool_kwargs=pinned
             )
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            response = pool.urlopen(
+                method,
+                path if path.isascii() and " " not in path else requote_uri(path),
+                headers={**_DEFAULT_HEADERS, **headers},
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                decode_content=True,
+                assert_same_host=False,
+                timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _failure_from(exc) from exc
-        with response:
+        read_to_the_end = False
+        try:
             answer_headers = {k.lower(): v for k, v in response.headers.items()}
-            status = response.status_code
+            status = response.status
             if status in REDIRECT_CODES or method == "HEAD" or not read_body or status == 304:
                 return status, answer_headers, b""
             if accept and 200 <= status < 300:
@@ -342,7 +343,23 @@ class Fetcher:
             declared = answer_headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise _Failure(ErrorKind.TOO_LARGE, f"réponse trop volumineuse (plus de {human_size(limit)})")
-            return status, answer_headers, _read(response, limit, deadline)
+            body = _read(response, limit, deadline)
+            read_to_the_end = True
+            return status, answer_headers, body
+        finally:
+            if read_to_the_end or method == "HEAD" or status in (204, 304):
+                response.release_conn()  # nothing left to read: the connection goes back to its pool
+            else:
+                response.close()  # a body left unread (a redirect's, a refused one): not reused
+
+
+def pinning(scheme: str, host_header: str) -> dict[str, str] | None:
+    """HTTPS connects to the checked address but sends the name as SNI and checks the certificate
+    against it (the `Host` header's name); None for HTTP or a literal address."""
+    name = "" if host_header.startswith("[") else host_header.rsplit(":", 1)[0]
+    if scheme != "https" or not name or addresses.parse_address(name) is not None:
+        return None
+    return {"server_hostname": name, "assert_hostname": name}
 
 
 def _parse_override(value: str) -> tuple[str, int]:
@@ -360,18 +377,18 @@ def _check_type(content_type: str, accept: tuple[str, ...]) -> None:
         raise _Failure(ErrorKind.CONTENT_TYPE, f"type de contenu inattendu\u00a0: {shown}")
 
 
-def _read(response: requests.Response, limit: int, deadline: float) -> bytes:
+def _read(response: urllib3.BaseHTTPResponse, limit: int, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_content(_CHUNK):
+        for chunk in response.stream(_CHUNK):
             size += len(chunk)
             if size > limit:
                 raise _Failure(ErrorKind.TOO_LARGE, f"réponse trop volumineuse (plus de {human_size(limit)})")
             if time.monotonic() > deadline:
                 raise _Failure(ErrorKind.TIMEOUT, "délai dépassé")
             chunks.append(chunk)
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise _failure_from(exc) from exc
     return b"".join(chunks)
 
@@ -393,16 +410,12 @@ def _causes(exc: BaseException) -> list[BaseException]:
 def _failure_from(exc: BaseException) -> _Failure:
     """A French reason for what requests, urllib3 or the socket raised."""
     causes = _causes(exc)
-    timeouts = (requests.Timeout, urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError)
+    timeouts = (urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError)
     if any(isinstance(e, timeouts) for e in causes):
         return _Failure(ErrorKind.TIMEOUT, "délai dépassé")
-    if any(isinstance(e, requests.exceptions.SSLError | urllib3.exceptions.SSLError) for e in causes):
+    if any(isinstance(e, urllib3.exceptions.SSLError | ssl.SSLError) for e in causes):
         return _Failure(ErrorKind.TLS, "connexion sécurisée impossible (certificat invalide ou refusé)")
-    interrupted = (
-        requests.exceptions.ChunkedEncodingError,
-        requests.exceptions.ContentDecodingError,
-        urllib3.exceptions.ProtocolError,
-    )
+    interrupted = (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError)
     if isinstance(exc, interrupted):
         return _Failure(ErrorKind.INTERRUPTED, "réponse interrompue avant la fin")
     return _Failure(ErrorKind.CONNECTION, "connexion impossible")

@@ -113,6 +113,10 @@ def publications_night(
         answers = read_posts(adapters, plan.wanted)
     else:
         plan, answers = early
+    for network, asked_there in plan.wanted.items():  # the reading's cost, for the log and the benchmark
+        night.stats[f"calls_{network}"] = sum(answers[(network, w.handle)].calls for w in asked_there
+                                               if (network, w.handle) in answers)  # fmt: skip
+    night.stats["not_asked"] = len(plan.quiet)
     answers = answers | plan.quiet
     open_posts, asked, now = plan.open_posts, plan.asked, plan.now
     for account in plan.profile_unread:

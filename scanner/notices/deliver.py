@@ -34,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -57,7 +57,6 @@ from scanner.mail.delivery import send as smtp_send
 from scanner.mail.outbox import write_eml
 from scanner.notices.plan import Notice, NoticeLog, PastNotice, plan_notices
 from scanner.notices.render import render_notice
-from scanner.plumbing.ahead import ahead
 from scanner.plumbing.secrets import Secrets, scrub
 from scanner.report.model import NoticeEntry
 
@@ -68,7 +67,6 @@ Send = Callable[[EmailMessage, SmtpSettings, "str | None"], SendResult]
 INTERRUPTED = "interrompu"  # prefix of the error while an attempt is in progress
 TEMPORARY = "temporaire"
 PERMANENT = "permanent"
-RENDERED_AHEAD = 2  # notices rendered while the one before is sent (each a few tens of kB)
 
 
 @dataclass(frozen=True)
@@ -154,13 +152,8 @@ def send_notices(
         findings, registry, settings, now, log_before, catalogue=catalogue, reviews=reviews
     )
     # A generator: each message is rendered, recorded (as bytes) and dropped before the next,
-    # so a night with hundreds of notices never holds hundreds of message trees at once. The next
-    # one is rendered (CPU) while this one is sent (waiting on the relay): `ahead`.
-    messages = ahead(
-        ((n, render_notice(n, registry, settings, run_id=run_id, now=now)) for n in planned),
-        RENDERED_AHEAD,
-        "notices",
-    )
+    # so a night with hundreds of notices never holds hundreds of message trees at once.
+    messages = ((n, render_notice(n, registry, settings, run_id=run_id, now=now)) for n in planned)
     if dry_run:
         folder = outbox or Path(settings.state_dir) / "outbox"
         retried = [_write(_message(r), folder, r, retry=True) for r in pending]
@@ -173,8 +166,7 @@ def send_notices(
                 history, pending, settings.smtp, password, now, send=send, secrets=secrets, retry=True
             )
         ]
-        # each notice recorded (step 1) just before its attempt (steps 2 and 3)
-        records = recorded(history, messages, run_id=run_id, now=now)
+        records = queue(history, messages, run_id=run_id, now=now)
         deliveries += deliver_records(
             history, records, settings.smtp, password, now, send=send, secrets=secrets
         )
@@ -184,15 +176,8 @@ def send_notices(
 def queue(
     history: History, messages: Iterable[tuple[Notice, EmailMessage]], *, run_id: str, now: dt.datetime
 ) -> list[NoticeRecord]:
-    """Step 1 for every notice: each recorded, message bytes included, before anything is sent."""
-    return list(recorded(history, messages, run_id=run_id, now=now))
-
-
-def recorded(
-    history: History, messages: Iterable[tuple[Notice, EmailMessage]], *, run_id: str, now: dt.datetime
-) -> Iterator[NoticeRecord]:
-    """Step 1, one notice at a time: each is recorded (and committed) when it is taken, so that
-    a notice is always recorded before its own attempt; one cut short is planned again next run."""
+    """Step 1: record each notice, message bytes included, before anything is sent."""
+    records = []
     for notice, message in messages:
         record = _record_of(notice, message, run_id, now)
         if not history.queue_notice(
@@ -209,12 +194,13 @@ def recorded(
             continue
         if notice.reviews:  # « À vérifier » goes out once: recorded with the notice that carries it
             history.mark_reviewed(((r.account.id, r.post_id) for r in notice.reviews), run_id)
-        yield record
+        records.append(record)
+    return records
 
 
 def deliver_records(
     history: History,
-    records: Iterable[NoticeRecord],
+    records: Sequence[NoticeRecord],
     smtp: SmtpSettings,
     password: str | None,
     now: dt.datetime,
