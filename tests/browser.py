@@ -2,7 +2,7 @@
 
 `measure(html_file, width)` opens a copy of the page with a small script appended that
 reads the layout (the window's width, the document's scrollWidth, the box of every
-`data-tile` element) into the title, and returns it from `--dump-dom`. `screenshot`
+`data-tile` element, every image's box and whether it loaded: `naturalWidth`) into the title, and returns it from `--dump-dom`. `screenshot`
 photographs a page. Chromium runs with a fresh profile, no network features, no sandbox
 (containers), and is given a hard timeout.
 """
@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 FLAGS = (
@@ -47,11 +47,18 @@ window.addEventListener("load", function () {
     return {left: r.left, right: r.right, top: r.top, width: r.width, height: r.height,
             text: t.textContent.replace(/\\s+/g, " ").trim()};
   });
+  var images = Array.prototype.map.call(doc.images, function (i) {
+    var r = i.getBoundingClientRect();
+    return {src: (i.getAttribute("src") || "").slice(0, 40), alt: i.alt, complete: i.complete,
+            naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight,
+            left: r.left, right: r.right, width: r.width, height: r.height};
+  });
   document.title = "%(mark)s" + JSON.stringify({
     width: frame.contentWindow.innerWidth,
     scrollWidth: doc.documentElement.scrollWidth,
     bodyScrollWidth: doc.body.scrollWidth,
-    tiles: tiles
+    tiles: tiles,
+    images: images
   });
 });
 </script></body></html>"""
@@ -89,6 +96,7 @@ class Layout:
     scroll_width: int
     body_scroll_width: int
     tiles: list[dict]
+    images: list[dict] = field(default_factory=list)  # src (its start), alt, naturalWidth, box
 
 
 def _run(browser: str, args: list[str], timeout: int = 120) -> subprocess.CompletedProcess:
@@ -124,7 +132,7 @@ def measure(browser: str, page: Path, width: int) -> Layout:
     if found is None:
         raise RuntimeError(f"Chromium did not run the probe: {done.stderr[-500:]}")
     data = json.loads(html_lib.unescape(found.group(1)))
-    return Layout(data["width"], data["scrollWidth"], data["bodyScrollWidth"], data["tiles"])
+    return Layout(data["width"], data["scrollWidth"], data["bodyScrollWidth"], data["tiles"], data["images"])
 
 
 def screenshot(browser: str, page: Path, png: Path, width: int, height: int = 2400) -> Path:

@@ -7,6 +7,7 @@ does), its e-mails going through the loopback SMTP server, and returns the repor
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email
 import html
@@ -53,6 +54,21 @@ def demo_night(state_dir: Path, clock=lambda: FIRST_OF_DECEMBER) -> DemoNight:
 
 def html_part(message: EmailMessage) -> str:
     return message.get_body(("html",)).get_content()
+
+
+def html_with_images(message: EmailMessage) -> str:
+    """The HTML part with each `cid:` it names replaced by that Content-ID's part of the message, as a
+    `data:` URL: what a mail client shows. A `cid:` with no such part is left as it is (never loads)."""
+    parts = {str(p["Content-ID"]).strip("<>"): p for p in message.walk() if p["Content-ID"]}
+
+    def data_url(found: re.Match) -> str:
+        part = parts.get(found.group(1))
+        if part is None:
+            return found.group(0)
+        data = base64.b64encode(part.get_payload(decode=True)).decode("ascii")
+        return f"data:{part.get_content_type()};base64,{data}"
+
+    return re.sub(r"cid:([^\"'\s>]+)", data_url, html_part(message))
 
 
 def text_part(message: EmailMessage) -> str:

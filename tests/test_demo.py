@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from openpyxl import load_workbook
+from PIL import Image
 
 from scanner.config.load import load_config
 from scanner.night.job import run_job
@@ -112,6 +113,30 @@ def test_the_demo_publications_show_exactly_the_planted_problems(two_nights):
         assert text.index(links[post]) > text.index("À VÉRIFIER")
     second = json.loads(outcomes[1].report_json.read_text(encoding="utf-8"))
     assert second["publications"]["posts_judged"] == 0  # nothing new on the second night
+
+
+def test_the_notice_of_the_school_whose_posts_have_faces_carries_their_thumbnails(two_nights):
+    """École des Quatre-Vents' two posts with faces (publications.yaml) reach its principal's notice
+    with their thumbnails: image/jpeg parts of the HTML's multipart/related, each named by `cid:`;
+    the other schools' notices keep the plain multipart/alternative."""
+    _, received = two_nights
+    notices = {
+        m["X-Vigie-Notice"].split("school=")[1]: m for m in (parse(p) for p in received if "notice" in p.name)
+    }
+    eqv = notices["eqv"]
+    html = eqv.get_body(("html",)).get_content()
+    parts = [p for p in eqv.walk() if p.get_content_type() == "image/jpeg"]
+    assert len(parts) == 2
+    for part in parts:
+        assert f'src="cid:{part["Content-ID"].strip("<>")}"' in html
+        with Image.open(io.BytesIO(part.get_payload(decode=True))) as shown:
+            assert shown.format == "JPEG" and max(shown.size) <= 240
+    assert {p["Content-ID"] for p in parts} == {
+        "<post-eqv-facebook-100000000000101-9003@vigie>",
+        "<post-eqv-instagram-17900000000000102@vigie>",
+    }
+    for school in ("eh", "enf"):
+        assert [p.get_content_type() for p in notices[school].get_payload()] == ["text/plain", "text/html"]
 
 
 def _digest_day(report: dict) -> bool:

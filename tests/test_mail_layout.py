@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from browser import ensure_chromium, measure
-from demo_mail import demo_night, html_part
+from demo_mail import demo_night, html_part, html_with_images
 
 WIDTHS = (360, 400, 600, 800)
 TILES = 4
@@ -25,15 +25,20 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    """The report as archived (images beside it) and the notice to École Héritage, as files."""
+    """The report as archived (images beside it), the notice to École Héritage, and the notice to
+    École des Quatre-Vents (whose posts have faces: its pictures' `cid:` turned into the message's
+    own image parts, as a mail client shows them), as files."""
     night = demo_night(tmp_path_factory.mktemp("demo"))
-    notice = tmp_path_factory.mktemp("notice") / "avis-eh.html"
+    folder = tmp_path_factory.mktemp("notice")
+    notice = folder / "avis-eh.html"
     notice.write_text(html_part(night.notice_to("direction.eh@csno.ab.ca")), encoding="utf-8")
-    return {"rapport": night.outcome.report_html, "avis": notice}
+    pictures = folder / "avis-eqv.html"
+    pictures.write_text(html_with_images(night.notice_to("direction.eqv@csno.ab.ca")), encoding="utf-8")
+    return {"rapport": night.outcome.report_html, "avis": notice, "avis-photos": pictures}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("page", ["rapport", "avis"])
+@pytest.mark.parametrize("page", ["rapport", "avis", "avis-photos"])
 def test_no_horizontal_overflow(chromium, pages, page, width):
     layout = measure(chromium, pages[page], width)
     assert layout.width == width  # the viewport really is that narrow
@@ -64,3 +69,27 @@ def test_the_checked_report_holds_the_publications_section_and_its_thumbnails(pa
     page = pages["rapport"].read_text(encoding="utf-8")
     assert ">Publications</h2>" in page
     assert page.count('alt="Aperçu de la photo"') == 2  # the demo's two posts with faces
+
+
+@pytest.mark.parametrize("width", (360, 800))
+def test_the_notices_pictures_with_faces_load_from_their_parts_and_fit_a_phone(chromium, pages, width):
+    """« À vérifier » of École des Quatre-Vents (issue 16): the thumbnails of its two posts with
+    faces load from the message's image/jpeg parts (naturalWidth > 0), keep the proportions their
+    width/height attributes announce, and stay inside the screen."""
+    layout = measure(chromium, pages["avis-photos"], width)
+    assert len(layout.images) == 2, layout.images
+    for image in layout.images:
+        assert image["src"].startswith("data:image/jpeg;base64,"), image
+        assert image["complete"] and image["naturalWidth"] > 0 and image["naturalHeight"] > 0, image
+        assert 0 < image["width"] <= 240 and image["left"] >= 0 and image["right"] <= width, image
+        ratio = image["naturalWidth"] / image["naturalHeight"]
+        assert image["width"] / image["height"] == pytest.approx(ratio, rel=0.05), image
+        assert image["alt"].startswith("Aperçu de la publication du "), image
+
+
+def test_without_its_image_parts_the_notice_shows_no_picture(chromium, pages, tmp_path):
+    """The test above proves the parts: the same page with its `cid:` left unresolved loads nothing."""
+    bare = tmp_path / "avis-eqv-sans-images.html"
+    bare.write_text(pages["avis-photos"].read_text(encoding="utf-8").replace("data:image/jpeg", "cid:x"))
+    images = measure(chromium, bare, 360).images
+    assert len(images) == 2 and all(i["naturalWidth"] == 0 for i in images)

@@ -9,12 +9,14 @@ the history is a real SQLite file. The whole night through the real adapters is 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from corpus.publications import labelled
 from factories import make_account, make_board, make_registry, make_school, make_settings, make_snapshot
+from PIL import Image
 
 from scanner.checks.base import Status
 from scanner.config.dismissals import Dismissals, DismissedPost
@@ -25,6 +27,7 @@ from scanner.net.fetch import Fetcher
 from scanner.net.post_pictures import PostPictures
 from scanner.night.outcomes import AccountOutcome
 from scanner.night.publications import GONE, PROFILE_UNREAD, publications_night
+from scanner.notices.thumbnails import NOTICE_THUMBNAILS
 from scanner.platforms.posts import PostsRead, PostsWanted, PublishedPost
 from vigie_sandbox import web
 from vigie_sandbox.server import SandboxServer
@@ -266,6 +269,21 @@ def test_an_edited_post_is_judged_again(cdn, tmp_path, tools):
     )  # the school's number
     states = {(f.check, f.post.id): f.state for f in recorded.findings if f.post}
     assert states[("content.personal-info", "1")] is FindingState.RESOLVED
+
+
+def test_a_school_keeps_the_thumbnails_its_next_notice_shows_and_no_more(cdn, tmp_path, tools):
+    """Issue 16: each post with faces keeps its thumbnail in the history for the school's next
+    notice, at most NOTICE_THUMBNAILS a school a night (10,000 accounts hold a few per school)."""
+    posts = [post(str(n), f"{CLEAN} Photo {n}.", n, ("visage.jpg",)) for n in range(1, NOTICE_THUMBNAILS + 3)]
+    night(cdn, tmp_path, tools, Reader(posts))
+    with History.in_state_dir(tmp_path) as history:
+        reviews = [(r.account, r.post_id) for r in history.pending_reviews() if r.check == "content.faces"]
+        assert len(reviews) == NOTICE_THUMBNAILS + 2
+        kept = history.review_thumbnails(reviews, len(reviews))
+    assert len(kept) == NOTICE_THUMBNAILS
+    for data in kept.values():
+        with Image.open(io.BytesIO(data)) as shown:
+            assert shown.format == "JPEG" and max(shown.size) <= 240
 
 
 def test_content_disabled_reads_nothing(cdn, tmp_path, tools):

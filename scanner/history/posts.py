@@ -8,7 +8,8 @@ with its text, the content hashes of its pictures and its verdicts, so that
   re-judged from what is remembered each night, until the post is gone, edited or dismissed);
 - a post found deleted resolves its findings (`gone_run`, written by `write_posts`);
 - what a principal must look at (faces, a possibly confidential topic) is carried once by the
-  school's next notice (`pending_reviews`, `mark_reviewed`).
+  school's next notice (`pending_reviews`, `mark_reviewed`), with the thumbnail of a picture with
+  faces (`review_thumbnails`; migration 0005), kept until that notice is recorded.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class PostRecord:
     text: str
     pictures: tuple[str, ...]  # sha256 of each picture's bytes
     verdicts: Mapping[str, tuple[str, str | None]]  # check -> (status, detail)
+    thumbnail: bytes | None = None  # a picture with faces, for the school's next notice (JPEG)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Review:
     permalink: str | None
     check: str
     detail: str | None
+    created: dt.datetime | None = None  # when the post was published (the thumbnail's alt text)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -89,12 +92,13 @@ def write_posts(conn: sqlite3.Connection, run_id: str, ledger: PostsLedger) -> N
     """Store tonight's posts, cursors and deletions (inside the night's transaction)."""
     conn.executemany(
         "INSERT INTO posts (account, post_id, network, permalink, created_at, text, text_hash, pictures,"
-        " verdicts, first_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " verdicts, first_run, thumbnail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
         " ON CONFLICT (account, post_id) DO UPDATE SET permalink = ?4, text = ?6, text_hash = ?7,"
-        " pictures = ?8, verdicts = ?9, review_run = NULL",
+        " pictures = ?8, verdicts = ?9, review_run = NULL, thumbnail = ?11",
         (
             (p.account, p.post_id, p.network, p.permalink, _iso(p.created), p.text, text_hash(p.text),
-             json.dumps(list(p.pictures)), json.dumps({c: list(v) for c, v in p.verdicts.items()}), run_id)
+             json.dumps(list(p.pictures)), json.dumps({c: list(v) for c, v in p.verdicts.items()}), run_id,
+             p.thumbnail)
             for p in ledger.posts
         ),
     )  # fmt: skip
@@ -105,7 +109,7 @@ def write_posts(conn: sqlite3.Connection, run_id: str, ledger: PostsLedger) -> N
         ((account, cursor, read_at) for account, cursor in ledger.cursors.items()),
     )
     conn.executemany(
-        "UPDATE posts SET gone_run = ? WHERE account = ? AND post_id = ?",
+        "UPDATE posts SET gone_run = ?, thumbnail = NULL WHERE account = ? AND post_id = ?",  # never shown now
         ((run_id, account, post_id) for account, post_id in ledger.gone),
     )
 
@@ -147,7 +151,7 @@ class PostMemory:
         """What principals must still look at (`manuel` verdicts never carried by a notice)."""
         wanted = set(accounts) if accounts is not None else None
         rows = self.conn.execute(
-            "SELECT account, post_id, permalink, verdicts FROM posts"
+            "SELECT account, post_id, permalink, created_at, verdicts FROM posts"
             " WHERE review_run IS NULL AND gone_run IS NULL AND verdicts LIKE '%\"manuel\"%'"
             " ORDER BY created_at, post_id"
         )
@@ -157,13 +161,32 @@ class PostMemory:
                 continue
             for check, (status, detail) in sorted(json.loads(row["verdicts"]).items()):
                 if status == TO_CHECK:
-                    out.append(Review(row["account"], row["post_id"], row["permalink"], check, detail))
+                    created = dt.datetime.fromisoformat(row["created_at"]) if row["created_at"] else None
+                    out.append(
+                        Review(row["account"], row["post_id"], row["permalink"], check, detail, created)
+                    )
         return out
 
+    def review_thumbnails(self, posts: Iterable[tuple[str, str]], limit: int) -> dict[tuple[str, str], bytes]:
+        """The stored thumbnails of these (account, post id), in their order, at most `limit` of them:
+        one notice's worth, read when that notice is rendered (never the whole night's at once)."""
+        found: dict[tuple[str, str], bytes] = {}
+        for account, post_id in posts:
+            if len(found) >= limit:
+                break
+            row = self.conn.execute(
+                "SELECT thumbnail FROM posts WHERE account = ? AND post_id = ? AND thumbnail IS NOT NULL",
+                (account, post_id),
+            ).fetchone()
+            if row is not None:
+                found[(account, post_id)] = bytes(row[0])
+        return found
+
     def mark_reviewed(self, posts: Iterable[tuple[str, str]], run_id: str) -> None:
-        """These posts' « à vérifier » items went out in a notice: never again."""
+        """These posts' « à vérifier » items went out in a notice: never again. Their thumbnails are
+        in that notice's stored bytes now: the history lets them go."""
         with self._transaction() as conn:  # type: ignore[attr-defined]
             conn.executemany(
-                "UPDATE posts SET review_run = ? WHERE account = ? AND post_id = ?",
+                "UPDATE posts SET review_run = ?, thumbnail = NULL WHERE account = ? AND post_id = ?",
                 ((run_id, account, post_id) for account, post_id in set(posts)),
             )

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -45,6 +46,7 @@ from scanner.history.store import History
 from scanner.net.fetch import Fetcher
 from scanner.net.post_pictures import PostPictures, picture_keys
 from scanner.night.posts_reading import Answers, PostsPlan, ReadAhead, eligible, plan_posts, read_posts
+from scanner.notices.thumbnails import NOTICE_THUMBNAILS
 from scanner.platforms.posts import PostReader, PostsRead, PostsWanted, PublishedPost
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.french import NBSP, date_long
@@ -60,6 +62,7 @@ DISMISSED = "écarté par la coordonnatrice des communications (config/publicati
 PROFILE_UNREAD = "le profil n’a pas pu être lu cette nuit, ses publications non plus"
 LOOKAHEAD = 24  # posts whose pictures download while one is judged (memory: a few MB)
 THUMBNAILS = 12  # pictures with faces kept as thumbnails for the coordinator's report
+# (and NOTICE_THUMBNAILS per school, stored with their posts for the schools' next notices)
 
 
 class PostsHistory(Protocol):
@@ -200,6 +203,7 @@ def _judge(
     cpu: dict[str, float] = {}  # CPU seconds per check (the benchmark's per post and per picture)
     records = []
     picture_count = 0
+    per_school: Counter[str] = Counter()  # thumbnails kept tonight for each school's next notice
     for index, ((account, post), wanted) in enumerate(zip(posts, keys, strict=True)):
         if index + LOOKAHEAD < len(keys):
             pictures.start(keys[index + LOOKAHEAD])
@@ -223,18 +227,13 @@ def _judge(
             result = _result(account, post, verdict, dismissals, settings)
             night.results.append(result)
             stored[verdict.check] = (str(result.status), result.detail)
-        if (
-            data
-            and stored.get("content.faces", ("",))[0] == Status.MANUEL
-            and len(night.thumbnails) < THUMBNAILS
-        ):
-            thumb = faces.thumbnail(data[0])
-            if thumb:
-                night.thumbnails[thumbnail_key(account.id, post.id)] = thumb
+        thumb = None
+        if data and stored.get("content.faces", ("",))[0] == Status.MANUEL:
+            thumb = _thumbnail(account, post, data[0], night, per_school)
         pictures.release([key for key, _ in wanted])
         records.append(
             PostRecord(account.id, account.network.value, post.id, post.permalink, post.created, post.text,
-                       tuple(p.sha256 for p in fetched if p.sha256), stored)
+                       tuple(p.sha256 for p in fetched if p.sha256), stored, thumb)
         )  # fmt: skip
     faces_cpu = cpu.pop("content.faces", 0.0) + (face_pool.cpu if face_pool is not None else 0.0)
     night.stats.update(pictures=picture_count, downloads=pictures.downloads, faces_cpu=faces_cpu,
@@ -244,6 +243,27 @@ def _judge(
         len(posts), picture_count, pictures.downloads, night.stats["text_cpu"], night.stats["faces_cpu"],
     )  # fmt: skip
     return records
+
+
+def _thumbnail(
+    account: Account, post: PublishedPost, picture: bytes, night: PostsNight, per_school: Counter[str]
+) -> bytes | None:
+    """The thumbnail of a post with faces: for the school's next notice (at most NOTICE_THUMBNAILS a
+    school tonight, stored with the post), and for the coordinator's report (THUMBNAILS in all).
+    Returns the bytes the history keeps with the post, or None."""
+    for_notice = per_school[account.school] < NOTICE_THUMBNAILS
+    for_report = len(night.thumbnails) < THUMBNAILS
+    if not (for_notice or for_report):
+        return None
+    thumb = faces.thumbnail(picture)
+    if not thumb:
+        return None
+    if for_report:
+        night.thumbnails[thumbnail_key(account.id, post.id)] = thumb
+    if not for_notice:
+        return None
+    per_school[account.school] += 1
+    return thumb
 
 
 def _unreadable_pictures(reason: str) -> PostVerdict:

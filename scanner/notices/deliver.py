@@ -57,6 +57,7 @@ from scanner.mail.delivery import send as smtp_send
 from scanner.mail.outbox import write_eml
 from scanner.notices.plan import Notice, NoticeLog, PastNotice, plan_notices
 from scanner.notices.render import render_notice
+from scanner.notices.thumbnails import NOTICE_THUMBNAILS, faces_posts
 from scanner.plumbing.secrets import Secrets, scrub
 from scanner.report.model import NoticeEntry
 
@@ -152,8 +153,12 @@ def send_notices(
         findings, registry, settings, now, log_before, catalogue=catalogue, reviews=reviews
     )
     # A generator: each message is rendered, recorded (as bytes) and dropped before the next,
-    # so a night with hundreds of notices never holds hundreds of message trees at once.
-    messages = ((n, render_notice(n, registry, settings, run_id=run_id, now=now)) for n in planned)
+    # so a night with hundreds of notices never holds hundreds of message trees (nor their
+    # pictures: each notice's thumbnails are read from the history as it is rendered) at once.
+    messages = (
+        (n, render_notice(n, registry, settings, run_id=run_id, now=now, thumbnails=_thumbnails(history, n)))
+        for n in planned
+    )
     if dry_run:
         folder = outbox or Path(settings.state_dir) / "outbox"
         retried = [_write(_message(r), folder, r, retry=True) for r in pending]
@@ -171,6 +176,12 @@ def send_notices(
             history, records, settings.smtp, password, now, send=send, secrets=secrets
         )
     return deliveries
+
+
+def _thumbnails(history: History, notice: Notice) -> dict[tuple[str, str], bytes]:
+    """The stored pictures of the notice's posts with faces, as many as it shows."""
+    wanted = faces_posts(notice.reviews)
+    return history.review_thumbnails(wanted, NOTICE_THUMBNAILS) if wanted else {}
 
 
 def queue(
@@ -192,7 +203,9 @@ def queue(
         ):
             log.warning("notice %s was already recorded; not sent again from this run", record.id)
             continue
-        if notice.reviews:  # « À vérifier » goes out once: recorded with the notice that carries it
+        # « À vérifier » goes out once: recorded with the notice that carries it (its pictures
+        # included, in the message's bytes: a retry re-sends them as they were)
+        if notice.reviews:
             history.mark_reviewed(((r.account.id, r.post_id) for r in notice.reviews), run_id)
         records.append(record)
     return records

@@ -131,6 +131,7 @@ class ReviewItem:
     post_id: str
     permalink: str | None
     detail: str | None
+    created: dt.datetime | None = None  # when the post was published
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,14 @@ def plan_notices(
         account = accounts.get(review.account)
         if account is not None and review.check in catalogue:
             to_review.setdefault(account.school, []).append(
-                ReviewItem(account, catalogue[review.check], review.post_id, review.permalink, review.detail)
+                ReviewItem(
+                    account,
+                    catalogue[review.check],
+                    review.post_id,
+                    review.permalink,
+                    review.detail,
+                    review.created,
+                )
             )
     notices = []
     for school in registry.schools:

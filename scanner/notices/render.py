@@ -4,6 +4,13 @@
       text/plain   templates/notice.txt.j2 or escalation.txt.j2 (a real text version)
       text/html    templates/notice.html.j2 or escalation.html.j2 (tables, CSS inlined)
 
+and, when « À vérifier » shows pictures with faces (`scanner.notices.thumbnails`), the HTML is
+multipart/related with them::
+
+      multipart/related
+        text/html
+        image/jpeg  <post-{account}-{post id}@vigie>   at most NOTICE_THUMBNAILS, named by `cid:`
+
 Jinja2 autoescapes the HTML templates (the shared `report.html_report.environment`);
 the text ones get `one_line`/`clean` on every value a person or a platform
 supplied. Headers never carry a CR or LF from the registry or the internet:
@@ -18,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -29,6 +37,7 @@ from scanner.checks.base import Check, Severity, Status, support_contact
 from scanner.config.models import Person, Registry, Settings
 from scanner.net.urls import is_web_url
 from scanner.notices.plan import DIGESTED, Notice, NoticeItem, NoticeKind, Reason
+from scanner.notices.thumbnails import Arranged, alt_text, arrange, attach, others_line, pictures_line
 from scanner.plumbing import french
 from scanner.report.html_report import SEVERITY_COLORS, TEMPLATES, environment
 from scanner.report.model import profile_url
@@ -112,7 +121,9 @@ def _since(item: NoticeItem, tz: str) -> str:
     )
 
 
-def _context(notice: Notice, registry: Registry, settings: Settings, run_id: str, now: dt.datetime) -> dict:
+def _context(
+    notice: Notice, registry: Registry, settings: Settings, run_id: str, now: dt.datetime, arranged: Arranged
+) -> dict:
     judged_reminders = [i for i in notice.items if i.reason in (Reason.REMINDER, Reason.OPEN) and i.judged]
     return {
         "notice": notice,
@@ -130,6 +141,12 @@ def _context(notice: Notice, registry: Registry, settings: Settings, run_id: str
         "new": tuple(i for i in notice.with_reason(Reason.NEW) if i.check.id != DIGESTED),
         "digest": tuple(i for i in notice.with_reason(Reason.NEW) if i.check.id == DIGESTED),
         "reviews": notice.reviews,
+        "review_rows": arranged.rows,
+        "review_others": arranged.others,
+        "pictures": len(arranged.pictures),
+        "alt_text": lambda review: alt_text(review, settings.timezone),
+        "others_line": others_line,
+        "pictures_line": pictures_line,
         "still_open": tuple(judged_reminders),
         "unverified": tuple(i for i in notice.items if not i.judged),
         "resolved": notice.resolved,
@@ -158,11 +175,12 @@ def render_bodies(
     run_id: str,
     now: dt.datetime,
     templates: Path = TEMPLATES,
+    arranged: Arranged | None = None,
 ) -> tuple[str, str]:
     """(text, html) of the notice; the HTML has its CSS inlined."""
     env = environment(templates)
     name = TEMPLATE[notice.kind]
-    context = _context(notice, registry, settings, run_id, now)
+    context = _context(notice, registry, settings, run_id, now, arranged or arrange(notice.reviews, {}))
     text = french.typography(env.get_template(f"{name}.txt.j2").render(**context))
     html = french.typography_html(env.get_template(f"{name}.html.j2").render(**context))
     # Typography first: the inliner writes U+00A0 back as `&nbsp;`, which the rules do not see.
@@ -178,9 +196,15 @@ def render_notice(
     run_id: str,
     now: dt.datetime,
     templates: Path = TEMPLATES,
+    thumbnails: Mapping[tuple[str, str], bytes] | None = None,
 ) -> EmailMessage:
-    """The finished e-mail: From the sender, To/Cc from the plan, Reply-To the coordinator."""
-    text, html = render_bodies(notice, registry, settings, run_id=run_id, now=now, templates=templates)
+    """The finished e-mail: From the sender, To/Cc from the plan, Reply-To the coordinator.
+
+    `thumbnails`: (account, post id) -> the stored JPEG of a review's picture with faces."""
+    arranged = arrange(notice.reviews, thumbnails or {})
+    text, html = render_bodies(
+        notice, registry, settings, run_id=run_id, now=now, templates=templates, arranged=arranged
+    )
     message = EmailMessage()
     message["Subject"] = subject(notice)
     message["From"] = header_text(settings.smtp.sender)
@@ -195,5 +219,6 @@ def render_notice(
     message["X-Vigie-Notice"] = f"{notice.kind}; school={notice.school.id}"
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    attach(message, arranged.pictures)
     message["Content-Language"] = "fr-CA"  # after set_content, which drops Content-* headers
     return message
