@@ -121,6 +121,16 @@ def test_x_credits_used_up_stop_the_other_accounts(start):
     assert len(server.requests_to("x.timeline")) == 1
 
 
+def test_x_timeline_window_spent_stops_asking_until_the_next_night(start):
+    """X's 15-minute window for timelines is spent (a 429 whose reset is further than the adapter
+    may wait): the other accounts are not asked, each gets the reason, none is asked in vain."""
+    server = start(x_world(), [twitter.route])
+    server.faults.set("x.timeline", rate_limited=600.0)
+    result = xa(server).fetch_posts([want("Alpha", "101"), want("Beta", "104"), want("Gone", "102")])
+    assert {r.reason for r in result.values()} == {x.RATE_LIMITED}
+    assert len(server.requests_to("x.timeline")) == 1
+
+
 def test_x_monthly_cap_is_not_a_rate_limit(start):
     server = start(x_world(), [twitter.route])
     server.faults.set("x.timeline", usage_capped=1)

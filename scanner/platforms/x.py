@@ -356,7 +356,9 @@ class XAdapter(XPostsReader, Adapter):
                 if exc.reset_time is not None:
                     wait = max(0.0, exc.reset_time - self.options.wall())
                     if wait > retry.max_server_wait:
-                        raise CallFailed(RATE_LIMITED) from None
+                        # the endpoint's window is spent until its reset: every further call of
+                        # this read would be refused the same way, so none is made
+                        raise PlatformStopped(RATE_LIMITED, code=429) from None
                 reason = RATE_LIMITED
             except tweepy.Unauthorized:
                 raise PlatformStopped(expired_token_reason(self.settings.bearer_token_env)) from None
