@@ -376,7 +376,8 @@ def _one_night(config, secrets, sandbox_port: int, audit_only: bool, clock) -> t
     if stats and stats.get("posts"):
         posts, pictures = stats["posts"], stats.get("pictures", 0)
         extra["publications"] = (
-            f"{posts:.0f} posts judged, {pictures:.0f} pictures ({stats.get('downloads', 0):.0f} downloaded); "
+            f"{posts:.0f} posts judged ({stats.get('texts', 0):.0f} distinct texts, each read once), "
+            f"{pictures:.0f} pictures ({stats.get('downloads', 0):.0f} downloaded); "
             f"CPU {1000 * stats['text_cpu'] / posts:.1f} ms a post (text checks), "
             f"{1000 * stats['faces_cpu'] / max(pictures, 1):.1f} ms a picture (faces); "
             f"the stage's whole CPU {stats['judge_cpu']:.1f} s (loading the tools {stats.get('tools_cpu', 0):.1f} s)"

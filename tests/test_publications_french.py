@@ -13,8 +13,8 @@ from corpus.publications import labelled
 
 from scanner.checks.base import Status
 from scanner.checks.publications import content_french
-from scanner.publications import dictionary, grammalecte_engine
-from scanner.publications.french import check_french
+from scanner.publications import dictionary, grammalecte_engine, masking
+from scanner.publications.french import FrenchReport, check_french
 from scanner.publications.post import Post
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,22 @@ def test_hashtags_mentions_links_and_emoji_are_never_flagged(tools):
     )
     report = check_french(text, tools.grammalecte, tools.words, tools.phrases)
     assert report.findings == ()
+
+
+def test_a_post_of_only_hashtags_links_and_emoji_is_not_read_as_english(tools):
+    for text in (
+        "#Huskies #fiertéfrancophone 🎉🎉",
+        "https://www.csno.ab.ca/ecoles 👍🏽",
+        "@ecole_eqv #ÉQV2025",
+    ):
+        assert not masking.has_words(text)
+        report = check_french(text, tools.grammalecte, tools.words, tools.phrases)
+        assert report == FrenchReport(findings=(), english=())
+        verdict = content_french(Post(id="1", text=text), tools)
+        assert verdict.outcome.status is Status.CONFORME
+        assert verdict.outcome.detail is None  # before: « passage en anglais : #Huskies #fiertéfrancophone »
+    assert masking.has_words("#Huskies bravo!")
+    assert masking.has_words("a@b.ca#tag")  # as `mask` reads it: « #tag » glued to the address is prose
 
 
 def test_english_passages_are_set_aside_and_shown(tools):

@@ -16,7 +16,7 @@ def tools():
 
 def families(text, tools):
     found = find_personal_info(text, tools.allowed_numbers, tools.board_domains)
-    found += student_names(text, tools.nlp, tools.staff, tools.phrases)
+    found += student_names(text, tools.nlp, tools.staff, tools.places)
     return sorted((f.family, f.span.text) for f in found)
 
 

@@ -26,6 +26,7 @@ from scanner.publications.post import ContentTools, Post
 NETWORKS = ("facebook", "instagram", "x", "youtube")  # a Facebook group has no API to read it
 SHOWN = 5  # findings spelled out in a detail; the rest are counted
 CONTENT_CHECKS = ("content.french", "content.personal-info", "content.faces", "content.conduct")
+TEXT_CHECKS = ("content.french", "content.personal-info", "content.conduct")  # verdicts of the text alone
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,12 @@ def assess_post(post: Post, tools: ContentTools, cpu: dict[str, float] | None = 
     verdicts = []
     for check_id in CONTENT_CHECKS:
         started = time.thread_time() if cpu is not None else 0.0
-        judged = CATALOGUE[check_id].fn(post, tools)  # type: ignore[arg-type,call-arg]
+        if check_id in TEXT_CHECKS and (check_id, post.text) in tools.remembered:
+            judged = tools.remembered[check_id, post.text]  # the same text, already read this night
+        else:
+            judged = CATALOGUE[check_id].fn(post, tools)  # type: ignore[arg-type,call-arg]
+            if check_id in TEXT_CHECKS:
+                tools.remember((check_id, post.text), judged)
         if cpu is not None:
             cpu[check_id] = cpu.get(check_id, 0.0) + time.thread_time() - started
         if judged is not None:
@@ -114,7 +120,7 @@ def content_personal_info(post: Post, tools: ContentTools) -> PostVerdict | None
     if not post.text.strip():
         return None
     found = find_personal_info(post.text, tools.allowed_numbers, tools.board_domains)
-    found += student_names(post.text, tools.nlp, tools.staff, tools.phrases)
+    found += student_names(post.text, tools.nlp, tools.staff, tools.places)
     if not found:
         return PostVerdict("content.personal-info", conforme())
     labels = {

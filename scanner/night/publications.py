@@ -50,7 +50,7 @@ from scanner.notices.thumbnails import NOTICE_THUMBNAILS
 from scanner.platforms.posts import PostReader, PostsRead, PostsWanted, PublishedPost
 from scanner.platforms.snapshot import Snapshot
 from scanner.plumbing.french import NBSP, date_long
-from scanner.publications import faces
+from scanner.publications import faces, language
 from scanner.publications.face_pool import FacePool
 from scanner.publications.post import ContentTools, Post, load_tools
 from scanner.report.publications import thumbnail_key
@@ -198,6 +198,7 @@ def _judge(
         pictures.start(wanted)
     loading = time.process_time()
     loaded = tools()
+    language.detector()  # Lingua's models (78 MB) read now that there are posts, not by the first post
     night.stats["tools_cpu"] = time.process_time() - loading  # Grammalecte, spaCy's model, the lists
     cpu: dict[str, float] = {}  # CPU seconds per check (the benchmark's per post and per picture)
     records = []
@@ -235,8 +236,8 @@ def _judge(
                        tuple(p.sha256 for p in fetched if p.sha256), stored, thumb)
         )  # fmt: skip
     faces_cpu = cpu.pop("content.faces", 0.0) + (face_pool.cpu if face_pool is not None else 0.0)
-    night.stats.update(pictures=picture_count, downloads=pictures.downloads,
-                       faces_cpu=faces_cpu, text_cpu=sum(cpu.values()))  # fmt: skip
+    night.stats.update(pictures=picture_count, downloads=pictures.downloads, faces_cpu=faces_cpu,
+                       text_cpu=sum(cpu.values()), texts=len({post.text for _, post in posts}))  # fmt: skip
     log.info(
         "publications: %d post(s) judged, %d picture(s) (%d downloaded); CPU %.1f s text, %.1f s faces",
         len(posts), picture_count, pictures.downloads, night.stats["text_cpu"], night.stats["faces_cpu"],

@@ -54,6 +54,8 @@ def check_french(
     (case-folded words, and its set expressions)."""
     if engine is None:
         return FrenchReport(findings=(), checked=False)
+    if not masking.has_words(text):
+        return FrenchReport(findings=())
     masked = masking.hide_phrases(masking.mask(text), phrases)
     english = language.english_passages(masked)
     prose = masking.blank(masked, [(span.start, span.end) for span in english])

@@ -17,6 +17,7 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 from scanner.publications.findings import Span
 
 ENGLISH_AT_LEAST = 0.6
+WARM_UP = "Spirit week starts Monday, les élèves"
 WORD_ENGLISH_AT_LEAST = 0.7  # one unknown word alone (« cool » 0.76, « week » 0.95; « bibliotheque » 0.16)
 _SEGMENT = re.compile(r"[^.!?\n:;«»()\"“”]+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -24,8 +25,12 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 @cache
 def detector() -> LanguageDetector:
-    """French or English, built once per process (about 2 MB of models)."""
-    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
+    """French or English, built once per process, its models (78 MB) read now by a first question:
+    half a second that belongs to loading the tools, not to the first post (Lingua's preloading
+    option would read 14 MB more). The night calls it once it has posts to judge."""
+    built = LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
+    built.compute_language_confidence_values(WARM_UP)
+    return built
 
 
 def english_confidence(text: str) -> float:

@@ -10,6 +10,7 @@ mentions, links and e-mail addresses become a capitalised word of the same lengt
 from __future__ import annotations
 
 import re
+from functools import cache
 
 URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>«»]+")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -20,6 +21,7 @@ EMOJI = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U00002300-\U000023ff\U00002b00-\U00002bff"
     "\U0000fe00-\U0000fe0f\U0000200d\U000020e3\U0001f1e6-\U0001f1ff\U000e0020-\U000e007f]"
 )
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _as_name(match: re.Match[str]) -> str:
@@ -41,12 +43,31 @@ def mask(text: str) -> str:
     return masked
 
 
+def has_words(text: str) -> bool:
+    """Whether a letter is left once links, addresses, mentions, hashtags and emoji are set aside: a
+    post of only « #Huskies 🎉 https://… » has nothing for the French checks to read."""
+    for pattern in (URL, EMAIL, MENTION, HASHTAG):  # as `mask` hides them, with digits for letters
+        text = pattern.sub(lambda match: "0" * len(match.group()), text)
+    return _LETTER.search(text) is not None
+
+
 def hide_phrases(text: str, phrases: tuple[str, ...]) -> str:
     """Set expressions of the board's dictionary become one name-like word each (same length)."""
-    for phrase in phrases:
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in phrase.split()) + r"(?!\w)"
-        text = re.sub(pattern, _as_name, text, flags=re.IGNORECASE)
+    for pattern in _phrase_patterns(phrases):
+        text = pattern.sub(_as_name, text)
     return text
+
+
+@cache
+def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Compiled once per dictionary (not looked up in `re`'s cache per post, which Grammalecte's
+    patterns overflow)."""
+    return tuple(
+        re.compile(
+            r"(?<!\w)" + r"\s+".join(re.escape(word) for word in phrase.split()) + r"(?!\w)", re.IGNORECASE
+        )
+        for phrase in phrases
+    )
 
 
 def blank(text: str, spans: list[tuple[int, int]]) -> str:

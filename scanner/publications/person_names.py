@@ -7,7 +7,7 @@ time) finds the names; only its tokenizer, tok2vec and NER run. A name counts wh
 - the greeting words the model takes for names are dropped first (« Joyeux », « Bravo »…);
 - it is not a staff member of the registry (`staff`);
 - its sentence has a student context (« élève », « 6e année », « anniversaire », « 11 ans », « né le »…).
-The model runs only on posts where a student context appears at all.
+The model reads only the sentences with a student context and two capitals at least.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ _PLACE_WORDS = frozenset(
     {"lac", "rivière", "fort", "mont", "saint", "sainte", "école", "centre", "parc", "river", "lake"}
 )
 _CAPITALISED = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’-]*$")
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 
 
 @cache
@@ -64,19 +65,24 @@ def load_model() -> Any:
     return spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"])
 
 
+def known_names(names: Iterable[str]) -> frozenset[str]:
+    """Names folded as `student_names` compares them: done once per night (a registry of 10,000
+    accounts names 17,071 people), not once per post."""
+    return frozenset(_fold(name) for name in names)
+
+
 def student_names(
-    text: str, nlp: Any, staff: Iterable[str] = (), places: Iterable[str] = ()
+    text: str, nlp: Any, staff: frozenset[str] = frozenset(), places: frozenset[str] = frozenset()
 ) -> list[ContentFinding]:
-    """Full names of people in a sentence with a student context; `places` are the board dictionary's
-    names of several words (places, schools): the model's « LOC » among them are not people."""
+    """Full names of people in a sentence with a student context. `staff` (the registry's people) and
+    `places` (the board dictionary's names of several words: places, schools, whose « LOC » are not
+    people) are folded by `known_names`."""
     if not STUDENT_CONTEXT.search(text):
         return []
-    staff_names = {_fold(name) for name in staff}
-    known_places = {_fold(name) for name in places}
     findings = []
     for sentence in _SENTENCE.finditer(text):
         chunk = sentence.group()
-        if not STUDENT_CONTEXT.search(chunk):
+        if not STUDENT_CONTEXT.search(chunk) or not _may_name(chunk):
             continue
         doc = nlp(chunk)
         for ent in doc.ents:
@@ -86,10 +92,10 @@ def student_names(
             if before in _NAMED_THING_BEFORE:
                 continue
             words = _name_words([token.text for token in ent])
-            if words is None or _fold(" ".join(words)) in staff_names:
+            if words is None or _fold(" ".join(words)) in staff:
                 continue
             if ent.label_ != "PER" and (
-                _fold(" ".join(words)) in known_places
+                _fold(" ".join(words)) in places
                 or any(w.casefold().split("-")[0] in _PLACE_WORDS for w in words)
             ):
                 continue
@@ -105,6 +111,12 @@ def student_names(
                 )
             )
     return findings
+
+
+def _may_name(sentence: str) -> bool:
+    """False when the sentence cannot hold a full name, so the model need not read it: a full name has
+    two words that begin with a capital (`_name_words`), hence two capitals in the sentence."""
+    return len(_CAPITAL.findall(sentence)) >= 2
 
 
 def _name_words(tokens: list[str]) -> list[str] | None:

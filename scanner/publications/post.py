@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from scanner.publications.grammalecte_engine import Grammalecte
 from scanner.publications.personal_info import normalise_number
 
 DICTIONARY_FILE = "dictionnaire.txt"
+REMEMBERED = 12_000  # text checks' verdicts a night keeps: 4,000 texts, a few MB
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,28 @@ class ContentTools:
     lexicon: Lexicon
     allowed_numbers: frozenset[str] = frozenset()  # E.164: the schools' and the board's numbers
     board_domains: tuple[str, ...] = ()
-    staff: tuple[str, ...] = ()  # staff names from the registry: not students
+    staff: frozenset[str] = frozenset()  # staff names from the registry (not students), folded once
+    places: frozenset[str] = frozenset()  # the dictionary's names of several words, folded once
     # where pictures are looked at: `faces.detect_faces` in this process when None, or a worker
     # process's (`face_pool.FacePool.detect`, the night's)
     detect_faces: Callable[[bytes], FaceReport] | None = None
+    # the text checks' verdicts per (check, text), for this night's tools only (`remember`)
+    remembered: dict[tuple[str, str], Any] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def remember(self, key: tuple[str, str], verdict: Any) -> None:
+        """Keep a text check's verdict: the same text on another account (an announcement shared by
+        several schools) is not read again. The oldest is forgotten past `REMEMBERED`."""
+        if len(self.remembered) >= REMEMBERED:
+            del self.remembered[next(iter(self.remembered))]
+        self.remembered[key] = verdict
+
+    def forget(self) -> None:
+        """Forget the remembered verdicts and spelling suggestions (the benchmark's cold reading)."""
+        self.remembered.clear()
+        if self.grammalecte is not None:
+            self.grammalecte.forget()
 
 
 def load_tools(
@@ -63,5 +82,6 @@ def load_tools(
         lexicon=conduct.load_lexicon(),
         allowed_numbers=numbers,
         board_domains=tuple(board_domains),
-        staff=tuple(staff),
+        staff=person_names.known_names(staff),
+        places=person_names.known_names(phrases),
     )
