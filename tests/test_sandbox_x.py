@@ -262,3 +262,18 @@ def test_demo_world_answers_over_http():
     with SandboxServer(World.demo(), routes=[twitter.route], now=lambda: NOW) as server:
         body = get(server, "/2/users/by", usernames="EQV_CSNO,ENF_CSNO,CompteSuspendu").json()
     assert len(body["data"]) == 2 and body["errors"][0]["detail"].startswith("User has been suspended")
+
+
+def test_most_recent_tweet_is_the_newest_post_of_any_kind():
+    """docs.x.com/x-api/users/lookup: `most_recent_tweet_id` is the user's newest post, so a world
+    post newer than the generated last one is the one named (the publications stage relies on it
+    to leave unread an account with nothing new)."""
+    newer = {"id": "1979000000000000999", "days_ago": 1, "text": "Bravo à nos élèves!"}
+    world = {"valid_tokens": [TOKEN], "users": [user("Alpha", "101", tweets=[newer])]}
+    with SandboxServer(World(x=world), routes=[twitter.route], now=lambda: NOW) as server:
+        body = get(server, "/2/users/by", usernames="Alpha", expansions="most_recent_tweet_id",
+                   **{"user.fields": "most_recent_tweet_id", "tweet.fields": "created_at"}).json()  # fmt: skip
+    assert body["data"][0]["most_recent_tweet_id"] == newer["id"]
+    assert body["includes"]["tweets"][0]["created_at"].startswith(
+        (NOW - dt.timedelta(days=1)).date().isoformat()
+    )

@@ -11,7 +11,8 @@ next_token}`; an empty page is `{"meta": {"result_count": 0}}`. Parameters: `max
 with only `errors` (as the users lookup answers it). Every post returned is billed
 (`twitter.billing`).
 
-World data (beside the generated last post of `last_tweet_days_ago`, which stays the newest)::
+World data (beside the generated post of `last_tweet_days_ago`; the users lookup's
+`most_recent_tweet_id` is the newest of all of them, as X's)::
 
     users:
       - id: "1580000000000000101"
@@ -172,7 +173,7 @@ def _posts(user: dict[str, Any], server, tools) -> list[dict[str, Any]]:
             days=float(tweet.get("days_ago", 0))
         )
         posts.append({**tweet, "id": str(tweet["id"]), "when": when})
-    last = tools._last_tweet(user, server)
+    last = tools._generated_tweet(user, server)
     if last:
         posts.append({"id": last["id"], "text": last["text"], "when": tools._datetime(last["created_at"])})
     return sorted(posts, key=lambda p: p["when"], reverse=True)

@@ -459,6 +459,20 @@ def _tweets(request: Request, server, world: dict) -> tuple[dict, int]:
 
 
 def _last_tweet(user: dict, server) -> dict | None:
+    """The user's newest post of any kind, as X's `most_recent_tweet_id` names it
+    (docs.x.com/x-api/users/lookup): the generated one or a newer one of the world's `tweets`."""
+    newest = _generated_tweet(user, server)
+    for tweet in user.get("tweets") or []:
+        when = _datetime(tweet.get("created_at")) or server.now() - dt.timedelta(
+            days=float(tweet.get("days_ago", 0))
+        )
+        if newest is None or when > _datetime(newest["created_at"]):
+            newest = {"id": str(tweet["id"]), "text": str(tweet.get("text") or ""), "created_at": _iso(when)}
+    return newest
+
+
+def _generated_tweet(user: dict, server) -> dict | None:
+    """The post of `last_tweet_days_ago` / `last_tweet_at` (the world's shorthand for a last post)."""
     when = _datetime(user.get("last_tweet_at"))
     if when is None and user.get("last_tweet_days_ago") is not None:
         when = server.now() - dt.timedelta(days=float(user["last_tweet_days_ago"]))
