@@ -332,10 +332,9 @@ class Fetcher:
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _failure_from(exc) from exc
-        read_to_the_end = False
+        read_to_the_end, status = False, response.status
         try:
             answer_headers = {k.lower(): v for k, v in response.headers.items()}
-            status = response.status
             if status in REDIRECT_CODES or method == "HEAD" or not read_body or status == 304:
                 return status, answer_headers, b""
             if accept and 200 <= status < 300:
