@@ -21,11 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from scanner.platforms.retry import RetryPolicy
 from scanner.platforms.snapshot import Snapshot, unverified
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 NO_CREDENTIALS = "aucun identifiant configuré pour cette plateforme"
 EXPIRED_TOKEN = (
@@ -163,3 +167,16 @@ def parse_time(value: Any) -> dt.datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
+
+
+def first_alone_then(
+    function: Callable[[T], R], items: Sequence[T], concurrency: int, name: str = "platform"
+) -> list[R]:
+    """`function` over `items`, in order: the first alone (a refusal that concerns every call, a
+    token, a missing feature, shows at once and the others can stop before asking), then the
+    others `concurrency` at a time. An exception raised by any call is raised here."""
+    if len(items) <= 1:
+        return [function(item) for item in items]
+    first = function(items[0])
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(items) - 1), thread_name_prefix=name) as pool:
+        return [first, *pool.map(function, items[1:])]

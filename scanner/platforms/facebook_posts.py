@@ -15,10 +15,9 @@ without the signature (`scanner.net.images.picture_key`), as for the profile pic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped, parse_time
+from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped, first_alone_then, parse_time
 from scanner.platforms.facebook_reasons import HIDDEN_PAGE, NEEDS_APPSECRET_PROOF, NO_CONTENT_ACCESS
 from scanner.platforms.graph_client import GraphClient, needs_proof
 from scanner.platforms.posts import PostsRead, PostsWanted, PublishedPost
@@ -68,12 +67,8 @@ class _PostsRun:
         # a page the token does not manage first, alone: a refusal that concerns every such page
         # (the feature missing) or every page (the token) shows after one call
         askable.sort(key=lambda w: self._page(w) is not None)
-        if askable:
-            results[askable[0].handle] = self.read(askable[0])
-        rest = askable[1:]
-        if rest:
-            with ThreadPoolExecutor(min(concurrency, len(rest)), thread_name_prefix="facebook-posts") as pool:
-                results.update(zip([w.handle for w in rest], pool.map(self.read, rest), strict=True))
+        read = first_alone_then(self.read, askable, concurrency, "facebook-posts")
+        results.update(zip([w.handle for w in askable], read, strict=True))
         return {w.handle: results[w.handle] for w in wanted}
 
     def read(self, wanted: PostsWanted) -> PostsRead:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
-from scanner.platforms.base import CallFailed, CallOptions, PlatformStopped
+from scanner.platforms.base import CallFailed, CallOptions, PlatformStopped, first_alone_then
 from scanner.platforms.facebook_page import NETWORK, optional_text, page_snapshot
 from scanner.platforms.facebook_reasons import (
     BUSINESS_PEOPLE_LEFT_OUT,
@@ -127,25 +126,18 @@ class PagesRun:
         """Every batch once: the first alone (a refusal that concerns every page, a missing feature,
         shows at once and the others are asked without it), then `at_once` at a time, each worker
         with its own copy of the client; a bad page bisects only its own batch."""
-        if not batches:
-            return
-        self.read_batch(batches[0])
-        rest = batches[1:]
-        if not rest:
-            return
         copies: list[GraphClient] = []
+        main = threading.get_ident()
 
         def one(batch: list[str]) -> None:
-            if getattr(self._local, "client", None) is None:
-                self._local.client = self._client.copy()
+            if threading.get_ident() != main and getattr(self._local, "client", None) is None:
+                self._local.client = self._client.copy()  # a worker's own connection
                 with self._lock:
                     copies.append(self._local.client)
             self.read_batch(batch)
 
-        try:
-            with ThreadPoolExecutor(min(at_once, len(rest)), thread_name_prefix="facebook-batches") as pool:
-                for future in [pool.submit(one, batch) for batch in rest]:
-                    future.result()  # a PlatformStopped of any batch stops the fetch
+        try:  # a PlatformStopped of any batch stops the fetch
+            first_alone_then(one, batches, at_once, "facebook-batches")
         finally:
             for copy in copies:
                 with self._lock:
@@ -283,13 +275,8 @@ class PagesRun:
     def read_all_managed(self, pages: list[tuple[str, ManagedPage]], concurrency: int) -> None:
         """Each managed page once: the first alone (a refusal that concerns them all shows at once,
         and stops the rest), then `concurrency` at a time."""
-        if not pages:
-            return
-        self.read_managed(*pages[0])
-        if len(pages) > 1:
-            with ThreadPoolExecutor(min(concurrency, len(pages) - 1), thread_name_prefix="facebook") as pool:
-                for future in [pool.submit(self.read_managed, alias, page) for alias, page in pages[1:]]:
-                    future.result()  # a PlatformStopped of any page stops the fetch
+        # a PlatformStopped of any page stops the fetch
+        first_alone_then(lambda item: self.read_managed(*item), pages, concurrency, "facebook")
 
     def read_managed(self, alias: str, page: ManagedPage) -> None:
         """One call with the page's own token: everything, roles included."""

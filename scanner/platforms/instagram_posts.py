@@ -16,10 +16,9 @@ each picture's identity is its URL without the signature (`picture_key`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped, parse_time
+from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped, first_alone_then, parse_time
 from scanner.platforms.graph_client import GraphClient
 from scanner.platforms.instagram_reasons import (
     BAD_BUSINESS_ACCOUNT,
@@ -68,15 +67,9 @@ class InstagramPostsReader:
             finally:
                 client.close()
 
-        results: dict[str, PostsRead] = {}
-        if wanted:  # the first alone: it proves the token and the business account
-            results[wanted[0].handle] = one(wanted[0])
-        rest = wanted[1:]
-        if rest:
-            workers = min(self.concurrency, len(rest))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="instagram-posts") as pool:
-                results.update(zip([w.handle for w in rest], pool.map(one, rest), strict=True))
-        return {w.handle: results[w.handle] for w in wanted}
+        # the first alone: it proves the token and the business account
+        read = first_alone_then(one, wanted, self.concurrency, "instagram-posts")
+        return {w.handle: r for w, r in zip(wanted, read, strict=True)}
 
     def _walk_media(
         self, client: GraphClient, ig_user_id: str, wanted: PostsWanted, window: PostsWindow

@@ -20,13 +20,12 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import tweepy
 
 from scanner.net.images import picture_key
-from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped, parse_time
+from scanner.platforms.base import NO_CREDENTIALS, CallFailed, PlatformStopped, first_alone_then, parse_time
 from scanner.platforms.posts import PostsRead, PostsWanted, PublishedPost
 from scanner.platforms.posts_window import PostsWindow, unread
 
@@ -69,22 +68,14 @@ class XPostsReader:
                 stopped.append(stop.reason)
                 return window.failed(stop.reason)
 
-        results: dict[str, PostsRead] = {}
-        try:
-            if wanted:  # the first alone: a refusal that concerns every account shows at once
-                results[wanted[0].handle] = one(wanted[0])
-            rest = wanted[1:]
-            if rest:
-                with ThreadPoolExecutor(
-                    min(TIMELINES_AT_ONCE, len(rest)), thread_name_prefix="x-posts"
-                ) as pool:
-                    results.update(zip([w.handle for w in rest], pool.map(one, rest), strict=True))
+        try:  # the first alone: a refusal that concerns every account shows at once
+            read = first_alone_then(one, wanted, TIMELINES_AT_ONCE, "x-posts")
         finally:
             for client in clients:
                 client.session.close()
         if self.cost.posts:
             log.info("x: %s after the publications (estimate)", self.cost.french())
-        return {w.handle: results[w.handle] for w in wanted}
+        return {w.handle: r for w, r in zip(wanted, read, strict=True)}
 
     def _walk_timeline(self, client: tweepy.Client, wanted: PostsWanted, window: PostsWindow) -> PostsRead:
         token = None

@@ -24,7 +24,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, MutableMapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -32,7 +31,14 @@ import requests
 from scanner.config.models import YouTubeSettings
 from scanner.net.api_session import environment_read_once
 from scanner.net.urls import split_free_text_links
-from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
+from scanner.platforms.base import (
+    Adapter,
+    CallFailed,
+    CallOptions,
+    PlatformStopped,
+    first_alone_then,
+    parse_time,
+)
 from scanner.platforms.retry import RetryBudget
 from scanner.platforms.snapshot import FetchStatus, Snapshot, unverified
 from scanner.platforms.youtube_posts import YouTubePostsReader
@@ -136,12 +142,7 @@ class YouTubeAdapter(YouTubePostsReader, Adapter):
 
     def _map(self, function: Callable[[Any], Any], items: list) -> list:
         """`function` over `items`: the first alone, the others `concurrency` at a time."""
-        if len(items) <= 1:
-            return [function(item) for item in items]
-        first = function(items[0])
-        workers = min(self.concurrency, len(items) - 1)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="youtube") as pool:
-            return [first, *pool.map(function, items[1:])]
+        return first_alone_then(function, items, self.concurrency, "youtube")
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
