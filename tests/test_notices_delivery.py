@@ -211,7 +211,8 @@ def test_permanent_rejection_is_reported_and_planned_again_next_night(nights, sm
     assert smtp.handler.ids() == Counter({again.id: 1})
 
 
-def test_crash_after_recording_before_sending_sends_once(nights, smtp) -> None:
+def recorded_not_sent(nights):
+    """Night 0's notice rendered and recorded (step 1 of the protocol), never sent."""
     findings = nights.findings(0, {EQV: NC})
     planned = plan_notices(findings, REGISTRY, nights.settings, night(0), notice_log(nights.history, REGISTRY),
                            catalogue=CATALOGUE)  # fmt: skip
@@ -219,6 +220,11 @@ def test_crash_after_recording_before_sending_sends_once(nights, smtp) -> None:
         (n, render_notice(n, REGISTRY, nights.settings, run_id="run-0", now=night(0))) for n in planned
     ]
     [record] = queue(nights.history, messages, run_id="run-0", now=night(0))
+    return record
+
+
+def test_crash_after_recording_before_sending_sends_once(nights, smtp) -> None:
+    record = recorded_not_sent(nights)
     # … the process dies here …
     [delivery] = nights.run(1, {EQV: NC})
     assert (delivery.id, delivery.state, delivery.retry, delivery.interrupted) == (
@@ -292,15 +298,10 @@ def test_resolved_good_news_goes_with_the_next_notice(nights, smtp) -> None:
 def test_the_bytes_recorded_are_the_bytes_sent(nights, smtp) -> None:
     """A recorded notice goes on the wire as recorded (its headers read for the envelope, its
     body neither parsed nor serialised again): what the history holds is what the school got."""
-    findings = nights.findings(0, {EQV: NC})
-    planned = plan_notices(findings, REGISTRY, nights.settings, night(0), notice_log(nights.history, REGISTRY),
-                           catalogue=CATALOGUE)  # fmt: skip
-    messages = [
-        (n, render_notice(n, REGISTRY, nights.settings, run_id="run-0", now=night(0))) for n in planned
-    ]
-    [record] = queue(nights.history, messages, run_id="run-0", now=night(0))
+    record = recorded_not_sent(nights)
     [delivery] = nights.run(1, {EQV: NC})
     assert delivery.state == "sent"
     [(sender, content)] = smtp.handler.raw
     assert content.rstrip(b"\r\n") == record.message.rstrip(b"\r\n")
-    assert sender == str(messages[0][1]["From"]).rpartition("<")[2].rstrip(">")
+    recorded_from = message_from_bytes(record.message, policy=policy.default)["From"]
+    assert sender == str(recorded_from).rpartition("<")[2].rstrip(">")
