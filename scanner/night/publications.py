@@ -220,7 +220,7 @@ def _judge(
             log.exception("judging post %s of %s failed", post.id, account.id)
             verdicts = []
         if wanted and not data and fetched[0].error:
-            verdicts = [v for v in verdicts if v.check != "content.faces"]
+            verdicts = [v for v in verdicts if v.check != faces.CHECK]
             verdicts.append(_unreadable_pictures(fetched[0].error))
         stored = {}
         for verdict in verdicts:
@@ -228,14 +228,14 @@ def _judge(
             night.results.append(result)
             stored[verdict.check] = (str(result.status), result.detail)
         thumb = None
-        if data and stored.get("content.faces", ("",))[0] == Status.MANUEL:
+        if data and stored.get(faces.CHECK, ("",))[0] == Status.MANUEL:
             thumb = _thumbnail(account, post, data[0], night, per_school)
         pictures.release([key for key, _ in wanted])
         records.append(
             PostRecord(account.id, account.network.value, post.id, post.permalink, post.created, post.text,
                        tuple(p.sha256 for p in fetched if p.sha256), stored, thumb)
         )  # fmt: skip
-    faces_cpu = cpu.pop("content.faces", 0.0) + (face_pool.cpu if face_pool is not None else 0.0)
+    faces_cpu = cpu.pop(faces.CHECK, 0.0) + (face_pool.cpu if face_pool is not None else 0.0)
     night.stats.update(pictures=picture_count, downloads=pictures.downloads, faces_cpu=faces_cpu,
                        text_cpu=sum(cpu.values()), texts=len({post.text for _, post in posts}))  # fmt: skip
     log.info(
@@ -267,7 +267,7 @@ def _thumbnail(
 
 
 def _unreadable_pictures(reason: str) -> PostVerdict:
-    return PostVerdict("content.faces", non_verifiable(f"photos illisibles ({reason})"))
+    return PostVerdict(faces.CHECK, non_verifiable(f"photos illisibles ({reason})"))
 
 
 def _result(
