@@ -83,11 +83,12 @@ def batched_minimum(per_network: dict[str, int], first_night: bool, managed: int
     }
 
 
-def count_requests(log: list[tuple[str, int]]) -> tuple[dict[str, int], Counter]:
-    """API calls per platform, and every (endpoint, status) pair, from the sandbox's request log."""
+def count_requests(log: list[tuple[str, int, float]]) -> tuple[dict[str, int], Counter]:
+    """API calls per platform, and every (endpoint, status) pair, from the sandbox's request log
+    ((endpoint, status, time) entries)."""
     calls: Counter = Counter()
-    detail: Counter = Counter(log)
-    for endpoint, _status in log:
+    detail: Counter = Counter((endpoint, status) for endpoint, status, _at in log)
+    for endpoint, _status, _at in log:
         if endpoint == "graph.ig_discovery":
             calls["instagram"] += 1
         elif endpoint.startswith("graph"):
@@ -97,6 +98,23 @@ def count_requests(log: list[tuple[str, int]]) -> tuple[dict[str, int], Counter]
         elif endpoint.startswith("youtube"):
             calls["youtube"] += 1
     return {k: calls.get(k, 0) for k in ("facebook", "instagram", "x", "youtube")}, detail
+
+
+def timeline(log: list[tuple[str, int, float]], began: float, step: float = 5.0) -> list[str]:
+    """Requests answered per slice of `step` seconds since the night began, per kind of endpoint
+    (the part before its first dot: graph, x, youtube, media, web): which reads and downloads
+    fill the night, and when each ends."""
+    slices: dict[int, Counter] = {}
+    for endpoint, _status, at in log:
+        slices.setdefault(int((at - began) // step), Counter())[endpoint.partition(".")[0]] += 1
+    kinds = sorted({kind for counts in slices.values() for kind in counts})
+    lines = ["  timeline   " + "".join(f"{kind:>8}" for kind in kinds)]
+    for index in sorted(slices):
+        counts = slices[index]
+        lines.append(
+            f"  {index * step:>5.0f}–{(index + 1) * step:<3.0f}s " + "".join(f"{counts[k]:>8}" for k in kinds)
+        )
+    return lines
 
 
 def cpu_seconds() -> float:
@@ -151,6 +169,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
             try:
                 sandbox.call("clear")
                 sandbox_began = sandbox.call("cpu")
+                wall_began = time.time()  # the sandbox's log times are the machine's clock
                 job = run_in_fresh_process(
                     _night,
                     workdir=workdir,
@@ -166,7 +185,8 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                 cpu_sandbox = sandbox.call("cpu") - sandbox_began
             finally:
                 controller.stop()
-            calls, detail = count_requests(sandbox.call("log"))
+            log = sandbox.call("log")
+            calls, detail = count_requests(log)
             html_bytes, mail_bytes = coordinator_html_size(mail.received, job["coordinator"])
             nights.append(
                 Night(
@@ -189,6 +209,8 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                 )
             )
             report(nights[-1], number, args.verbose)
+            if args.timeline:
+                print("\n".join(timeline(log, wall_began)))
     return nights
 
 
@@ -329,7 +351,7 @@ def _serve(accounts: int, folder: Path, seed: int, conn, posts: int = 0) -> None
             elif command == "clear":
                 sandbox.clear_log()
             elif command == "log":
-                answer = [(entry.endpoint, entry.status) for entry in sandbox.log]
+                answer = [(entry.endpoint, entry.status, entry.at) for entry in sandbox.log]
             elif command == "cpu":
                 answer = cpu_seconds()
             elif command == "clock":
@@ -435,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audit-only", action="store_true", help="the audit stage only, no publish")
     parser.add_argument("--profile", help="write a cProfile of the first night to this file")
     parser.add_argument("--verbose", action="store_true", help="every endpoint and status counted")
+    parser.add_argument(
+        "--timeline", action="store_true", help="requests per kind of endpoint in each 5 s of the night"
+    )
     parser.add_argument(
         "--posts", type=int, default=0, help="new posts of the last week in the world (2 pictures each)"
     )

@@ -261,7 +261,7 @@ def _unix(value: str | None) -> float | None:
 
 
 def _parse(graph_time: str) -> float:
-    return dt.datetime.strptime(graph_time, "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    return dt.datetime.fromisoformat(graph_time).timestamp()  # `+0000` read since Python 3.11
 
 
 def _graph_time(when: dt.datetime) -> str:

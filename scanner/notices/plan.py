@@ -199,8 +199,8 @@ def plan_notices(
         if school.id in notice_log.pending_schools:
             continue
         notice = _plan_school(
-            school, by_school.get(school.id, []), registry, settings, now, notice_log, catalogue,
-            tuple(to_review.get(school.id, ())),
+            school, by_school.get(school.id, []), accounts, registry, settings, now, notice_log,
+            catalogue, tuple(to_review.get(school.id, ())),
         )  # fmt: skip
         if notice is not None:
             notices.append(notice)
@@ -210,6 +210,7 @@ def plan_notices(
 def _plan_school(
     school: School,
     findings: Sequence[Finding],
+    accounts: Mapping[str, Account],
     registry: Registry,
     settings: Settings,
     now: dt.datetime,
@@ -217,7 +218,6 @@ def _plan_school(
     catalogue: Mapping[str, Check],
     reviews: tuple[ReviewItem, ...] = (),
 ) -> Notice | None:
-    accounts = {account.id: account for account in registry.accounts}
     open_findings = [f for f in findings if f.state in (FindingState.NEW, FindingState.OPEN)]
     digest = local_date(now, settings.timezone).weekday() == settings.content.digest_weekday
     items = [
