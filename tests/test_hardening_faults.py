@@ -214,7 +214,10 @@ def test_missing_credentials_are_never_conforme(hw):
     from scanner.plumbing.secrets import Secrets
 
     sources = build_sources(config, Secrets(), resolve=hw.resolve, retry=FAST_RETRY, clock=lambda: hw.now)
-    outcome = audit(config.registry, config.settings, sources, lambda: hw.now)
+    try:
+        outcome = audit(config.registry, config.settings, sources, lambda: hw.now)
+    finally:
+        close_sources(sources)
     for account_id in ALL:
         assert "identifiant" in assert_unverified(outcome, account_id)
     assert not hw.sandbox.requests_to("graph") and not hw.sandbox.requests_to("x")

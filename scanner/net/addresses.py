@@ -10,6 +10,7 @@ fetcher calls right before each request (and then connects to the address it che
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
@@ -58,6 +59,7 @@ def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # asked before every request: ipaddress walks its tables each time
 def classify(address: IPAddress | str) -> str | None:
     """Why this address is not a public Internet address, in French; None when it is public."""
     if isinstance(address, str):

@@ -53,6 +53,7 @@ REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _CHUNK = 64 * 1024
 POOL_MAXSIZE = 128  # kept-alive connections per address: every host behind it at its per-host limit
+DNS_SECONDS = 60.0  # how long a name's addresses are used before the resolver is asked again
 # what requests sent by default (the sites and CDNs were asked so until now); `User-Agent` and `Host`
 # are the fetcher's own
 _DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": "gzip, deflate", "Connection": "keep-alive"}
@@ -173,6 +174,7 @@ class Fetcher:
             ca_certs=ca_bundle or certifi.where(),
         )
         self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._names: dict[tuple[str, int], tuple[float, list[addresses.IPAddress]]] = {}  # `_lookup`
         self._slots_lock = threading.Lock()
 
     # ---------------------------------------------------------------- public
@@ -297,12 +299,21 @@ class Fetcher:
             raise _Failure(ErrorKind.REFUSED, reason)
         return [_Target(scheme, str(address), port) for address in found]
 
-    @staticmethod
-    def _lookup(host: str, port: int) -> list[addresses.IPAddress]:
+    def _lookup(self, host: str, port: int) -> list[addresses.IPAddress]:
+        """The addresses of `host`, asked of the resolver at most once every DNS_SECONDS: a night
+        asks one CDN host thousands of times. What was checked is what is connected to."""
+        now = time.monotonic()
+        with self._slots_lock:
+            known = self._names.get((host, port))
+        if known is not None and known[0] > now:
+            return known[1]
         try:
-            return addresses.resolve_host(host, port)
+            found = addresses.resolve_host(host, port)
         except (OSError, UnicodeError) as exc:
             raise _Failure(ErrorKind.DNS, f"nom de domaine introuvable\u00a0: {host}") from exc
+        with self._slots_lock:
+            self._names[(host, port)] = (now + DNS_SECONDS, found)
+        return found
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
         with self._slots_lock:

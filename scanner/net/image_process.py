@@ -20,6 +20,7 @@ reads never depend on it.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import multiprocessing
@@ -46,6 +47,12 @@ MAX_RESTARTS = 2  # children started again in one night after one ended before i
 
 
 _ended_cpu = [0.0]  # CPU seconds of the pictures' processes this process has stopped
+_exiting = threading.Event()  # the interpreter is ending: a child that ends is not replaced
+
+
+@atexit.register  # runs before multiprocessing's exit function, which ends the children (LIFO)
+def _at_exit() -> None:
+    _exiting.set()
 
 
 def children_cpu() -> float:
@@ -259,6 +266,8 @@ class ImageProcess:
                 replies, self._replies = list(self._replies.values()), {}
                 awaited = [url for url, future in self._evidence.items() if not future.done()]
                 identified = list(self._identified)
+                if self._stopping or _exiting.is_set():
+                    self._stopping = True
                 if self._stopping or (had_started and self._restarts >= MAX_RESTARTS):
                     self._gone = True
                     self._fail(awaited)

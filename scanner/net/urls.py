@@ -6,6 +6,7 @@ field) and by the link checks (§5.g).
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,6 +83,7 @@ def normalise(url: str) -> str:
     return urlunsplit((scheme, netloc, path, parts.query.rstrip(), ""))
 
 
+@functools.lru_cache(maxsize=65_536)  # the link checks ask it for every profile link and website
 def host_and_path(url: str) -> tuple[str, str]:
     parts = urlsplit(normalise(url))
     return parts.netloc, parts.path
