@@ -7,6 +7,7 @@ fetchers and discovery (with `scanner.night.wiring.build_sources` once it exists
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 
@@ -14,8 +15,9 @@ import pytest
 from checks_factory import CONFIG, NOW, avatar_url, context, good_snapshot, logo_fingerprints, registry
 from helpers_expected import assert_matches_expected
 
-from scanner.checks.base import Discovered, ImageEvidence, LinkEvidence
-from scanner.checks.runner import evaluate_all
+from scanner.checks.base import PENDING, Discovered, ImageEvidence, Judges, LinkEvidence
+from scanner.checks.catalogue import all_checks
+from scanner.checks.runner import _LATER, evaluate_ahead, evaluate_all
 from scanner.net.urls import normalise
 from scanner.platforms.snapshot import PlatformAdmin, Snapshot
 
@@ -170,3 +172,31 @@ def test_demo_end_to_end(tmp_path):
         finally:
             close(sources)
     assert_matches_expected(outcome.results, looked_up=True)  # build_sources makes the look-ups
+
+
+def test_the_checks_judged_while_pictures_download_give_the_same_verdicts():
+    """`evaluate_ahead` (pictures and links still `PENDING`) then `evaluate_all`: the demo's
+    verdicts, in the same order, as when everything is judged at once; the pictures' and links'
+    checks were left for later, the others were not judged twice."""
+    logos = logo_fingerprints()
+    images = {
+        avatar_url("enf-instagram"): ImageEvidence(avatar_url("enf-instagram"), fingerprint=logos["board"]),
+        PARENTS_AVATAR: ImageEvidence(PARENTS_AVATAR, fingerprint=logos["eh"]),
+    }
+    links = {normalise(DEAD): LinkEvidence(DEAD, alive=False, status_code=404)}
+    ctx = context(demo_snapshots(), images=images, links=links, discovered=demo_discovered())
+    early = dataclasses.replace(ctx, images=PENDING, links=PENDING)
+    ahead = evaluate_ahead(early)
+    later = {
+        check
+        for account in ctx.registry.accounts
+        for check, found in zip(
+            [c.id for c in all_checks() if c.judges is Judges.REGISTERED and c.applies_to(account)],
+            ahead[account.id],
+            strict=True,
+        )
+        if found is _LATER
+    }
+    assert {"logo.school", "logo.board", "links.alive"} <= later
+    assert not later & {"names.suffix", "links.school", "permission.on-file", "admins.staff"}
+    assert evaluate_all(ctx, ahead=ahead) == evaluate_all(ctx)

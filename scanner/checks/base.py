@@ -9,7 +9,7 @@ no SQL, no clock (the time of the run is `Context.now`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -127,6 +127,27 @@ class Context:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+
+class NotReady(Exception):
+    """A check looked at pictures or links still downloading (`PENDING`): it is judged later."""
+
+
+class _Pending(Mapping[str, Any]):
+    """The context's pictures and links while they download: any look raises `NotReady`, so the
+    checks that need neither can be judged in the meantime (`runner.evaluate_ahead`)."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise NotReady(key)
+
+    def __iter__(self) -> Iterator[str]:
+        raise NotReady()
+
+    def __len__(self) -> int:
+        raise NotReady()
+
+
+PENDING: Mapping[str, Any] = _Pending()
 
 
 SUPPORT = "{soutien}"  # in a `fix`: the person to ask for technical help (`Check.fix_for`)

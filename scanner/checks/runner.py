@@ -16,6 +16,7 @@ from scanner.checks.base import (
     Check,
     Context,
     Judges,
+    NotReady,
     Outcome,
     Result,
     Status,
@@ -32,33 +33,89 @@ log = logging.getLogger(__name__)
 CHECK_FAILED = "erreur interne de Vigie pendant cette vérification (consignée dans le journal)"
 
 
-def evaluate(account: Account, snapshot: Snapshot | None, ctx: Context) -> list[Result]:
-    """One result per applicable check of the registered accounts."""
+_LATER = object()  # in `evaluate_ahead`'s lists: this check looked at pictures or links
+
+
+def evaluate(
+    account: Account,
+    snapshot: Snapshot | None,
+    ctx: Context,
+    ahead: list[object] | None = None,
+    checks: _Applicable | None = None,
+) -> list[Result]:
+    """One result per applicable check of the registered accounts. `ahead`: this account's
+    results judged while the downloads went on (`evaluate_ahead`), in the catalogue's order."""
     results = []
-    for check in all_checks():
-        if check.judges is not Judges.REGISTERED or not check.applies_to(account):
-            continue
-        outcome = _outcome(check, account, snapshot, ctx)
-        if outcome is None:
-            continue
-        outcome = _apply_exceptions(check, account, outcome, ctx)
-        results.append(
-            Result(account=account.id, check=check.id, status=outcome.status, detail=outcome.detail)
-        )
+    for index, check in enumerate((checks or _Applicable())(account)):
+        result = ahead[index] if ahead is not None else _LATER
+        if result is _LATER:
+            result = _result(check, account, snapshot, ctx)
+        if result is not None:
+            results.append(result)
     return results
 
 
-def evaluate_all(ctx: Context, advance: Callable[[], None] | None = None) -> list[Result]:
-    """Every registered account (snapshots from `ctx.snapshots`), then the discovered ones.
+def evaluate_ahead(ctx: Context) -> dict[str, list[object]]:
+    """The registered accounts' checks judged before the pictures and links have arrived (the
+    context's are `PENDING`): per account, its applicable checks' results in the catalogue's
+    order, `_LATER` where a check looked at them. The audit runs this while they download, and
+    `evaluate_all` finishes what it left."""
+    ahead = {}
+    applicable = _Applicable()
+    for account in ctx.registry.accounts:
+        snapshot = ctx.snapshots.get(account.id)
+        found: list[object] = []
+        for check in applicable(account):
+            try:
+                found.append(_result(check, account, snapshot, ctx))
+            except NotReady:
+                found.append(_LATER)
+        ahead[account.id] = found
+    return ahead
+
+
+def evaluate_all(
+    ctx: Context,
+    advance: Callable[[], None] | None = None,
+    ahead: dict[str, list[object]] | None = None,
+) -> list[Result]:
+    """Every registered account (snapshots from `ctx.snapshots`), then the discovered ones;
+    `ahead` (from `evaluate_ahead` on the same accounts) saves judging again what it judged.
 
     `advance()` is called after each registered account (a progress line)."""
     results: list[Result] = []
+    applicable = _Applicable()
     for account in ctx.registry.accounts:
-        results.extend(evaluate(account, ctx.snapshots.get(account.id), ctx))
+        early = ahead.get(account.id) if ahead is not None else None
+        results.extend(evaluate(account, ctx.snapshots.get(account.id), ctx, early, applicable))
         if advance is not None:
             advance()
     results.extend(evaluate_discovered(ctx))
     return results
+
+
+class _Applicable:
+    """The checks that judge a registered account, in the catalogue's order: per platform (what
+    `Check.applies_to` looks at), from one reading of the catalogue per pass."""
+
+    def __init__(self) -> None:
+        self._registered = [c for c in all_checks() if c.judges is Judges.REGISTERED]
+        self._per_network: dict[str, list[Check]] = {}
+
+    def __call__(self, account: Account) -> list[Check]:
+        network = account.network.value
+        found = self._per_network.get(network)
+        if found is None:
+            found = self._per_network[network] = [c for c in self._registered if c.applies_to(account)]
+        return found
+
+
+def _result(check: Check, account: Account, snapshot: Snapshot | None, ctx: Context) -> Result | None:
+    outcome = _outcome(check, account, snapshot, ctx)
+    if outcome is None:
+        return None
+    outcome = _apply_exceptions(check, account, outcome, ctx)
+    return Result(account=account.id, check=check.id, status=outcome.status, detail=outcome.detail)
 
 
 def evaluate_discovered(ctx: Context) -> list[Result]:
@@ -99,6 +156,8 @@ def _outcome(check: Check, account: Account, snapshot: Snapshot | None, ctx: Con
             return blocked
     try:
         return check.fn(account, snapshot, ctx)
+    except NotReady:  # pictures or links still downloading: judged once they are here
+        raise
     except Exception:  # one failing check must not spoil the account, nor the run
         log.exception("check %s failed on account %s", check.id, account.id)
         return Outcome(Status.NON_VERIFIABLE, CHECK_FAILED)

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from scanner.checks.base import Context, Discovered, ImageEvidence, LinkEvidence
-from scanner.checks.runner import evaluate_all
+from scanner.checks.base import PENDING, Context, Discovered, ImageEvidence, LinkEvidence
+from scanner.checks.runner import evaluate_ahead, evaluate_all
 from scanner.config.logos import OfficialLogo
 from scanner.config.models import Account, Network, Registry, Settings, account_key
 from scanner.discovery.lookups import LookupNight
@@ -126,10 +126,21 @@ def audit(
         except Exception:  # a head start for what comes after the audit, nothing more
             log.exception("after_reads failed")
     every = [*snapshots.values(), *(d.snapshot for d in discovered if d.snapshot)]
+    early = Context(
+        registry=registry,
+        settings=settings,
+        now=started,
+        snapshots=snapshots,
+        images=PENDING,
+        links=PENDING,
+        logos=sources.logos,
+        discovered=tuple(discovered),
+    )
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="links") as side:
         # the websites are other hosts than the CDNs: links are checked while images download
         pending_links = side.submit(sources.links.check, _link_urls(snapshots.values()))
         urls = _image_urls(every)
+        ahead = evaluate_ahead(early)  # the checks that need neither, while they download
         with Progress(len(urls), "Images") as bar:
             images = sources.images.fetch_many(urls, advance=bar.advance)
         links = pending_links.result()
@@ -139,18 +150,9 @@ def audit(
         len(_image_urls(every)), sum(1 for e in images.values() if e.fingerprint is not None),
         ", ".join(f"{k} {v}" for k, v in stats().items()) if stats else "-", len(links),
     )  # fmt: skip
-    context = Context(
-        registry=registry,
-        settings=settings,
-        now=started,
-        snapshots=snapshots,
-        images=images,
-        links=links,
-        logos=sources.logos,
-        discovered=tuple(discovered),
-    )
+    context = replace(early, images=images, links=links)  # the same memo: what was derived stays
     with Progress(len(registry.accounts), "Vérifications") as bar:
-        results = evaluate_all(context, advance=bar.advance)
+        results = evaluate_all(context, advance=bar.advance, ahead=ahead)
     outcomes = [_outcome(account, snapshots.get(account.id)) for account in registry.accounts]
     notes = platform_notes(sources.adapters)
     if lookups is not None:
