@@ -25,12 +25,12 @@ import functools
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from scanner.config.models import SmtpSecurity, SmtpSettings
+from scanner.mail.policy import POLICY
 
 
 class DeliveryError(Exception):
@@ -84,8 +84,9 @@ class RecordedMessage(EmailMessage):
 
 
 def recorded_message(data: bytes) -> RecordedMessage:
-    """The headers of recorded message bytes, for the envelope; the bytes themselves are sent."""
-    parser = BytesParser(_class=RecordedMessage, policy=policy.default)  # type: ignore[arg-type]
+    """The headers of recorded message bytes, for the envelope; the bytes themselves are sent.
+    Parsed with `POLICY`: From, the same on every notice, is parsed once a night."""
+    parser = BytesParser(_class=RecordedMessage, policy=POLICY)  # type: ignore[arg-type]
     message = parser.parsebytes(data, headersonly=True)
     message.recorded = data
     return message
