@@ -29,6 +29,7 @@ _RULES = (
     (re.compile(r"«" + _SPACES + "*"), "«" + NBSP),
     (re.compile(_SPACES + "*»"), NBSP + "»"),
 )
+_TOUCHED = re.compile(r"[;!?:«»']")  # a text without any of these is left as it is by `typography`
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")  # l'école -> l’école
 _WORD = re.compile(r"\S+")
 _TEXT_NODE = re.compile(r">([^<]+)<")
@@ -191,6 +192,8 @@ def curly_apostrophes(text: str) -> str:
 
 
 def typography(text: str) -> str:
+    if not _TOUCHED.search(text):  # each rule, and the apostrophes, needs one of these characters
+        return text
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return curly_apostrophes(text)
