@@ -9,6 +9,8 @@ non_conforme, non_verifiable or manuel — recorded into a real SQLite history a
 `scanner.night.publish` does (`History.record_night`, then `build_report`, `save_report`,
 `render_report`), each round into a new history (a first night: every failure a new finding).
 Prints each stage's CPU milliseconds (the best of `--rounds`). Speed lives here, never in tests.
+`--keep DIR` leaves the last round's files there (the report's JSON, HTML, workbook, and the
+e-mail as `report.eml`), to compare two versions' outputs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -78,7 +81,9 @@ def settings_for(state_dir: Path) -> Settings:
     )
 
 
-def one_round(registry, accounts, results, snapshots, folder: Path) -> dict[str, float]:
+def one_round(
+    registry, accounts, results, snapshots, folder: Path, keep: Path | None = None
+) -> dict[str, float]:
     settings = settings_for(folder)
     times: dict[str, float] = {}
     cpu = time.process_time()
@@ -103,8 +108,11 @@ def one_round(registry, accounts, results, snapshots, folder: Path) -> dict[str,
         files = save_report(report, folder)
         tick("save_report")
         message = render_report(report, registry, settings, NOW, workbook=files.xlsx.read_bytes())
-        message.as_bytes()
+        data = message.as_bytes()
         tick("render_report")
+    if keep is not None:
+        shutil.copytree(folder / "reports", keep, dirs_exist_ok=True)
+        (keep / "report.eml").write_bytes(data)
     return times
 
 
@@ -112,12 +120,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="leave the last round's files in this folder")
     args = parser.parse_args()
     registry, accounts, results, snapshots = night(args.accounts)
     rounds = []
-    for _ in range(args.rounds):
+    for n in range(args.rounds):
+        keep = args.keep if n == args.rounds - 1 else None
         with tempfile.TemporaryDirectory() as tmp:
-            rounds.append(one_round(registry, accounts, results, snapshots, Path(tmp)))
+            rounds.append(one_round(registry, accounts, results, snapshots, Path(tmp), keep))
     print(f"{args.accounts} accounts, {len(results)} verdicts, best of {args.rounds} rounds, CPU ms:")
     total = 0.0
     for stage in rounds[0]:

@@ -32,7 +32,9 @@ _RULES = (
 _TOUCHED = re.compile(r"[;!?:«»']")  # a text without any of these is left as it is by `typography`
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")  # l'école -> l’école
 _WORD = re.compile(r"\S+")
-_TEXT_NODE = re.compile(r">([^<]+)<")
+# The text between two tags, when it holds something `typography` or `_nbsp` changes (a text node
+# without any of these characters is left as it is: most of a report's nodes, never visited)
+_TEXT_NODE = re.compile(r">([^<]*[;!?:«»'&][^<]*)<")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
