@@ -32,7 +32,7 @@ from scanner.checks.base import Result, Status  # noqa: E402
 from scanner.checks.catalogue import CATALOGUE  # noqa: E402
 from scanner.config.models import Registry, Settings  # noqa: E402
 from scanner.history.store import UNFINISHED, History  # noqa: E402
-from scanner.mail.render import render_report  # noqa: E402
+from scanner.mail.render import render_report, secret_variables  # noqa: E402
 from scanner.night.outcomes import AccountOutcome  # noqa: E402
 from scanner.night.publish import not_counted  # noqa: E402
 from scanner.platforms.snapshot import FetchStatus, Snapshot  # noqa: E402
@@ -105,7 +105,7 @@ def one_round(
             generated_at=NOW, snapshots=snapshots, trend=history.trend(30),
         )  # fmt: skip
         tick("build_report")
-        files = save_report(report, folder)
+        files = save_report(report, folder, variables=secret_variables(settings))  # as publish does
         tick("save_report")
         message = render_report(report, registry, settings, NOW, workbook=files.xlsx.read_bytes())
         data = message.as_bytes()
