@@ -58,7 +58,8 @@ class Night:
     html_bytes: int | None = None
     mail_bytes: int | None = None  # the coordinator's whole e-mail, attachments included
     mails: int = 0
-    cpu_job: float = 0.0  # CPU seconds of the job's process
+    cpu_job: float = 0.0  # CPU seconds of the job's process and of its pictures' process
+    cpu_pictures: float = 0.0  # of which the pictures' process (`scanner.net.image_process`)
     cpu_sandbox: float = 0.0  # CPU seconds of the sandbox's (the platforms' side)
     peak_rss_mb: float = 0.0  # of the night's own process
     config_seconds: float = 0.0  # reading and validating the configuration, part of `seconds`
@@ -83,12 +84,12 @@ def batched_minimum(per_network: dict[str, int], first_night: bool, managed: int
     }
 
 
-def count_requests(log: list[tuple[str, int, float]]) -> tuple[dict[str, int], Counter]:
+def count_requests(log: list[tuple]) -> tuple[dict[str, int], Counter]:
     """API calls per platform, and every (endpoint, status) pair, from the sandbox's request log
-    ((endpoint, status, time) entries)."""
+    ((endpoint, status, …) entries)."""
     calls: Counter = Counter()
-    detail: Counter = Counter((endpoint, status) for endpoint, status, _at in log)
-    for endpoint, _status, _at in log:
+    detail: Counter = Counter((entry[0], entry[1]) for entry in log)
+    for endpoint, *_ in log:
         if endpoint == "graph.ig_discovery":
             calls["instagram"] += 1
         elif endpoint.startswith("graph"):
@@ -100,13 +101,16 @@ def count_requests(log: list[tuple[str, int, float]]) -> tuple[dict[str, int], C
     return {k: calls.get(k, 0) for k in ("facebook", "instagram", "x", "youtube")}, detail
 
 
-def timeline(log: list[tuple[str, int, float]], began: float, step: float = 5.0) -> list[str]:
+def timeline(log: list[tuple[str, int, float, str]], began: float, step: float = 5.0) -> list[str]:
     """Requests answered per slice of `step` seconds since the night began, per kind of endpoint
-    (the part before its first dot: graph, x, youtube, media, web): which reads and downloads
-    fill the night, and when each ends."""
+    (the part before its first dot: graph, x, youtube, web; pictures per CDN host): which reads
+    and downloads fill the night, and when each ends."""
     slices: dict[int, Counter] = {}
-    for endpoint, _status, at in log:
-        slices.setdefault(int((at - began) // step), Counter())[endpoint.partition(".")[0]] += 1
+    for endpoint, _status, at, host in log:
+        kind = endpoint.partition(".")[0]
+        if kind == "media":  # scontent.sandbox.fbcdn.net -> cdn:fbcdn
+            kind = "cdn:" + (host.split(".")[-2] if host.count(".") >= 1 else host)
+        slices.setdefault(int((at - began) // step), Counter())[kind] += 1
     kinds = sorted({kind for counts in slices.values() for kind in counts})
     lines = ["  timeline   " + "".join(f"{kind:>8}" for kind in kinds)]
     for index in sorted(slices):
@@ -202,6 +206,7 @@ def run_nights(args: argparse.Namespace) -> list[Night]:
                     mail_bytes=mail_bytes,
                     mails=len(mail.received),
                     cpu_job=job["cpu"],
+                    cpu_pictures=job["cpu_pictures"],
                     cpu_sandbox=cpu_sandbox,
                     peak_rss_mb=job["peak_rss_mb"],
                     config_seconds=job["config_seconds"],
@@ -271,6 +276,7 @@ def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int
     from benchmarks.world_gen import secrets
     from scanner.config.load import load_config
     from scanner.config.models import LookupSettings
+    from scanner.net.image_process import children_cpu
     from vigie_sandbox.demo import demo_settings
 
     config = load_config(workdir / "config")
@@ -292,7 +298,8 @@ def _night(*, workdir: Path, sandbox_url: str, sandbox_port: int, smtp_port: int
     return {
         "seconds": time.perf_counter() - began,
         "config_seconds": config_seconds,
-        "cpu": cpu_seconds() - cpu_began,
+        "cpu": cpu_seconds() - cpu_began + children_cpu(),  # the pictures' process included
+        "cpu_pictures": children_cpu(),
         "peak_rss_mb": peak_rss_mb(),
         "status": status,
         "extra": extra,
@@ -351,7 +358,7 @@ def _serve(accounts: int, folder: Path, seed: int, conn, posts: int = 0) -> None
             elif command == "clear":
                 sandbox.clear_log()
             elif command == "log":
-                answer = [(entry.endpoint, entry.status, entry.at) for entry in sandbox.log]
+                answer = [(entry.endpoint, entry.status, entry.at, entry.host) for entry in sandbox.log]
             elif command == "cpu":
                 answer = cpu_seconds()
             elif command == "clock":
@@ -413,7 +420,8 @@ def report(night: Night, number: int, verbose: bool) -> None:
         f"exit status {night.exit_status}"
     )
     print(
-        f"  CPU        {night.cpu_job:>6.1f} s job, {night.cpu_sandbox:.1f} s sandbox (2 cores: "
+        f"  CPU        {night.cpu_job:>6.1f} s job ({night.cpu_pictures:.1f} s of it downloading pictures "
+        f"in its own process), {night.cpu_sandbox:.1f} s sandbox (2 cores: "
         f"{(night.cpu_job + night.cpu_sandbox) / max(night.seconds, 1e-9) / 2:.0%} busy)"
     )
     for platform, calls in night.calls.items():

@@ -46,7 +46,7 @@ def nights(tmp_path_factory):
                 outcomes.append(audit(night.registry, night.settings, sources, clock))
             finally:
                 close_sources(sources)
-            logs.append([(entry.endpoint, entry.status, entry.at) for entry in sandbox.log])
+            logs.append([(entry.endpoint, entry.status, entry.at, entry.host) for entry in sandbox.log])
     return generated, logs, outcomes
 
 
@@ -70,21 +70,21 @@ def test_api_calls_are_the_batched_minimum(nights, night):
 
 def test_no_request_fails(nights):
     _, logs, _ = nights
-    statuses = Counter(status for log in logs for _, status, _at in log)
+    statuses = Counter(status for log in logs for _, status, *_ in log)
     assert set(statuses) <= {200, 304, 404}  # 404: the planted dead links only
 
 
 def test_first_night_downloads_each_image_once(nights):
     _, logs, outcomes = nights
-    images = Counter(status for endpoint, status, _at in logs[0] if endpoint == "media")
+    images = Counter(status for endpoint, status, *_ in logs[0] if endpoint == "media")
     wanted = {u for s in outcomes[0].snapshots.values() if s.ok for u in (s.avatar_url, s.cover_url) if u}
     assert images == {200: len(wanted)}
 
 
 def test_second_night_downloads_no_image_again(nights):
     _, logs, outcomes = nights
-    first = Counter(status for endpoint, status, _at in logs[0] if endpoint == "media")
-    second = Counter(status for endpoint, status, _at in logs[1] if endpoint == "media")
+    first = Counter(status for endpoint, status, *_ in logs[0] if endpoint == "media")
+    second = Counter(status for endpoint, status, *_ in logs[1] if endpoint == "media")
     # 24 hours later the CDN's one-day max-age has run out, but no picture is asked again: the signed
     # ones have a new URL for the same CDN path, and X's and YouTube's URLs name one version of their
     # picture (a changed picture comes with a new URL); the others would be asked again (304s only).

@@ -21,6 +21,8 @@ class YamlProblem:
     message: str  # French
 
 
+_STR = "tag:yaml.org,2002:str"
+
 # libyaml when PyYAML was built with it (ten times faster on a large registry), else pure Python.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -125,7 +127,12 @@ class _Builder:
     def _scalar(self, event) -> object:
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            # a quoted scalar is a string whatever it looks like (PyYAML's `resolve` says so too,
+            # after its look-ups); a plain one is matched against the implicit types
+            plain = event.implicit[0]
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit) if plain else _STR
+        if tag == _STR:
+            return event.value  # what the safe constructor gives for a string, without a node
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         constructor = self.loader.yaml_constructors.get(tag) or self.loader.yaml_constructors[None]
         return constructor(self.loader, node)

@@ -43,7 +43,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -230,18 +230,32 @@ class ImageFetcher:
             futures = [self._pending[self.key(url)] for url in unique]
         found = {}
         for url, future in zip(unique, futures, strict=True):
-            evidence = future.result()
-            found[url] = evidence if evidence.url == url else replace(evidence, url=url)
+            found[url] = _as_asked(url, future)
             if advance is not None:
                 advance()
+        self.mark_seen(unique)
+        return found
+
+    def on_ready(self, urls: Iterable[str], tell: Callable[[ImageEvidence], None]) -> None:
+        """Start these (as `prefetch`) and `tell(evidence)` each one as soon as it is ready, from
+        the thread that downloaded it: the pictures' process (`image_process`) answers that way."""
+        unique = list(dict.fromkeys(u for u in urls if u))
+        self.prefetch(unique)
+        with self._lock:
+            futures = [(url, self._pending[self.key(url)]) for url in unique]
+        for url, future in futures:
+            future.add_done_callback(lambda done, url=url: tell(_as_asked(url, done)))
+
+    def mark_seen(self, urls: Iterable[str]) -> None:
+        """These pictures were asked for tonight (a picture only prefetched from `due` was not):
+        their entries stay in the cache, under the last URL seen (the one `due` asks next time)."""
         now = int(self.now())
-        with self._lock:  # seen tonight: a picture only prefetched from `due` is not
-            for url in unique:
+        with self._lock:
+            for url in urls:
                 entry = self._cache.get(self.key(url))
                 if entry is not None:
                     entry["seen"] = now
-                    entry["url"] = url  # the last URL seen: `due` asks that one
-        return found
+                    entry["url"] = url
 
     def close(self) -> None:
         """Stop the download threads (idle once `fetch_many` has returned)."""
@@ -426,6 +440,18 @@ def checked_size(data: bytes) -> tuple[int, int]:
     if width * height > imaging.MAX_PIXELS:
         raise imaging.ImageError(f"image trop grande ({width}\u00a0×\u00a0{height} pixels)")
     return width, height
+
+
+def _as_asked(url: str, future: Future[ImageEvidence]) -> ImageEvidence:
+    """The evidence for `url` (another URL of the same picture may have been the one downloaded)."""
+    try:
+        evidence = future.result()
+    except CancelledError:  # `close` while it waited: a picture of `due` that tonight did not ask
+        return ImageEvidence(url, error="téléchargement annulé")
+    except Exception:  # a bug in one download must not spoil the night's other pictures
+        logger.exception("image %s", redact(url))
+        return ImageEvidence(url, error="erreur interne de Vigie en lisant cette image")
+    return evidence if evidence.url == url else replace(evidence, url=url)
 
 
 def _cached_fingerprint(entry: dict[str, Any] | None) -> Any | None:

@@ -1,0 +1,342 @@
+"""The profile pictures downloaded and fingerprinted in a process of their own (issue 12).
+
+A first night at 10,000 accounts asks for 18,000 avatars and banners while the platforms are
+read. In the night's own process, the download threads wait for the interpreter's lock behind
+the platform reads (answers parsed, snapshots built, websites searched): each request gives the
+lock up several times and waits for it each time, so the CDN slots sat idle and the pictures
+ended long after the reads (measured with `benchmarks/bench_scale.py --timeline`: about 60
+pictures a second while the reads went on, against 320 a second for one CDN host's 16 slots).
+Here the `ImageFetcher` runs unchanged in a child process, which does little else than wait
+for the network, and the night's process keeps the same interface (`ImageSource` of
+`scanner.night.audit`, plus `picture`, `stats`, `save`, `close`).
+
+The child is forked from multiprocessing's fork server (this module preloaded there): no copy
+of the night's threads or locks, and no new interpreter to start each night or each test.
+Commands go down one pipe; the answers come back up another as they are ready, a few dozen
+per message. The child's log lines are logged again here, under their own logger. If the child
+dies, every picture still awaited gets a French reason and the night goes on; the platform
+reads never depend on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import resource
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from scanner.checks.base import ImageEvidence
+from scanner.config.models import NetworkSettings
+from scanner.net.fetch import Fetcher
+from scanner.net.images import ImageFetcher
+from scanner.net.imaging import Fingerprint
+
+logger = logging.getLogger(__name__)
+
+GONE = "le téléchargement des images s’est arrêté (erreur interne de Vigie)"
+FLUSH_SECONDS = 0.02  # ready pictures wait at most this long to be sent up together
+STOP_SECONDS = 30.0  # what the child is given to finish and exit before it is ended
+
+
+_ended_cpu = [0.0]  # CPU seconds of the pictures' processes this process has stopped
+
+
+def children_cpu() -> float:
+    """CPU seconds of the pictures' processes ended so far (forked from the fork server, they are
+    not this process's children for `resource.RUSAGE_CHILDREN`): for the benchmark's figures."""
+    return _ended_cpu[0]
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # before the server starts: each night forks from it
+    return context
+
+
+class ImageProcess:
+    """`ImageFetcher`'s interface, served by a child process (see the module's docstring)."""
+
+    def __init__(
+        self,
+        network: NetworkSettings,
+        cache_path: Path | None,
+        *,
+        resolve: Mapping[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+    ):
+        context = _context()
+        self._conn, child = context.Pipe()
+        offset = now() - time.time()  # the run's clock (a test's, the benchmark's next day) in the child
+        level = logging.getLogger("scanner").getEffectiveLevel()
+        self._process = context.Process(
+            target=serve,
+            args=(child, network, cache_path, dict(resolve or {}), offset, level),
+            name="vigie-images",
+            daemon=True,
+        )
+        self._process.start()
+        child.close()
+        self._send_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._evidence: dict[str, Future[ImageEvidence]] = {}  # URL -> its evidence, tonight
+        self._replies: dict[int, Future[Any]] = {}
+        self._numbers = itertools.count()
+        self._gone = False
+        self._reader = threading.Thread(target=self._read, name="images-answers", daemon=True)
+        self._reader.start()
+
+    # ---------------------------------------------------------------- ImageSource
+
+    def due(self) -> list[str]:
+        return self._ask("due") or []
+
+    def identify(self, pictures: Iterable[tuple[str | None, str | None]]) -> None:
+        pairs = [(url, key) for url, key in pictures if url and key]
+        if pairs:
+            self._send(("identify", pairs))
+
+    def prefetch(self, urls: Iterable[str]) -> None:
+        with self._lock:
+            new = [u for u in dict.fromkeys(u for u in urls if u) if u not in self._evidence]
+            for url in new:
+                self._evidence[url] = Future()
+            if self._gone:
+                self._fail(new)
+                return
+        if new:
+            self._send(("prefetch", new))
+
+    def fetch(self, url: str) -> ImageEvidence:
+        if not url:
+            return ImageEvidence(url, error="aucune adresse d'image")
+        return self.fetch_many([url])[url]
+
+    def fetch_many(
+        self, urls: Iterable[str], advance: Callable[[], None] | None = None
+    ) -> dict[str, ImageEvidence]:
+        unique = list(dict.fromkeys(u for u in urls if u))
+        self.prefetch(unique)
+        with self._lock:
+            futures = [self._evidence[url] for url in unique]
+        found = {}
+        for url, future in zip(unique, futures, strict=True):
+            found[url] = future.result()
+            if advance is not None:
+                advance()
+        self._send(("seen", unique))
+        return found
+
+    # ---------------------------------------------------------------- the rest of ImageFetcher's
+
+    def picture(self, url: str) -> bytes | None:
+        return self._ask("picture", url)
+
+    def stats(self) -> dict[str, int]:
+        return self._ask("stats") or {}
+
+    def save(self) -> None:
+        self._ask("save")
+
+    def close(self) -> None:
+        """Stop the downloads (as `ImageFetcher.close`); the child stays for `save` and `picture`."""
+        self._ask("close")
+
+    def stop(self) -> None:
+        """End the child: after `save`, when the night is over."""
+        self._send(("stop",))
+        self._process.join(STOP_SECONDS)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._reader.join(STOP_SECONDS)  # its last answers (the child's CPU) are read
+        self._conn.close()
+
+    # ---------------------------------------------------------------- the pipe
+
+    def _send(self, message: tuple) -> None:
+        with self._send_lock:
+            if self._gone:
+                return
+            try:
+                self._conn.send(message)
+            except (OSError, ValueError):  # the child is gone; the reader fails what is awaited
+                logger.warning("the pictures' process does not answer")
+
+    def _ask(self, name: str, *args: Any) -> Any:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._gone:
+                return None
+            number = next(self._numbers)
+            self._replies[number] = future
+        self._send(("ask", number, name, args))
+        return future.result()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            kind = message[0]
+            if kind == "ready":
+                self._ready(message[1])
+            elif kind == "reply":
+                with self._lock:
+                    future = self._replies.pop(message[1], None)
+                if future is not None:
+                    future.set_result(message[2])
+            elif kind == "log":
+                _, level, name, text = message
+                logging.getLogger(name).log(level, "%s", text)
+            elif kind == "ended":
+                _ended_cpu[0] += message[1]
+        with self._lock:
+            self._gone = True
+            awaited = [url for url, future in self._evidence.items() if not future.done()]
+            replies, self._replies = list(self._replies.values()), {}
+            self._fail(awaited)
+        for future in replies:
+            future.set_result(None)
+        if awaited:
+            logger.error("the pictures' process ended with %d picture(s) awaited", len(awaited))
+
+    def _ready(self, answers: list[tuple]) -> None:
+        with self._lock:
+            futures = [(self._evidence.get(answer[0]), answer) for answer in answers]
+        for future, (url, fingerprint, width, height, error) in futures:
+            if future is not None and not future.done():
+                found = Fingerprint.loads(fingerprint) if fingerprint else None
+                future.set_result(ImageEvidence(url, found, error=error, width=width, height=height))
+
+    def _fail(self, urls: Iterable[str]) -> None:
+        """Called with the lock held."""
+        for url in urls:
+            future = self._evidence[url]
+            if not future.done():
+                future.set_result(ImageEvidence(url, error=GONE))
+
+
+# ---------------------------------------------------------------- the child
+
+
+class _Pipe:
+    """The child's end: answers go up together, every FLUSH_SECONDS at most."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+        self._lock = threading.Lock()
+        self._ready: list[tuple] = []
+        self._wake = threading.Condition(self._lock)
+        self._open = True
+        self._flusher = threading.Thread(target=self._flush_loop, name="images-flush", daemon=True)
+        self._flusher.start()
+
+    def send(self, message: tuple) -> None:
+        with self._lock:
+            self._send_locked(message)
+
+    def tell(self, evidence: ImageEvidence) -> None:
+        fingerprint = evidence.fingerprint.dumps() if evidence.fingerprint is not None else None
+        with self._lock:
+            self._ready.append((evidence.url, fingerprint, evidence.width, evidence.height, evidence.error))
+            self._wake.notify()
+
+    def close(self) -> None:
+        with self._lock:
+            self._flush_locked()
+            self._open = False
+            self._wake.notify()
+        self._flusher.join()
+
+    def _flush_loop(self) -> None:
+        with self._lock:
+            while self._open:
+                self._wake.wait()
+                if not self._open:
+                    break
+                self._wake.wait(FLUSH_SECONDS)  # let the answers of the same moment gather
+                self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if self._ready:
+            ready, self._ready = self._ready, []
+            self._send_locked(("ready", ready))
+
+    def _send_locked(self, message: tuple) -> None:
+        if self._open:
+            try:
+                self.conn.send(message)
+            except (OSError, ValueError):  # the night's process is gone
+                self._open = False
+
+
+class _Forward(logging.Handler):
+    """The child's log records, sent up to be logged by the night's process."""
+
+    def __init__(self, pipe: _Pipe, level: int):
+        super().__init__(level)
+        self.pipe = pipe
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.pipe.send(("log", record.levelno, record.name, self.format(record)))
+        except Exception:  # a log line is never worth the night
+            self.handleError(record)
+
+
+def serve(
+    conn: Any,
+    network: NetworkSettings,
+    cache_path: Path | None,
+    resolve: dict[str, str],
+    offset: float,
+    level: int,
+) -> None:
+    """The child's loop: one `ImageFetcher`, driven by the night's commands until `stop`."""
+    pipe = _Pipe(conn)
+    root = logging.getLogger()
+    root.handlers[:] = [_Forward(pipe, level)]
+    root.setLevel(level)
+    images = ImageFetcher(Fetcher(network, resolve=resolve), cache_path, now=lambda: time.time() + offset)
+    asked: dict[str, Callable[..., Any]] = {
+        "due": images.due,
+        "stats": images.stats,
+        "picture": images.picture,
+        "save": images.save,
+        "close": images.close,
+    }
+    try:
+        while True:
+            try:
+                command, *args = conn.recv()
+            except (EOFError, OSError):
+                break
+            if command == "prefetch":
+                images.on_ready(args[0], pipe.tell)
+            elif command == "identify":
+                images.identify(args[0])
+            elif command == "seen":
+                images.mark_seen(args[0])
+            elif command == "ask":
+                number, name, params = args
+                try:
+                    value = asked[name](*params)
+                except Exception:
+                    logging.getLogger(__name__).exception("pictures' process: %s", name)
+                    value = None
+                pipe.send(("reply", number, value))
+            elif command == "stop":
+                break
+    finally:
+        images.close()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        pipe.send(("ended", usage.ru_utime + usage.ru_stime))
+        pipe.close()
+        conn.close()
