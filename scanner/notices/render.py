@@ -223,6 +223,6 @@ def render_notice(
     message["X-Vigie-Notice"] = f"{notice.kind}; school={notice.school.id}"
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
-    attach(message, arranged.pictures)
+    attach(message, arranged.pictures, html)
     message["Content-Language"] = "fr-CA"  # after set_content, which drops Content-* headers
     return message

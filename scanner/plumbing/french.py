@@ -105,6 +105,14 @@ def days_between(
 
 def number(value: int | float) -> str:
     """« 4 812 » (no-break space as thousands separator)."""
+    if type(value) is int:
+        return _whole_number(value)
+    return format_decimal(value, locale=LOCALE)
+
+
+@lru_cache(maxsize=4096)
+def _whole_number(value: int) -> str:
+    """Babel's formatting of a whole number, once per number (a night writes « 1 », « 2 »… thousands of times)."""
     return format_decimal(value, locale=LOCALE)
 
 
