@@ -15,6 +15,7 @@ import random
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -186,3 +187,30 @@ def test_a_non_ascii_address_goes_with_smtputf8(smtputf8) -> None:
     [(rcpt, _, options)] = inbox.received
     assert rcpt == ["zoé.côté@csno.ab.ca"]
     assert "SMTPUTF8" in options
+
+
+ODD_MESSAGES = (
+    b"From: a@csno.ab.ca\r\nTo: b@csno.ab.ca\r\n\r\nFrom the body\r\n\r\nsecond paragraph\r\n",
+    b"From someone Thu Dec  3 17:00:00 2026\r\nTo: b@csno.ab.ca\r\n\r\nbody\r\n",  # a Unix From line
+    b"To: b@csno.ab.ca\nCc: c@csno.ab.ca\n\nLF only\n",
+    b"To: b@csno.ab.ca\r\nnot a header line\r\n\r\nbody\r\n",
+    b"To: b@csno.ab.ca\r\n\tcontinued\r\nCc: c@csno.ab.ca\r\n\r\n",  # nothing after the headers
+    b"\r\nTo: b@csno.ab.ca\r\n\r\nbody\r\n",
+    b"To: b@csno.ab.ca\r\nX: caf\xc3\xa9\r\n\r\nbody \xff\r\n",
+)
+
+
+def test_recorded_bytes_read_back_as_the_parser_reads_them() -> None:
+    registry, notices = sample()
+    rendered = [
+        as_bytes(render_notice(n, registry, SETTINGS, run_id="r", now=night(0), thumbnails=t))
+        for n, t in notices
+    ]
+    for data in (*rendered, *ODD_MESSAGES):
+        parsed = BytesParser(policy=POLICY).parsebytes(data, headersonly=True)
+        recorded = recorded_message(data)
+        assert recorded.items() == parsed.items() and recorded.get_unixfrom() == parsed.get_unixfrom()
+        assert recorded.get_payload() == parsed.get_payload()
+        assert [type(d) for d in recorded.defects] == [type(d) for d in parsed.defects]
+        assert recorded.as_bytes(policy=policy.SMTP) == parsed.as_bytes(policy=policy.SMTP)
+        assert recorded.recorded == data
