@@ -28,6 +28,7 @@ from scanner.config.models import Registry
 from scanner.history.findings import Finding, FindingState, finding_id
 from scanner.history.posts import Review
 from scanner.mail.delivery import recipients_of, recorded_message, send
+from scanner.mail.flatten import SmtpBytesGenerator, smtp_bytes
 from scanner.mail.policy import POLICY
 from scanner.notices.plan import NoticeKind, NoticeLog, plan_notices
 from scanner.notices.render import render_notice
@@ -214,3 +215,29 @@ def test_recorded_bytes_read_back_as_the_parser_reads_them() -> None:
         assert [type(d) for d in recorded.defects] == [type(d) for d in parsed.defects]
         assert recorded.as_bytes(policy=policy.SMTP) == parsed.as_bytes(policy=policy.SMTP)
         assert recorded.recorded == data
+
+
+def test_smtp_bytes_are_the_bytes_as_bytes_gives() -> None:
+    registry, notices = sample()
+    for notice, thumbnails in notices:
+        message = render_notice(notice, registry, SETTINGS, run_id="r", now=night(0), thumbnails=thumbnails)
+        random.seed(7)
+        fast = smtp_bytes(message)
+        random.seed(7)
+        assert fast == message.as_bytes(policy=policy.SMTP)
+        assert fast.count(b"\r\n") == fast.count(b"\n")  # CRLF everywhere, the pictures' base64 too
+
+
+def test_a_boundary_found_in_the_text_is_drawn_again_as_the_library_does() -> None:
+    random.seed(11)
+    drawn = SmtpBytesGenerator._make_boundary()  # the boundary the next draw gives after seed 11
+    message = EmailMessage()
+    message["Subject"] = "Frontière"
+    message.set_content(f"avant\n--{drawn}\naprès\n--{drawn}.0--\n")
+    message.add_alternative("<p>html</p>", subtype="html")
+    random.seed(11)
+    fast = smtp_bytes(message)
+    random.seed(11)
+    reference = message.as_bytes(policy=policy.SMTP)
+    assert fast == reference  # whatever the library decides (its pattern ends at LF, not at CRLF)
+    assert fast.count(f"--{drawn}".encode()) >= 4  # the text held it: the library's search was asked
