@@ -241,3 +241,14 @@ def test_a_boundary_found_in_the_text_is_drawn_again_as_the_library_does() -> No
     reference = message.as_bytes(policy=policy.SMTP)
     assert fast == reference  # whatever the library decides (its pattern ends at LF, not at CRLF)
     assert fast.count(f"--{drawn}".encode()) >= 4  # the text held it: the library's search was asked
+
+
+def test_a_header_folds_as_each_policy_folds_it_and_remembers_few_policies() -> None:
+    header = POLICY.header_factory("Subject", "Signalement DA 142 — École Héritage : " + "mot " * 30)
+    reference = policy.default.header_factory("Subject", str(header))
+    for chosen in (policy.SMTP, policy.default, policy.SMTPUTF8, policy.SMTP):
+        assert header.fold(policy=chosen) == reference.fold(policy=chosen)
+    for _ in range(20):  # smtplib clones a policy for each message it sends with SMTPUTF8
+        clone = policy.SMTP.clone(utf8=True)
+        assert header.fold(policy=clone) == reference.fold(policy=clone)
+    assert len(header.__dict__["_folds"]) <= 4

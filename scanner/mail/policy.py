@@ -23,6 +23,7 @@ from email.headerregistry import Address, AddressHeader, BaseHeader, HeaderRegis
 from email.policy import Policy
 
 SIZE = 1024  # distinct (name, value) kept: a night's constant headers, and the last notices' others
+FOLDS = 4  # policies a header remembers its folded text for (SMTP, and a clone or two)
 
 
 class FoldedOnce(BaseHeader):
@@ -34,6 +35,8 @@ class FoldedOnce(BaseHeader):
         if known is not None and known[0] is policy:
             return known[1]
         folded = super().fold(policy=policy)
+        if len(folds) >= FOLDS:  # a policy cloned per message (smtplib's SMTPUTF8 one): never many kept
+            folds.clear()
         folds[id(policy)] = (policy, folded)
         return folded
 
