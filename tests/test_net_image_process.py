@@ -14,7 +14,7 @@ import pytest
 
 from scanner.config.models import NetworkSettings
 from scanner.net.fetch import Fetcher
-from scanner.net.image_process import GONE, ImageProcess, children_cpu
+from scanner.net.image_process import GONE, MAX_RESTARTS, ImageProcess, children_cpu
 from scanner.net.images import ImageFetcher, default_cache_path
 from vigie_sandbox import web
 from vigie_sandbox.server import SandboxServer
@@ -128,15 +128,58 @@ def test_a_platform_key_names_the_picture_behind_a_new_url(sandbox, process):
     assert len(sandbox.requests_to("media")) == 1
 
 
-def test_a_child_that_dies_leaves_reasons_and_the_night_goes_on(sandbox, process):
-    sandbox.faults.set("media", latency=5)
-    process.prefetch([f"{CDN}/lent.png"])
+def kill_when_started(process: ImageProcess, url: str) -> None:
+    process.prefetch([url])
     time.sleep(0.3)  # the download has started in the child
     os.kill(process._process.pid, signal.SIGKILL)
+
+
+def test_a_child_that_dies_is_replaced_and_asked_again(sandbox, process, caplog):
+    sandbox.faults.set("media", latency=1)
+    first = process._process.pid
+    kill_when_started(process, f"{CDN}/lent.png")
+    evidence = process.fetch_many([f"{CDN}/lent.png", URLS[0]])
+    assert all(e.error is None and e.fingerprint is not None for e in evidence.values())
+    assert process._process.pid != first
+    assert any("started again" in r.getMessage() for r in caplog.records)
+
+
+def test_a_child_that_keeps_dying_leaves_reasons_and_the_night_goes_on(sandbox, process):
+    sandbox.faults.set("media", latency=5)
+    for _ in range(MAX_RESTARTS + 1):
+        killed = process._process.pid
+        kill_when_started(process, f"{CDN}/lent.png")
+        deadline = time.time() + 10
+        while process._process.pid == killed and not process._gone and time.time() < deadline:
+            time.sleep(0.05)  # until its reader has seen the pipe close and replaced it (or not)
+    assert process._gone
     evidence = process.fetch_many([f"{CDN}/lent.png", URLS[0]])
     assert {e.error for e in evidence.values()} == {GONE}
     assert process.stats() == {} and process.due() == [] and process.picture(URLS[1]) is None
     process.save()  # nothing to save, nothing raised
+
+
+def never_starts(conn, *args) -> None:
+    """A child that ends before it says it has started (a machine where it cannot run)."""
+    conn.close()
+
+
+def test_a_child_that_cannot_start_leaves_the_pictures_to_this_process(sandbox, tmp_path, caplog):
+    cache = default_cache_path(tmp_path / "var")
+    process = ImageProcess(network(), cache, resolve=resolve(sandbox), target=never_starts)
+    try:
+        process.identify([(URLS[0], "k1"), (URLS[2], "k1")])
+        found = process.fetch_many(URLS)
+        assert all(e.error is None for e in found.values())
+        assert found[URLS[2]].fingerprint == found[URLS[0]].fingerprint
+        assert process.stats()["downloads"] == 2  # the key said URLS[2] is URLS[0]'s picture
+        assert process.picture(URLS[1]).startswith(b"\x89PNG")
+        process.close()
+        process.save()
+    finally:
+        process.stop()
+    assert set(json.loads(cache.read_text())["entries"]) == {"cache_key:k1", URLS[1]}
+    assert any("could not start" in r.getMessage() for r in caplog.records)
 
 
 def test_the_childs_cpu_is_counted_once_it_has_stopped(sandbox, tmp_path):

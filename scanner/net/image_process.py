@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 GONE = "le téléchargement des images s’est arrêté (erreur interne de Vigie)"
 FLUSH_SECONDS = 0.02  # ready pictures wait at most this long to be sent up together
 STOP_SECONDS = 30.0  # what the child is given to finish and exit before it is ended
+MAX_RESTARTS = 2  # children started again in one night after one ended before its time
 
 
 _ended_cpu = [0.0]  # CPU seconds of the pictures' processes this process has stopped
@@ -55,12 +56,20 @@ def children_cpu() -> float:
 
 def _context() -> Any:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # before the server starts: each night forks from it
+    # before the server starts: each night forks from it (imagehash imports scipy.fftpack on its first
+    # pHash, which would otherwise be in every child)
+    context.set_forkserver_preload([__name__, "scipy.fftpack"])
     return context
 
 
 class ImageProcess:
-    """`ImageFetcher`'s interface, served by a child process (see the module's docstring)."""
+    """`ImageFetcher`'s interface, served by a child process (see the module's docstring).
+
+    A child that ends before its time is replaced, at most MAX_RESTARTS times a night, and the
+    pictures it still owed are asked of the new one (a picture that kills the decoder kills only
+    the child: after the last replacement, the pictures still awaited get a French reason). A child
+    that cannot even start (this machine cannot fork one) is not retried: the pictures are then
+    downloaded in the night's own process, as before the child existed."""
 
     def __init__(
         self,
@@ -69,26 +78,43 @@ class ImageProcess:
         *,
         resolve: Mapping[str, str] | None = None,
         now: Callable[[], float] = time.time,
+        target: Callable[..., None] | None = None,
     ):
+        """`target`: the child's loop, `serve` (a test gives one that fails as it starts)."""
+        self._target = target or serve
+        self._network, self._cache_path, self._now = network, cache_path, now
+        self._resolve = dict(resolve or {})
+        self._send_lock = threading.RLock()  # `_child_ended` sends while it holds it
+        self._lock = threading.Lock()
+        self._evidence: dict[str, Future[ImageEvidence]] = {}  # URL -> its evidence, tonight
+        self._identified: list[tuple[str, str]] = []  # told again to a replacement child
+        self._replies: dict[int, Future[Any]] = {}
+        self._numbers = itertools.count()
+        self._gone = False  # no child any more, and none will come: awaited pictures get GONE
+        self._stopping = False
+        self._restarts = 0
+        self._local: ImageFetcher | None = None  # the night's own process downloads (fallback)
+        self._start()
+
+    def _start(self) -> None:
+        """A child, and the thread that reads its answers. Raises when none can be started."""
         context = _context()
-        self._conn, child = context.Pipe()
-        offset = now() - time.time()  # the run's clock (a test's, the benchmark's next day) in the child
+        conn, child = context.Pipe()
+        offset = self._now() - time.time()  # the run's clock (a test's, the benchmark's next day)
         level = logging.getLogger("scanner").getEffectiveLevel()
-        self._process = context.Process(
-            target=serve,
-            args=(child, network, cache_path, dict(resolve or {}), offset, level),
+        process = context.Process(
+            target=self._target,
+            args=(child, self._network, self._cache_path, self._resolve, offset, level),
             name="vigie-images",
             daemon=True,
         )
-        self._process.start()
+        process.start()
         child.close()
-        self._send_lock = threading.Lock()
-        self._lock = threading.Lock()
-        self._evidence: dict[str, Future[ImageEvidence]] = {}  # URL -> its evidence, tonight
-        self._replies: dict[int, Future[Any]] = {}
-        self._numbers = itertools.count()
-        self._gone = False
-        self._reader = threading.Thread(target=self._read, name="images-answers", daemon=True)
+        started: Future[bool] = Future()  # set by the child's first message
+        self._conn, self._process, self._started = conn, process, started
+        self._reader = threading.Thread(
+            target=self._read, args=(conn, started), name="images-answers", daemon=True
+        )
         self._reader.start()
 
     # ---------------------------------------------------------------- ImageSource
@@ -99,16 +125,15 @@ class ImageProcess:
     def identify(self, pictures: Iterable[tuple[str | None, str | None]]) -> None:
         pairs = [(url, key) for url, key in pictures if url and key]
         if pairs:
+            with self._lock:
+                self._identified += pairs
             self._send(("identify", pairs))
 
     def prefetch(self, urls: Iterable[str]) -> None:
-        with self._lock:
+        with self._lock:  # registered before it is sent: a child that ends is asked again for it
             new = [u for u in dict.fromkeys(u for u in urls if u) if u not in self._evidence]
             for url in new:
                 self._evidence[url] = Future()
-            if self._gone:
-                self._fail(new)
-                return
         if new:
             self._send(("prefetch", new))
 
@@ -149,6 +174,8 @@ class ImageProcess:
 
     def stop(self) -> None:
         """End the child: after `save`, when the night is over."""
+        with self._lock:
+            self._stopping = True
         self._send(("stop",))
         self._process.join(STOP_SECONDS)
         if self._process.is_alive():
@@ -160,13 +187,37 @@ class ImageProcess:
     # ---------------------------------------------------------------- the pipe
 
     def _send(self, message: tuple) -> None:
+        """To the child; to this process's fetcher after the fallback; nowhere once gone. Under
+        `_send_lock`, which `_child_ended` holds while it replaces the child: whatever was
+        registered before this is sent is either delivered or in the awaited that it asks again."""
         with self._send_lock:
             if self._gone:
+                if message[0] == "prefetch":
+                    with self._lock:
+                        self._fail(message[1])
+                return
+            if self._local is not None:
+                self._to_local(self._local, message)
                 return
             try:
                 self._conn.send(message)
-            except (OSError, ValueError):  # the child is gone; the reader fails what is awaited
+            except (OSError, ValueError):  # the child is gone: its reader replaces it
                 logger.warning("the pictures' process does not answer")
+
+    def _to_local(self, local: ImageFetcher, message: tuple) -> None:
+        kind = message[0]
+        if kind == "prefetch":
+            local.on_ready(message[1], self._settle)
+        elif kind == "identify":
+            local.identify(message[1])
+        elif kind == "seen":
+            local.mark_seen(message[1])
+        elif kind == "ask":
+            _, number, name, args = message
+            with self._lock:
+                future = self._replies.pop(number, None)
+            if future is not None:
+                future.set_result(getattr(local, name)(*args))
 
     def _ask(self, name: str, *args: Any) -> Any:
         future: Future[Any] = Future()
@@ -178,10 +229,10 @@ class ImageProcess:
         self._send(("ask", number, name, args))
         return future.result()
 
-    def _read(self) -> None:
+    def _read(self, conn: Any, started: Future[bool]) -> None:
         while True:
             try:
-                message = self._conn.recv()
+                message = conn.recv()
             except (EOFError, OSError):
                 break
             kind = message[0]
@@ -195,17 +246,60 @@ class ImageProcess:
             elif kind == "log":
                 _, level, name, text = message
                 logging.getLogger(name).log(level, "%s", text)
+            elif kind == "started":
+                started.set_result(True)
             elif kind == "ended":
                 _ended_cpu[0] += message[1]
-        with self._lock:
-            self._gone = True
-            awaited = [url for url, future in self._evidence.items() if not future.done()]
-            replies, self._replies = list(self._replies.values()), {}
-            self._fail(awaited)
-        for future in replies:
-            future.set_result(None)
-        if awaited:
-            logger.error("the pictures' process ended with %d picture(s) awaited", len(awaited))
+        self._child_ended(started.done())
+
+    def _child_ended(self, had_started: bool) -> None:
+        """The child's pipe is closed: replace it, or download here, or give up (see the class)."""
+        with self._send_lock:
+            with self._lock:
+                replies, self._replies = list(self._replies.values()), {}
+                awaited = [url for url, future in self._evidence.items() if not future.done()]
+                identified = list(self._identified)
+                if self._stopping or (had_started and self._restarts >= MAX_RESTARTS):
+                    self._gone = True
+                    self._fail(awaited)
+                    action = "stopped" if self._stopping else "gone"
+                else:
+                    action = "again" if had_started else "here"
+                    self._restarts += had_started
+            for future in replies:  # what was asked of the child is not answered (None: nothing)
+                future.set_result(None)
+            if action == "gone" and awaited:
+                logger.error("the pictures' process ended for good, %d picture(s) awaited", len(awaited))
+            elif action == "here":
+                logger.warning("the pictures' process could not start: the pictures are downloaded here")
+                try:
+                    local = ImageFetcher(
+                        Fetcher(self._network, resolve=self._resolve), self._cache_path, now=self._now
+                    )
+                except Exception:
+                    logger.exception("nor can the pictures be downloaded here")
+                    with self._lock:
+                        self._gone = True
+                        self._fail(awaited)
+                    return
+                self._local = local
+                local.identify(identified)
+                local.on_ready(awaited, self._settle)
+            elif action == "again":
+                logger.error(
+                    "the pictures' process ended, %d picture(s) awaited: started again", len(awaited)
+                )
+                try:
+                    self._start()
+                except (OSError, ValueError, RuntimeError):
+                    logger.exception("the pictures' process could not be started again")
+                    with self._lock:
+                        self._gone = True
+                        self._fail(awaited)
+                    return
+                for message in (("identify", identified), ("prefetch", awaited)):
+                    if message[1]:
+                        self._send(message)
 
     def _ready(self, answers: list[tuple]) -> None:
         with self._lock:
@@ -214,6 +308,13 @@ class ImageProcess:
             if future is not None and not future.done():
                 found = Fingerprint.loads(fingerprint) if fingerprint else None
                 future.set_result(ImageEvidence(url, found, error=error, width=width, height=height))
+
+    def _settle(self, evidence: ImageEvidence) -> None:
+        """A picture downloaded in this process (the fallback)."""
+        with self._lock:
+            future = self._evidence.get(evidence.url)
+        if future is not None and not future.done():
+            future.set_result(evidence)
 
     def _fail(self, urls: Iterable[str]) -> None:
         """Called with the lock held."""
@@ -305,6 +406,7 @@ def serve(
     root.handlers[:] = [_Forward(pipe, level)]
     root.setLevel(level)
     images = ImageFetcher(Fetcher(network, resolve=resolve), cache_path, now=lambda: time.time() + offset)
+    pipe.send(("started",))
     asked: dict[str, Callable[..., Any]] = {
         "due": images.due,
         "stats": images.stats,

@@ -32,6 +32,7 @@ a variable that holds the app secret (computed per token: the page tokens have t
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,6 +68,10 @@ class FacebookAdapter(FacebookPostsReader, Adapter):
         self._app_secret = app_secret
         self.concurrency = concurrency
         self.calls = 0  # HTTP calls (retries included) of the last fetch: for the night's log
+        # this night's `/me/accounts` (its pages, and why the others have no admins), read once:
+        # the audit reads the pages in slices, and the publications after them
+        self._managed: tuple[dict[str, ManagedPage], str] | None = None
+        self._managed_lock = threading.Lock()
 
     def graph_client(self) -> GraphClient:
         """A client for this night's Graph calls: the board's token, with `appsecret_proof` when
@@ -93,7 +98,17 @@ class FacebookAdapter(FacebookPostsReader, Adapter):
 
     def _managed_pages(self, client: GraphClient) -> dict[str, ManagedPage]:
         """The pages the token manages (`/me/accounts`), for the publications read."""
-        return PagesRun(client, self.options).managed_pages()
+        return self._managed_of(PagesRun(client, self.options))
+
+    def _managed_of(self, run: PagesRun) -> dict[str, ManagedPage]:
+        """`run.managed_pages()`, asked of Graph once a night (a refusal that stops Facebook,
+        `PlatformStopped`, is not remembered: the next slice asks again)."""
+        with self._managed_lock:
+            if self._managed is None:
+                pages = run.managed_pages()
+                self._managed = (pages, run.not_managed)
+            pages, run.not_managed = self._managed
+            return pages
 
     def _fetch(self, run: PagesRun, client: GraphClient, wanted: list[str]) -> dict[str, Snapshot]:
         for handle in wanted:
@@ -102,7 +117,7 @@ class FacebookAdapter(FacebookPostsReader, Adapter):
         askable = [h for h in wanted if h not in run.results]
         stopped = None
         try:
-            managed = run.managed_pages()
+            managed = self._managed_of(run)
             mine = [h for h in askable if _key(h) in managed]
             others = [h for h in askable if _key(h) not in managed]
             batches = [others[start : start + BATCH] for start in range(0, len(others), BATCH)]
