@@ -23,6 +23,7 @@ import pytest
 from hardening_world import ENV, PLANTED, SECRETS, SMTP_PASSWORD, HardWorld, database_text, find
 
 from scanner.plumbing.logs import setup_logging
+from scanner.plumbing.secrets import scrub
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,3 +145,20 @@ def test_secrets_never_print_themselves():
     assert_clean("repr(Secrets)", repr(SECRETS))
     assert_clean("repr(Secret)", repr(SECRETS.facebook_token))
     assert_clean("!r", f"{SECRETS.x_bearer_token!r} {SECRETS!r}")
+
+
+def test_scrub_hides_every_token_in_a_url_whatever_its_case() -> None:
+    texts = {
+        "https://graph.facebook.com/v19.0/me?access_token=EAAB123&fields=id": (
+            "https://graph.facebook.com/v19.0/me?access_token=***&fields=id"
+        ),
+        "?KEY=AIza-1 et Token=abc\tsuite": "?KEY=*** et Token=***\tsuite",
+        "paſſword=s3cret'": "paſſword=***'",  # a long s, which the matcher takes for an s
+        "\u212aey=1": "\u212aey=***",  # the Kelvin sign, a K to the matcher
+        'appsecret_proof=9f8e"': 'appsecret_proof=***"',
+        "x=1&monkey=2": "x=1&monkey=***",
+        "https://eqv.csno.ab.ca/?ref=profil&id=3": "https://eqv.csno.ab.ca/?ref=profil&id=3",
+        "aucun signe égal ici : token": "aucun signe égal ici : token",
+    }
+    for text, scrubbed in texts.items():
+        assert scrub(text, None) == scrubbed, text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from dataclasses import replace
 
@@ -277,3 +278,24 @@ def test_a_cut_email_keeps_the_busiest_publication_counts_of_500_schools_within_
     assert "… et 1\u00a0988 autres lignes (écoles et règles)" in fitted.html
     full = render_html(ReportView(report))
     assert full.count("content.conduct") >= 500  # nothing cut in the full report
+
+
+def test_the_full_rendering_is_made_once_per_report_and_forgotten_with_it():
+    """Saved beside the report and attached to the e-mail: one rendering, the same text."""
+    report = make_report(
+        make_registry(2, 3), lambda a, c: Status.NON_CONFORME if c == "name.suffix" else Status.CONFORME
+    )
+    variables = {"SMTP_PASSWORD": "VIGIE_SMTP_PASSWORD"}
+    full = html_report.render_full_html(report, variables=variables)
+    assert "<style" in full  # the full document keeps its style sheet
+    assert html_report.render_full_html(report, variables=dict(variables)) is full
+    other = replace(report, findings=report.findings[:1])
+    assert html_report.render_full_html(other, variables=variables) != full  # another report
+    again = html_report.render_full_html(report, variables=variables)
+    assert again == full and again is not full  # made again: only the last one is kept
+    assert html_report.render_full_html(report) == html_report.render_html(
+        ReportView(report), inline=False, template="report_full.html.j2"
+    )
+    del report, other, again
+    gc.collect()
+    assert html_report._LAST_FULL.report is None and html_report._LAST_FULL.html == ""

@@ -105,14 +105,14 @@ def transition(row: Mapping | None, result: Result, now: dt.datetime) -> Finding
     """Tonight's finding for one (account, check), given its stored row (the rules above)."""
     is_open = row is not None and row["resolved_at"] is None
     failing = result.status is Status.NON_CONFORME
+    if not is_open and not failing:
+        return None
     key = {
         "id": finding_id(*result.key),
         "account": result.account,
         "check": result.check,
         "post": result.post,
     }
-    if not is_open and not failing:
-        return None
     if is_open:
         first_seen = dt.datetime.fromisoformat(row["first_seen"])
         last_seen = now if failing else dt.datetime.fromisoformat(row["last_seen"])

@@ -25,12 +25,13 @@ import functools
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from email import policy
+from email.feedparser import headerRE
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from scanner.config.models import SmtpSecurity, SmtpSettings
+from scanner.mail.policy import POLICY
 
 
 class DeliveryError(Exception):
@@ -84,11 +85,31 @@ class RecordedMessage(EmailMessage):
 
 
 def recorded_message(data: bytes) -> RecordedMessage:
-    """The headers of recorded message bytes, for the envelope; the bytes themselves are sent."""
-    parser = BytesParser(_class=RecordedMessage, policy=policy.default)  # type: ignore[arg-type]
-    message = parser.parsebytes(data, headersonly=True)
+    """The headers of recorded message bytes, for the envelope; the bytes themselves are sent.
+    Parsed with `POLICY`: From, the same on every notice, is parsed once a night.
+
+    What the parser's `headersonly` mode gives, the body kept as one string: when the header
+    block is plain (CRLF lines, each a header or a continuation, up to the first empty line),
+    only that block goes through the parser, which otherwise splits a notice's 100 kB of body
+    into lines only to join them again."""
+    parser = BytesParser(_class=RecordedMessage, policy=POLICY)  # type: ignore[arg-type]
+    head, separator, body = data.partition(b"\r\n\r\n")
+    if separator and _plain_head(head):
+        message = parser.parsebytes(head + separator, headersonly=True)
+        message.set_payload(body.decode("ascii", "surrogateescape"))  # as the parser joins the body's lines
+    else:
+        message = parser.parsebytes(data, headersonly=True)
     message.recorded = data
     return message
+
+
+def _plain_head(head: bytes) -> bool:
+    """Lines the parser reads as headers to the last (no lone CR or LF, no Unix « From » line)."""
+    crlf = head.count(b"\r\n")
+    if head.count(b"\r") != crlf or head.count(b"\n") != crlf:
+        return False
+    text = head.decode("ascii", "surrogateescape")
+    return all(line and not line.startswith("From ") and headerRE.match(line) for line in text.split("\r\n"))
 
 
 def recipients_of(message: EmailMessage) -> list[str]:

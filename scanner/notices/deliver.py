@@ -54,6 +54,7 @@ from scanner.mail.delivery import (
     recorded_message,
 )
 from scanner.mail.delivery import send as smtp_send
+from scanner.mail.flatten import smtp_bytes
 from scanner.mail.outbox import write_eml
 from scanner.notices.plan import Notice, NoticeLog, PastNotice, plan_notices
 from scanner.notices.render import render_notice
@@ -299,7 +300,7 @@ def _record_of(notice: Notice, message: EmailMessage, run_id: str, now: dt.datet
         findings=notice.findings,
         state="queued",
         created_at=now,
-        message=message.as_bytes(policy=policy.SMTP),
+        message=smtp_bytes(message),  # as_bytes(policy=policy.SMTP)
     )
 
 

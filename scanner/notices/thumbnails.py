@@ -127,10 +127,12 @@ def pictures_line(count: int) -> str:
     )
 
 
-def attach(message: EmailMessage, pictures: Sequence[Thumbnail]) -> None:
-    """Make the message's HTML part multipart/related with the pictures it names by `cid:`."""
+def attach(message: EmailMessage, pictures: Sequence[Thumbnail], html: str | None = None) -> None:
+    """Make the message's HTML part multipart/related with the pictures it names by `cid:`.
+    `html`: the HTML the part was made from, when at hand (else its content is decoded again)."""
     html_part = message.get_payload()[1]  # type: ignore[index]
-    html = html_part.get_content()
+    if html is None:
+        html = html_part.get_content()
     for thumb in pictures:
         if thumb.src in html:
             html_part.add_related(

@@ -29,9 +29,12 @@ _RULES = (
     (re.compile(r"«" + _SPACES + "*"), "«" + NBSP),
     (re.compile(_SPACES + "*»"), NBSP + "»"),
 )
+_TOUCHED = re.compile(r"[;!?:«»']")  # a text without any of these is left as it is by `typography`
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")  # l'école -> l’école
 _WORD = re.compile(r"\S+")
-_TEXT_NODE = re.compile(r">([^<]+)<")
+# The text between two tags, when it holds something `typography` or `_nbsp` changes (a text node
+# without any of these characters is left as it is: most of a report's nodes, never visited)
+_TEXT_NODE = re.compile(r">([^<]*[;!?:«»'&][^<]*)<")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -102,6 +105,14 @@ def days_between(
 
 def number(value: int | float) -> str:
     """« 4 812 » (no-break space as thousands separator)."""
+    if type(value) is int:
+        return _whole_number(value)
+    return format_decimal(value, locale=LOCALE)
+
+
+@lru_cache(maxsize=4096)
+def _whole_number(value: int) -> str:
+    """Babel's formatting of a whole number, once per number (a night writes « 1 », « 2 »… thousands of times)."""
     return format_decimal(value, locale=LOCALE)
 
 
@@ -191,6 +202,8 @@ def curly_apostrophes(text: str) -> str:
 
 
 def typography(text: str) -> str:
+    if not _TOUCHED.search(text):  # each rule, and the apostrophes, needs one of these characters
+        return text
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return curly_apostrophes(text)

@@ -34,6 +34,7 @@ HYPERLINK_REL = REL_NS + "/hyperlink"
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 DATE_FMT_ID, DATETIME_FMT_ID = 164, 165  # custom number formats start at 164
 _FLUSH_ROWS = 2_000  # rows joined before each write to the zip stream
+_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,13 @@ class StreamWorkbook:
         plain: Callable[[str], bool],
     ) -> None:
         letters = [get_column_letter(i) for i in range(1, len(headers) + 1)]
+        opens = [f'<c r="{letter}' for letter in letters]  # a cell's start, its row number next
+        wraps = [index in wrapped for index in range(len(letters))]
         links: list[tuple[str, str]] = []  # (cell reference, target)
         styles = self._styles
-        plain_texts: dict[str, int] = {}  # text judged plain -> its shared string
+        # text -> the rest of its cell when it goes in as it is (its shared string's index), None
+        # when it needs `cell_for`: each distinct text judged once, in the order it first comes
+        plain_cells: dict[str, str | None] = {}
         last = f"{letters[-1]}{len(rows) + 1}" if letters else "A1"
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1)
@@ -143,20 +148,22 @@ class StreamWorkbook:
                 cells.append(f'<c r="{letter}1" s="{header_style}" t="s"><v>{self._string(header)}</v></c>')
             chunk = [f'<row r="1">{"".join(cells)}</row>']
             for number, row in enumerate(rows, start=2):
+                row_number = str(number)
                 cells = []
                 for index, value in enumerate(row):
                     if value is None:
                         continue
-                    ref = f"{letters[index]}{number}"
-                    if type(value) is str and index not in wrapped:
-                        # the common case: text stored as it is, without a style (each distinct text judged once)
-                        position = plain_texts.get(value)
-                        if position is None and plain(value):
-                            position = plain_texts[value] = self._string(value)
-                        if position is not None:
-                            cells.append(f'<c r="{ref}" t="s"><v>{position}</v></c>')
+                    if type(value) is str and not wraps[index]:  # the common case: text as it is
+                        rest = plain_cells.get(value, _UNSEEN)
+                        if rest is _UNSEEN:
+                            rest = plain_cells[value] = (
+                                f'" t="s"><v>{self._string(value)}</v></c>' if plain(value) else None
+                            )
+                        if rest is not None:
+                            cells.append(opens[index] + row_number + rest)
                             continue
-                    kind, payload, style, target = cell_for(value, index in wrapped)
+                    ref = letters[index] + row_number
+                    kind, payload, style, target = cell_for(value, wraps[index])
                     s = styles.get(style)
                     if s is None:
                         s = styles[style] = len(styles)
@@ -169,7 +176,7 @@ class StreamWorkbook:
                         cells.append(f'<c r="{ref}"{attr}><v>{payload}</v></c>')
                     if target:
                         links.append((ref, target))
-                chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+                chunk.append('<row r="' + row_number + '">' + "".join(cells) + "</row>")
                 if len(chunk) >= _FLUSH_ROWS:
                     out.write("".join(chunk).encode())
                     chunk = []

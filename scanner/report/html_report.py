@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -466,9 +467,37 @@ def _utf8_len(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+class _LastFull:
+    """The last full rendering, while its report lives: the night needs it twice, saved beside the
+    report (`archive`) and attached to the e-mail (`mail.render`), and a `Report` never changes."""
+
+    def __init__(self) -> None:
+        self.report: weakref.ref | None = None
+        self.key: tuple = ()
+        self.html = ""
+
+    def get(self, report: Report, key: tuple) -> str | None:
+        return self.html if self.report is not None and self.report() is report and self.key == key else None
+
+    def put(self, report: Report, key: tuple, html: str) -> None:
+        self.report, self.key, self.html = weakref.ref(report, self._forget), key, html
+
+    def _forget(self, ref: weakref.ref) -> None:
+        if ref is self.report:
+            self.report, self.key, self.html = None, (), ""
+
+
+_LAST_FULL = _LastFull()
+
+
 def render_full_html(
     report: Report, *, templates: Path = TEMPLATES, variables: Mapping[str, str] | None = None
 ) -> str:
     """Every open finding, one row each, the style sheet kept in <head>: the attachment of a cut e-mail."""
-    view = ReportView(report, variables=variables)
-    return render_html(view, inline=False, templates=templates, template="report_full.html.j2")
+    key = (templates, tuple(sorted((variables or {}).items())))
+    html = _LAST_FULL.get(report, key)
+    if html is None:
+        view = ReportView(report, variables=variables)
+        html = render_html(view, inline=False, templates=templates, template="report_full.html.j2")
+        _LAST_FULL.put(report, key, html)
+    return html

@@ -275,6 +275,13 @@ def _check(
     return check.clause, check.severity, check.title, check.fix_for(support)
 
 
+def _checks(
+    catalogue: Mapping[str, Check], results: Sequence[Result]
+) -> dict[str, tuple[str, Severity, str, str]]:
+    """`_check` of each check the results name, made once per check rather than once per verdict."""
+    return {check_id: _check(catalogue, check_id) for check_id in {r.check for r in results}}
+
+
 def _images(finding: Finding, school: str, check: Check | None) -> tuple[ImageRef, ...]:
     """The official logo expected and the account's picture, side by side, for a picture finding."""
     if finding.status is not Status.NON_CONFORME or check is None or check.evidence is None:
@@ -411,9 +418,10 @@ def _result_entries(
     where = {a.id: (a.network, declared[a.id].handle if a.id in declared else "", a.school) for a in accounts}
     for item in discovered:
         where.setdefault(discovered_id(item.network, item.handle), (item.network, item.handle, item.school))
+    checks = _checks(catalogue, results)
     entries = []
     for r in results:
-        clause, severity, _, _ = _check(catalogue, r.check)
+        clause, severity, _, _ = checks[r.check]
         network, handle, school = where.get(r.account, ("", "", None))
         entries.append(
             ResultEntry(
@@ -437,8 +445,9 @@ def _notes(
     in_findings = {f.key for f in findings}
     unverified = {a.id for a in accounts if not a.verified}
     derogations, manual, unverifiable = [], [], []
+    checks = _checks(catalogue, results)
     for r in results:
-        clause, _, title, _ = _check(catalogue, r.check)
+        clause, _, title, _ = checks[r.check]
         if r.status is Status.DEROGATION:
             derogations.append(_derogation(r, declared, clause, title, now))
         elif r.key in in_findings or r.post is not None:
@@ -469,9 +478,10 @@ def _summary(
     catalogue: Mapping[str, Check],
 ) -> Summary:
     """The headline numbers; recommendations (severity `info`) count in none of them."""
-    judged = [
-        r for r in results if not is_recommendation(catalogue, r.check) and not _per_post(catalogue, r.check)
-    ]
+    uncounted = {
+        c for c in {r.check for r in results} if is_recommendation(catalogue, c) or _per_post(catalogue, c)
+    }
+    judged = [r for r in results if r.check not in uncounted]
     failing = {r.account for r in judged if r.status is Status.NON_CONFORME}
     verified = [a for a in accounts if a.verified]
     conforme = sum(1 for r in judged if r.status is Status.CONFORME)
