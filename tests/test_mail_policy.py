@@ -252,3 +252,17 @@ def test_a_header_folds_as_each_policy_folds_it_and_remembers_few_policies() -> 
         clone = policy.SMTP.clone(utf8=True)
         assert header.fold(policy=clone) == reference.fold(policy=clone)
     assert len(header.__dict__["_folds"]) <= 4
+
+
+def test_the_envelope_recorded_with_the_bytes_is_the_one_used(smtputf8) -> None:
+    """A notice's recipients are recorded with its bytes (`recipients_of` when it was rendered):
+    sending it does not parse To, Cc and Bcc again, and a Bcc still never reaches the wire."""
+    inbox, smtp = smtputf8
+    parsed = recorded(To="Julie Côté <julie.cote@csno.ab.ca>", Bcc="dg@csno.ab.ca")
+    envelope = recipients_of(parsed)
+    assert envelope == ["julie.cote@csno.ab.ca", "dg@csno.ab.ca"]
+    send(recorded_message(parsed.recorded, envelope), smtp, None)
+    send(recorded_message(parsed.recorded, ["luc.roy@csno.ab.ca"]), smtp, None)  # as recorded, not re-read
+    [(first, content, _), (second, _, _)] = inbox.received
+    assert first == envelope and second == ["luc.roy@csno.ab.ca"]
+    assert b"dg@csno.ab.ca" not in content

@@ -252,7 +252,7 @@ def _attempt(
     interrupted: bool,
 ) -> tuple[Delivery, bool]:
     """One attempt; also says whether the server could not be reached at all (no SMTP reply)."""
-    message = recorded_message(record.message) if record.message else _message(record)
+    message = recorded_message(record.message, record.recipients) if record.message else _message(record)
     history.mark_notice_sending(record.id, f"{INTERRUPTED} : tentative commencée le {now.isoformat()}")
     try:
         result = send(message, smtp, password)
