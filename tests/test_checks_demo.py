@@ -86,15 +86,19 @@ def demo_discovered() -> tuple[Discovered, ...]:
     )
 
 
-def test_demo_by_hand():
+def demo_context():
+    """The demo world's accounts, pictures and links, as the audit gives them to the checks."""
     logos = logo_fingerprints()
     images = {
         avatar_url("enf-instagram"): ImageEvidence(avatar_url("enf-instagram"), fingerprint=logos["board"]),
         PARENTS_AVATAR: ImageEvidence(PARENTS_AVATAR, fingerprint=logos["eh"]),
     }
     links = {normalise(DEAD): LinkEvidence(DEAD, alive=False, status_code=404)}
-    ctx = context(demo_snapshots(), images=images, links=links, discovered=demo_discovered())
-    assert_matches_expected(evaluate_all(ctx))
+    return context(demo_snapshots(), images=images, links=links, discovered=demo_discovered())
+
+
+def test_demo_by_hand():
+    assert_matches_expected(evaluate_all(demo_context()))
 
 
 PIPELINE = (
@@ -178,13 +182,7 @@ def test_the_checks_judged_while_pictures_download_give_the_same_verdicts():
     """`evaluate_ahead` (pictures and links still `PENDING`) then `evaluate_all`: the demo's
     verdicts, in the same order, as when everything is judged at once; the pictures' and links'
     checks were left for later, the others were not judged twice."""
-    logos = logo_fingerprints()
-    images = {
-        avatar_url("enf-instagram"): ImageEvidence(avatar_url("enf-instagram"), fingerprint=logos["board"]),
-        PARENTS_AVATAR: ImageEvidence(PARENTS_AVATAR, fingerprint=logos["eh"]),
-    }
-    links = {normalise(DEAD): LinkEvidence(DEAD, alive=False, status_code=404)}
-    ctx = context(demo_snapshots(), images=images, links=links, discovered=demo_discovered())
+    ctx = demo_context()
     early = dataclasses.replace(ctx, images=PENDING, links=PENDING)
     ahead = evaluate_ahead(early)
     later = {

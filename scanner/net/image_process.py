@@ -35,7 +35,7 @@ from typing import Any
 from scanner.checks.base import ImageEvidence
 from scanner.config.models import NetworkSettings
 from scanner.net.fetch import Fetcher
-from scanner.net.images import ImageFetcher
+from scanner.net.images import ImageFetcher, gathered
 from scanner.net.imaging import Fingerprint
 
 logger = logging.getLogger(__name__)
@@ -156,11 +156,7 @@ class ImageProcess:
         self.prefetch(unique)
         with self._lock:
             futures = [self._evidence[url] for url in unique]
-        found = {}
-        for url, future in zip(unique, futures, strict=True):
-            found[url] = future.result()
-            if advance is not None:
-                advance()
+        found = gathered(unique, futures, advance)
         self._send(("seen", unique))
         return found
 
@@ -212,19 +208,13 @@ class ImageProcess:
                 logger.warning("the pictures' process does not answer")
 
     def _to_local(self, local: ImageFetcher, message: tuple) -> None:
-        kind = message[0]
-        if kind == "prefetch":
-            local.on_ready(message[1], self._settle)
-        elif kind == "identify":
-            local.identify(message[1])
-        elif kind == "seen":
-            local.mark_seen(message[1])
-        elif kind == "ask":
-            _, number, name, args = message
-            with self._lock:
-                future = self._replies.pop(number, None)
-            if future is not None:
-                future.set_result(getattr(local, name)(*args))
+        obey(local, message, self._settle, self._answered_here)
+
+    def _answered_here(self, number: int, value: Any) -> None:
+        with self._lock:
+            future = self._replies.pop(number, None)
+        if future is not None:
+            future.set_result(value)
 
     def _ask(self, name: str, *args: Any) -> Any:
         future: Future[Any] = Future()
@@ -401,6 +391,35 @@ class _Forward(logging.Handler):
             self.handleError(record)
 
 
+ASKED = frozenset({"due", "stats", "picture", "save", "close"})  # what `ask` may call
+
+
+def obey(
+    images: ImageFetcher,
+    message: tuple,
+    tell: Callable[[ImageEvidence], None],
+    answer: Callable[[int, Any], None],
+) -> bool:
+    """One command of the night's process, applied to `images` (in the child, or here after the
+    fallback); False for `stop`."""
+    kind = message[0]
+    if kind == "prefetch":
+        images.on_ready(message[1], tell)
+    elif kind == "identify":
+        images.identify(message[1])
+    elif kind == "seen":
+        images.mark_seen(message[1])
+    elif kind == "ask":
+        _, number, name, args = message
+        try:
+            value = getattr(images, name)(*args) if name in ASKED else None
+        except Exception:
+            logging.getLogger(__name__).exception("pictures: %s", name)
+            value = None
+        answer(number, value)
+    return kind != "stop"
+
+
 def serve(
     conn: Any,
     network: NetworkSettings,
@@ -416,34 +435,15 @@ def serve(
     root.setLevel(level)
     images = ImageFetcher(Fetcher(network, resolve=resolve), cache_path, now=lambda: time.time() + offset)
     pipe.send(("started",))
-    asked: dict[str, Callable[..., Any]] = {
-        "due": images.due,
-        "stats": images.stats,
-        "picture": images.picture,
-        "save": images.save,
-        "close": images.close,
-    }
     try:
         while True:
             try:
-                command, *args = conn.recv()
+                message = conn.recv()
             except (EOFError, OSError):
                 break
-            if command == "prefetch":
-                images.on_ready(args[0], pipe.tell)
-            elif command == "identify":
-                images.identify(args[0])
-            elif command == "seen":
-                images.mark_seen(args[0])
-            elif command == "ask":
-                number, name, params = args
-                try:
-                    value = asked[name](*params)
-                except Exception:
-                    logging.getLogger(__name__).exception("pictures' process: %s", name)
-                    value = None
-                pipe.send(("reply", number, value))
-            elif command == "stop":
+            if not obey(
+                images, message, pipe.tell, lambda number, value: pipe.send(("reply", number, value))
+            ):
                 break
     finally:
         images.close()

@@ -228,11 +228,7 @@ class ImageFetcher:
         self.prefetch(unique)
         with self._lock:
             futures = [self._pending[self.key(url)] for url in unique]
-        found = {}
-        for url, future in zip(unique, futures, strict=True):
-            found[url] = _as_asked(url, future)
-            if advance is not None:
-                advance()
+        found = gathered(unique, futures, advance, _as_asked)
         self.mark_seen(unique)
         return found
 
@@ -440,6 +436,21 @@ def checked_size(data: bytes) -> tuple[int, int]:
     if width * height > imaging.MAX_PIXELS:
         raise imaging.ImageError(f"image trop grande ({width}\u00a0×\u00a0{height} pixels)")
     return width, height
+
+
+def gathered(
+    urls: list[str],
+    futures: list[Future[ImageEvidence]],
+    advance: Callable[[], None] | None,
+    take: Callable[[str, Future[ImageEvidence]], ImageEvidence] = lambda _url, future: future.result(),
+) -> dict[str, ImageEvidence]:
+    """Each URL's evidence, waited for in order; `advance()` as each one is there."""
+    found = {}
+    for url, future in zip(urls, futures, strict=True):
+        found[url] = take(url, future)
+        if advance is not None:
+            advance()
+    return found
 
 
 def _as_asked(url: str, future: Future[ImageEvidence]) -> ImageEvidence:
