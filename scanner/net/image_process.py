@@ -40,7 +40,10 @@ from scanner.net.imaging import Fingerprint
 
 logger = logging.getLogger(__name__)
 
-GONE = "le téléchargement des images s’est arrêté (erreur interne de Vigie)"
+GONE = (
+    "le téléchargement des images s’est arrêté cette nuit (erreur interne de Vigie, consignée dans le "
+    "journal)\u00a0: l’image sera relue la nuit prochaine"
+)
 FLUSH_SECONDS = 0.02  # ready pictures wait at most this long to be sent up together
 STOP_SECONDS = 30.0  # what the child is given to finish and exit before it is ended
 MAX_RESTARTS = 2  # children started again in one night after one ended before its time
