@@ -148,6 +148,11 @@ class CallFailed(Exception):
         self.outage = outage
 
 
+def optional_text(value: Any) -> str | None:
+    """A platform's field as text; None when absent or empty."""
+    return str(value) if value not in (None, "") else None
+
+
 def parse_time(value: Any) -> dt.datetime | None:
     """A platform timestamp as an aware UTC datetime; None when absent or unreadable.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.net.urls import split_free_text_links
-from scanner.platforms.base import parse_time
+from scanner.platforms.base import optional_text, parse_time
 from scanner.platforms.snapshot import FetchStatus, PlatformAdmin, Snapshot
 
 NETWORK = "facebook"
@@ -58,7 +58,3 @@ def _role(entry: dict[str, Any]) -> str | None:
     if isinstance(tasks, list) and tasks:
         return ",".join(str(t) for t in tasks)
     return optional_text(entry.get("role"))
-
-
-def optional_text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None

@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
-from scanner.platforms.base import CallFailed, CallOptions, PlatformStopped, first_alone_then
-from scanner.platforms.facebook_page import NETWORK, optional_text, page_snapshot
+from scanner.platforms.base import CallFailed, CallOptions, PlatformStopped, first_alone_then, optional_text
+from scanner.platforms.facebook_page import NETWORK, page_snapshot
 from scanner.platforms.facebook_reasons import (
     BUSINESS_PEOPLE_LEFT_OUT,
     HIDDEN_OR_NO_METADATA_ACCESS,

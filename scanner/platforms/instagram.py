@@ -22,7 +22,14 @@ from typing import Any
 
 from scanner.config.models import PlatformSettings
 from scanner.net.urls import split_free_text_links
-from scanner.platforms.base import Adapter, CallFailed, CallOptions, PlatformStopped, parse_time
+from scanner.platforms.base import (
+    Adapter,
+    CallFailed,
+    CallOptions,
+    PlatformStopped,
+    optional_text,
+    parse_time,
+)
 from scanner.platforms.graph_client import GraphClient, is_permission_code
 from scanner.platforms.instagram_posts import InstagramPostsReader
 from scanner.platforms.instagram_reasons import (  # also read as instagram.NOT_FOUND…
@@ -157,21 +164,17 @@ def account_snapshot(handle: str, profile: dict[str, Any], now: dt.datetime) -> 
         network=NETWORK,
         handle=handle,
         status=FetchStatus.OK,
-        platform_id=_text(profile.get("id")),
-        name=_text(profile.get("name")),
-        username=_text(profile.get("username")),
+        platform_id=optional_text(profile.get("id")),
+        name=optional_text(profile.get("name")),
+        username=optional_text(profile.get("username")),
         description=biography or None,
         links=links,
-        avatar_url=_text(profile.get("profile_picture_url")),
+        avatar_url=optional_text(profile.get("profile_picture_url")),
         category="professionnel",
         emails=(),
         last_post_at=parse_time(media[0].get("timestamp")) if media else None,
-        last_post_id=_text(media[0].get("id")) if media else None,
+        last_post_id=optional_text(media[0].get("id")) if media else None,
         followers=followers if isinstance(followers, int) else None,
         fetched_at=now,
         extra=extra,
     )
-
-
-def _text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
