@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import signal
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from scanner.config.models import NetworkSettings
+from scanner.net import image_process
 from scanner.net.fetch import Fetcher
 from scanner.net.image_process import GONE, MAX_RESTARTS, ImageProcess, children_cpu
 from scanner.net.images import ImageFetcher, default_cache_path
@@ -188,3 +190,29 @@ def test_the_childs_cpu_is_counted_once_it_has_stopped(sandbox, tmp_path):
     images.fetch_many(URLS)
     images.stop()
     assert children_cpu() > before
+
+
+class _NoFork:
+    """A multiprocessing context on a machine that refuses to start a process."""
+
+    Pipe = staticmethod(multiprocessing.Pipe)
+
+    class Process:
+        def __init__(self, **_: object) -> None:
+            pass
+
+        def start(self) -> None:
+            raise OSError("fork refused")
+
+
+def test_a_child_that_cannot_be_forked_leaves_the_pictures_to_this_process(sandbox, monkeypatch, caplog):
+    monkeypatch.setattr(image_process, "_context", _NoFork)
+    process = ImageProcess(network(), None, resolve=resolve(sandbox))
+    try:
+        found = process.fetch_many(URLS)
+        assert all(e.error is None and e.fingerprint is not None for e in found.values())
+        assert process.stats()["downloads"] == 3
+    finally:
+        process.close()
+        process.stop()
+    assert any("could not start (fork refused)" in r.getMessage() for r in caplog.records)

@@ -418,7 +418,7 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def _failure_from(exc: BaseException) -> _Failure:
-    """A French reason for what requests, urllib3 or the socket raised."""
+    """A French reason for what urllib3 or the socket raised."""
     causes = _causes(exc)
     timeouts = (urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError)
     if any(isinstance(e, timeouts) for e in causes):

@@ -104,7 +104,14 @@ class ImageProcess:
         self._stopping = False
         self._restarts = 0
         self._local: ImageFetcher | None = None  # the night's own process downloads (fallback)
-        self._start()
+        self._process: Any = None
+        try:
+            self._start()
+        except (OSError, ValueError, RuntimeError) as exc:  # no child on this machine
+            logger.warning(
+                "the pictures' process could not start (%s): the pictures are downloaded here", exc
+            )
+            self._local = self._here()
 
     def _start(self) -> None:
         """A child, and the thread that reads its answers. Raises when none can be started."""
@@ -121,7 +128,7 @@ class ImageProcess:
         process.start()
         child.close()
         started: Future[bool] = Future()  # set by the child's first message
-        self._conn, self._process, self._started = conn, process, started
+        self._conn, self._process = conn, process
         self._reader = threading.Thread(
             target=self._read, args=(conn, started), name="images-answers", daemon=True
         )
@@ -183,6 +190,8 @@ class ImageProcess:
         with self._lock:
             self._stopping = True
         self._send(("stop",))
+        if self._process is None:  # never started: the pictures were downloaded here
+            return
         self._process.join(STOP_SECONDS)
         if self._process.is_alive():
             self._process.kill()
@@ -275,14 +284,10 @@ class ImageProcess:
             elif action == "here":
                 logger.warning("the pictures' process could not start: the pictures are downloaded here")
                 try:
-                    local = ImageFetcher(
-                        Fetcher(self._network, resolve=self._resolve), self._cache_path, now=self._now
-                    )
+                    local = self._here()
                 except Exception:
                     logger.exception("nor can the pictures be downloaded here")
-                    with self._lock:
-                        self._gone = True
-                        self._fail(awaited)
+                    self._give_up(awaited)
                     return
                 self._local = local
                 local.identify(identified)
@@ -295,13 +300,20 @@ class ImageProcess:
                     self._start()
                 except (OSError, ValueError, RuntimeError):
                     logger.exception("the pictures' process could not be started again")
-                    with self._lock:
-                        self._gone = True
-                        self._fail(awaited)
+                    self._give_up(awaited)
                     return
                 for message in (("identify", identified), ("prefetch", awaited)):
                     if message[1]:
                         self._send(message)
+
+    def _here(self) -> ImageFetcher:
+        """The fallback: the same downloads, in the night's own process."""
+        return ImageFetcher(Fetcher(self._network, resolve=self._resolve), self._cache_path, now=self._now)
+
+    def _give_up(self, awaited: list[str]) -> None:
+        with self._lock:
+            self._gone = True
+            self._fail(awaited)
 
     def _ready(self, answers: list[tuple]) -> None:
         with self._lock:

@@ -147,7 +147,7 @@ def audit(
     stats = getattr(sources.images, "stats", None)
     log.info(
         "pictures: %d asked, %d read (%s); links: %d checked",
-        len(_image_urls(every)), sum(1 for e in images.values() if e.fingerprint is not None),
+        len(urls), sum(1 for e in images.values() if e.fingerprint is not None),
         ", ".join(f"{k} {v}" for k, v in stats().items()) if stats else "-", len(links),
     )  # fmt: skip
     context = replace(early, images=images, links=links)  # the same memo: what was derived stays

@@ -14,14 +14,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scanner.config.logos import load_logos
-from scanner.config.models import Config, Registry, Settings
+from scanner.config.models import Config, Registry
 from scanner.discovery.lookups import LookupNight, cached_lookups, run_lookups
 from scanner.discovery.sites import crawl
 from scanner.history.lookups import load_lookup_state
 from scanner.history.store import History
 from scanner.net.fetch import Fetcher
 from scanner.net.image_process import ImageProcess
-from scanner.net.images import ImageFetcher, default_cache_path
+from scanner.net.images import default_cache_path
 from scanner.net.links import LinkChecker
 from scanner.night.audit import Sources
 from scanner.platforms.base import CallOptions, utc_now
@@ -70,7 +70,13 @@ def build_sources(
         ),
     }
     fetcher = Fetcher(settings.network, resolve=resolve)
-    images = picture_source(settings, state_dir, resolve, lambda: options.now().timestamp())
+    # the pictures' freshness (a CDN's max-age) is judged on the run's clock, like everything else
+    images = ImageProcess(
+        settings.network,
+        default_cache_path(state_dir),
+        resolve=resolve,
+        now=lambda: options.now().timestamp(),
+    )
 
     logos = load_logos(config)
     searchers = build_searchers(config, secrets, adapters, options)
@@ -92,25 +98,10 @@ def build_sources(
         official_logos=logos,
         fetch_image=images.picture,
         # the pictures' process ends once its cache is saved
-        closers=[images.close, images.save, *([images.stop] if isinstance(images, ImageProcess) else [])]
-        + [handle_cache.save, x_reads.save],
+        closers=[images.close, images.save, images.stop, handle_cache.save, x_reads.save],
         lookups=lookups if searchers else None,
         fetcher=fetcher,
     )
-
-
-def picture_source(
-    settings: Settings, state_dir: Path, resolve: Mapping[str, str] | None, now: Callable[[], float]
-) -> ImageProcess | ImageFetcher:
-    """The profile pictures, downloaded in a process of their own (`image_process`); in this one
-    when no child process can be started (the night is slower, not worse). The pictures'
-    freshness (a CDN's max-age) is judged on the run's clock, like everything else."""
-    cache = default_cache_path(state_dir)
-    try:
-        return ImageProcess(settings.network, cache, resolve=resolve, now=now)
-    except (OSError, ValueError, RuntimeError) as exc:
-        log.warning("pictures downloaded in the night's own process: %s", exc)
-        return ImageFetcher(Fetcher(settings.network, resolve=resolve), cache, now=now)
 
 
 def build_searchers(config: Config, secrets: Secrets, adapters: Mapping, options: CallOptions) -> dict:
